@@ -1,0 +1,269 @@
+//! [`Capture`]: the trait every backend implements, and the records it returns.
+
+use std::fmt;
+
+use crate::{Error, Frame, Monitors, PixelFormat, Region};
+
+/// A screen capturer: lists monitors and grabs regions of one display.
+///
+/// The trait is object safe: code that should work with any backend takes
+/// `&mut dyn Capture` (or `Box<dyn Capture>`).
+///
+/// Implementations are `Send` so a capturer can move to a worker thread. Grabbing takes
+/// `&mut self`: one capturer serves one caller at a time. To grab from several threads, give
+/// each its own capturer (they run in parallel), or share one behind a `Mutex`.
+///
+/// Frames returned by [`grab`](Self::grab) are independent of the capturer's lifetime: they
+/// stay valid and readable after the capturer is dropped.
+pub trait Capture: Send {
+    /// The backend's name, equal to its Cargo feature (`x11-shm`, `x11-getimage`, `fake`).
+    fn backend_name(&self) -> &'static str;
+
+    /// How grabs are being done right now, and why not faster if they could be.
+    fn status(&self) -> BackendStatus;
+
+    /// The display's screen: its name, size, depth and pixel format, as of now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] or [`Error::Protocol`] if the display cannot be asked.
+    fn screen(&mut self) -> Result<ScreenInfo, Error>;
+
+    /// The monitors as they are now. Backends do not cache this across screen changes: a
+    /// monitor enabled or a mode changed shows in the next call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] or [`Error::Protocol`] if the display cannot be asked.
+    fn monitors(&mut self) -> Result<Monitors, Error>;
+
+    /// Captures `region` of the screen, in the screen's native pixel format.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::RegionOutOfBounds`] if the region is not entirely on the screen; mss-rs
+    ///   does not clip silently.
+    /// - [`Error::BuffersExhausted`] if the backend reuses buffers and too many frames are
+    ///   still held.
+    /// - [`Error::ConnectionLost`], [`Error::Protocol`] or [`Error::SharedMemory`] when the
+    ///   display fails.
+    fn grab(&mut self, region: Region) -> Result<Frame, Error>;
+
+    /// The mouse pointer's image and position, for drawing onto frames.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] when the backend or the display cannot tell (the default).
+    fn cursor(&mut self) -> Result<CursorImage, Error> {
+        Err(Error::Unsupported {
+            backend: self.backend_name(),
+            what: "reading the cursor",
+            reason: "this backend does not implement it".to_owned(),
+        })
+    }
+
+    /// Captures monitor `number`, numbered as python-mss does (0 is the whole screen, 1 to N
+    /// the monitors; see [`Monitors::get`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MonitorNotFound`] for a number that does not exist, and every error of
+    /// [`monitors`](Self::monitors) and [`grab`](Self::grab).
+    fn grab_monitor(&mut self, number: i64) -> Result<Frame, Error> {
+        let region = self.monitors()?.get(number)?;
+        self.grab(region)
+    }
+
+    /// Captures the whole screen (every monitor in one image).
+    ///
+    /// # Errors
+    ///
+    /// As [`grab`](Self::grab).
+    fn grab_screen(&mut self) -> Result<Frame, Error> {
+        let region = self.screen()?.region();
+        self.grab(region)
+    }
+}
+
+/// A display's screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScreenInfo {
+    /// The display's name (`:0`, `localhost:10.0`).
+    pub display: String,
+    /// Screen width in pixels.
+    pub width: u32,
+    /// Screen height in pixels.
+    pub height: u32,
+    /// Root depth in bits.
+    pub depth: u8,
+    /// The layout frames from this screen have.
+    pub format: PixelFormat,
+}
+
+impl ScreenInfo {
+    /// Describes a screen.
+    pub fn new(display: impl Into<String>, width: u32, height: u32, format: PixelFormat) -> Self {
+        Self {
+            display: display.into(),
+            width,
+            height,
+            depth: format.depth(),
+            format,
+        }
+    }
+
+    /// The whole screen as a region at the origin.
+    ///
+    /// # Panics
+    ///
+    /// If the screen has a zero size, which no display reports.
+    pub fn region(&self) -> Region {
+        Region::new(0, 0, self.width, self.height).expect("a screen has a non-zero size")
+    }
+}
+
+/// How a backend is capturing, for logs and for `mss info`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackendStatus {
+    /// The backend's name (its Cargo feature).
+    pub backend: &'static str,
+    /// The method grabs use now (`MIT-SHM`, `GetImage`).
+    pub method: &'static str,
+    /// Whether frames point into memory the server wrote, with no copy.
+    pub zero_copy: bool,
+    /// Whether a grab has succeeded with this method yet.
+    pub proven: bool,
+    /// Why a faster method is not in use, when one was tried and failed.
+    pub fallback_reason: Option<String>,
+}
+
+impl BackendStatus {
+    /// A status for `backend` grabbing with `method`, not yet proven, no fallback.
+    pub fn new(backend: &'static str, method: &'static str) -> Self {
+        Self {
+            backend,
+            method,
+            zero_copy: false,
+            proven: false,
+            fallback_reason: None,
+        }
+    }
+
+    /// Sets [`zero_copy`](Self::zero_copy).
+    #[must_use]
+    pub fn with_zero_copy(mut self, zero_copy: bool) -> Self {
+        self.zero_copy = zero_copy;
+        self
+    }
+
+    /// Sets [`proven`](Self::proven).
+    #[must_use]
+    pub fn with_proven(mut self, proven: bool) -> Self {
+        self.proven = proven;
+        self
+    }
+
+    /// Sets [`fallback_reason`](Self::fallback_reason).
+    #[must_use]
+    pub fn with_fallback_reason(mut self, reason: impl Into<String>) -> Self {
+        self.fallback_reason = Some(reason.into());
+        self
+    }
+}
+
+impl fmt::Display for BackendStatus {
+    /// `x11-shm: MIT-SHM, zero-copy` or `x11-shm: GetImage (fallback: MIT-SHM extension not
+    /// present)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.backend, self.method)?;
+        if self.zero_copy {
+            write!(f, ", zero-copy")?;
+        }
+        if let Some(reason) = &self.fallback_reason {
+            write!(f, " (fallback: {reason})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The mouse pointer: its image, and where that image sits on the screen.
+///
+/// Pixels are 32-bit ARGB words, row by row, with **premultiplied** alpha, as X11's XFixes
+/// extension sends them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CursorImage {
+    region: Region,
+    pixels: Vec<u32>,
+}
+
+impl CursorImage {
+    /// A cursor image covering `region` (its top-left corner is the pointer position minus the
+    /// hotspot).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameLayout`] when `pixels` does not hold exactly `width * height` words.
+    pub fn new(region: Region, pixels: Vec<u32>) -> Result<Self, Error> {
+        if pixels.len() as u64 != region.area() {
+            return Err(Error::FrameLayout {
+                width: region.width(),
+                height: region.height(),
+                stride: region.width() as usize * 4,
+                bytes_per_pixel: 4,
+                offset: 0,
+                len: pixels.len() * 4,
+            });
+        }
+        Ok(Self { region, pixels })
+    }
+
+    /// Where the image sits on the screen.
+    pub fn region(&self) -> Region {
+        self.region
+    }
+
+    /// The premultiplied ARGB words, row by row.
+    pub fn pixels(&self) -> &[u32] {
+        &self.pixels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_says_method_and_fallback() {
+        let status = BackendStatus::new("x11-shm", "GetImage")
+            .with_fallback_reason("MIT-SHM extension not present");
+        assert_eq!(
+            status.to_string(),
+            "x11-shm: GetImage (fallback: MIT-SHM extension not present)"
+        );
+        let status = BackendStatus::new("x11-shm", "MIT-SHM")
+            .with_zero_copy(true)
+            .with_proven(true);
+        assert_eq!(status.to_string(), "x11-shm: MIT-SHM, zero-copy");
+    }
+
+    #[test]
+    fn cursor_pixels_must_match_the_region() {
+        let region = Region::new(3, 4, 2, 2).unwrap();
+        assert!(CursorImage::new(region, vec![0; 4]).is_ok());
+        assert!(matches!(
+            CursorImage::new(region, vec![0; 3]),
+            Err(Error::FrameLayout { .. })
+        ));
+    }
+
+    #[test]
+    fn capture_trait_is_object_safe() {
+        fn takes_any(_capture: Option<&mut dyn Capture>) {}
+        takes_any(None);
+        fn assert_send<T: Send + ?Sized>() {}
+        assert_send::<dyn Capture>();
+        assert_send::<Box<dyn Capture>>();
+    }
+}

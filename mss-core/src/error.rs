@@ -1,0 +1,168 @@
+//! [`Error`]: the one error type of the capture API.
+
+use crate::Region;
+
+/// A boxed error from a lower layer (an X connection, the operating system), kept as the
+/// `source` of an [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong while capturing.
+///
+/// Every message names what is at fault in the caller's terms: the display, the region and the
+/// screen size, the depth, the monitor number. The lower-level cause, where there is one, is
+/// kept as [`std::error::Error::source`].
+///
+/// The enum is `#[non_exhaustive]`: new failure kinds can be added without breaking callers,
+/// so match the variants you handle and keep a catch-all arm.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The display could not be opened (unset or malformed name, no server there, refused
+    /// authentication).
+    #[error("cannot open display {display:?}: {reason}")]
+    DisplayUnavailable {
+        /// The display name as given (or as read from `$DISPLAY`).
+        display: String,
+        /// What went wrong, in words.
+        reason: String,
+        /// The lower-level error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The screen uses a pixel layout this backend cannot capture, for example a depth-8
+    /// palette screen or MSB-first image byte order.
+    #[error("display {display:?}: screen of depth {depth} cannot be captured: {reason}")]
+    UnsupportedFormat {
+        /// The display whose screen is at fault.
+        display: String,
+        /// The screen's root depth in bits.
+        depth: u8,
+        /// Which rule the screen breaks.
+        reason: String,
+    },
+
+    /// A region that is not a valid rectangle: zero or negative size, or edges outside the
+    /// coordinate range.
+    #[error("invalid region {region}: {reason}")]
+    InvalidRegion {
+        /// The values as given, `WIDTHxHEIGHT at (LEFT, TOP)`.
+        region: String,
+        /// Which rule they break.
+        reason: String,
+    },
+
+    /// A valid region that is not entirely on the screen.
+    #[error(
+        "region {region} is not inside the screen of display {display:?}, which is {}x{} at ({}, {})",
+        screen.width(), screen.height(), screen.left(), screen.top()
+    )]
+    RegionOutOfBounds {
+        /// The display captured.
+        display: String,
+        /// The region asked for.
+        region: Region,
+        /// The screen's rectangle at the time of the request.
+        screen: Region,
+    },
+
+    /// A monitor number that does not exist.
+    #[error("monitor {number} does not exist: display {display:?} has {count} monitor(s)")]
+    MonitorNotFound {
+        /// The display asked.
+        display: String,
+        /// The number asked for.
+        number: i64,
+        /// How many monitors the display has.
+        count: usize,
+    },
+
+    /// The backend cannot do this at all (for example read the cursor on a backend without
+    /// XFixes).
+    #[error("{backend}: {what} is not supported: {reason}")]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// The operation asked for.
+        what: &'static str,
+        /// Why not.
+        reason: String,
+    },
+
+    /// The server answered a request with an error.
+    #[error("display {display:?}: {request} failed: {message}")]
+    Protocol {
+        /// The display asked.
+        display: String,
+        /// The request that failed, by name (`GetImage`, `ShmGetImage`, `RRGetMonitors`, ...).
+        request: &'static str,
+        /// The server's answer, in words.
+        message: String,
+        /// The lower-level error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The connection to the display broke; the capturer cannot be used any more.
+    #[error("connection to display {display:?} lost: {reason}")]
+    ConnectionLost {
+        /// The display whose connection broke.
+        display: String,
+        /// What broke, in words.
+        reason: String,
+        /// The lower-level error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// Every reusable buffer is held by a live frame and the pool may not grow further.
+    #[error(
+        "all {limit} capture buffers are held by live frames; drop frames before grabbing more, or raise the buffer limit"
+    )]
+    BuffersExhausted {
+        /// The pool's limit.
+        limit: usize,
+    },
+
+    /// Shared memory for a capture buffer could not be created, sized, mapped or attached.
+    #[error("shared memory buffer of {bytes} bytes: {reason}")]
+    SharedMemory {
+        /// The size asked for.
+        bytes: usize,
+        /// Which step failed.
+        reason: String,
+        /// The lower-level error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// A backend handed over pixel storage that does not match the frame it describes. This
+    /// is a bug in the backend, reported instead of reading out of bounds.
+    #[error(
+        "frame layout does not fit its storage: {width}x{height}, stride {stride}, {bytes_per_pixel} bytes per pixel, offset {offset}, but only {len} bytes"
+    )]
+    FrameLayout {
+        /// Frame width in pixels.
+        width: u32,
+        /// Frame height in pixels.
+        height: u32,
+        /// Bytes per row.
+        stride: usize,
+        /// Bytes per pixel of the format.
+        bytes_per_pixel: usize,
+        /// Where the first pixel starts in the storage.
+        offset: usize,
+        /// The storage's length.
+        len: usize,
+    },
+
+    /// An input/output error outside the display (writing a file, reading `/proc`).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the path.
+        context: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}

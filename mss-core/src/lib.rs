@@ -1,0 +1,47 @@
+//! The contract of mss-rs: the [`Capture`] trait and the plain types it speaks in.
+//!
+//! # Who should depend on this crate
+//!
+//! Libraries that consume screen captures (encoders, recorders, vision pipelines, test helpers)
+//! should depend on `mss-core` alone and take a `&mut dyn Capture` (or a generic `C: Capture`).
+//! They then work with every backend, today `mss-x11-shm` and `mss-x11-getimage`, without
+//! pulling in X11 or any other platform code. Applications pick a backend, usually through the
+//! `mss` facade crate.
+//!
+//! # What it promises
+//!
+//! - It does no I/O and has no platform dependency: only `std` and `thiserror`. Everything here
+//!   can be built and tested on any machine.
+//! - It changes rarely. Public enums are `#[non_exhaustive]` so that new pixel formats, errors
+//!   and statuses are not breaking changes; structs that backends build have constructors.
+//! - [`Frame`] can own pixels that live in memory the backend reuses (a shared-memory slot from
+//!   a pool) without copying them: the frame holds the backend's storage behind the
+//!   [`PixelStorage`] trait, and dropping the frame drops that storage, which is how a slot goes
+//!   back to its pool.
+//!
+//! # Thread safety
+//!
+//! [`Frame`] is `Send + Sync`: it can be read from several threads at once and dropped on any
+//! thread. Every [`Capture`] implementation is `Send`, so a capturer can be moved to a worker
+//! thread; it is not required to be `Sync` because a grab needs `&mut self` (wrap it in a
+//! `Mutex` to share one capturer, or open one per thread, which is faster).
+//!
+//! # Pixel formats and byte order
+//!
+//! Frames carry the screen's native format ([`PixelFormat`]); nothing is converted unless you
+//! ask. [`Frame::to_rgb`] and [`Frame::to_rgba`] convert any format to packed 8-bit RGB(A).
+#![forbid(unsafe_code)]
+
+mod capture;
+mod error;
+mod format;
+mod frame;
+mod monitor;
+mod region;
+
+pub use capture::{BackendStatus, Capture, CursorImage, ScreenInfo};
+pub use error::{BoxError, Error};
+pub use format::{PixelFormat, Rgba};
+pub use frame::{Frame, PixelStorage};
+pub use monitor::{Monitor, Monitors};
+pub use region::Region;
