@@ -1,0 +1,520 @@
+//! [`X11Display`]: one screen of an X connection, checked and ready to capture from.
+
+use std::ffi::OsString;
+
+use mss_core::{Error, Monitors, PixelFormat, Region, ScreenInfo};
+use x11rb::connection::Connection;
+use x11rb::errors::ReplyError;
+use x11rb::protocol::Event;
+use x11rb::protocol::randr::{self, ConnectionExt as _};
+use x11rb::protocol::xproto::{ConnectionExt as _, Window};
+use x11rb::rust_connection::RustConnection;
+use x11rb::x11_utils::X11Error;
+
+use crate::errors::{connection_lost, display_unavailable, region_to_protocol, reply_error};
+use crate::format::{ScreenFormat, validate_screen_format};
+use crate::monitors::list_monitors;
+
+/// Where [`X11Display::monitors`] takes the monitor list from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MonitorSource {
+    /// RandR 1.5 `GetMonitors` when the server has it, else RandR 1.2 CRTCs, else the root
+    /// window as the only monitor.
+    #[default]
+    Auto,
+    /// RandR 1.2 CRTCs (`GetScreenResourcesCurrent` and `GetCrtcInfo`) even on a server with
+    /// RandR 1.5; the root window when RandR is older or absent. Virtual monitors made with
+    /// `xrandr --setmonitor` do not show up this way.
+    Crtcs,
+    /// The root window as the only monitor, without asking RandR.
+    RootOnly,
+}
+
+/// Choices for [`X11Display`] (and the capturers built on it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct X11Options {
+    monitor_source: MonitorSource,
+    watch_screen_changes: bool,
+}
+
+impl Default for X11Options {
+    fn default() -> Self {
+        Self {
+            monitor_source: MonitorSource::Auto,
+            watch_screen_changes: true,
+        }
+    }
+}
+
+impl X11Options {
+    /// The defaults: [`MonitorSource::Auto`], screen changes watched.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where monitors are read from.
+    #[must_use]
+    pub fn monitor_source(mut self, source: MonitorSource) -> Self {
+        self.monitor_source = source;
+        self
+    }
+
+    /// Whether to select RandR `ScreenChangeNotify` events on the root window and read them
+    /// before each grab, so the cached screen size follows mode changes with no round trip
+    /// (the default).
+    ///
+    /// Reading them drains the connection's event queue: every other event on it is
+    /// discarded. Turn this off when the application reads events from the same connection;
+    /// the screen size is then re-read from the server only when a region looks out of
+    /// bounds or the server refuses a grab, which is slower after a change but still correct.
+    #[must_use]
+    pub fn watch_screen_changes(mut self, watch: bool) -> Self {
+        self.watch_screen_changes = watch;
+        self
+    }
+
+    /// The configured monitor source.
+    pub fn source(&self) -> MonitorSource {
+        self.monitor_source
+    }
+
+    /// Whether screen changes are watched through events.
+    pub fn watches_screen_changes(&self) -> bool {
+        self.watch_screen_changes
+    }
+}
+
+/// One screen of an X connection, validated for capture: the plumbing both X11 backends share.
+///
+/// It owns the connection (x11rb's pure-Rust [`RustConnection`] by default, or libxcb through
+/// `x11rb::xcb_ffi::XCBConnection`, which can wrap an application's own `xcb::Connection`),
+/// knows the screen's pixel layout (checked once, from the connection setup), caches the
+/// root window's size for region checks, and lists monitors through RandR.
+///
+/// Every error it returns names the display.
+///
+/// # Thread safety
+///
+/// `X11Display<C>` is `Send` when `C` is (both x11rb connections are); methods that update
+/// the cached screen size take `&mut self`.
+#[derive(Debug)]
+pub struct X11Display<C: Connection = RustConnection> {
+    connection: C,
+    display_name: String,
+    screen_number: usize,
+    format: ScreenFormat,
+    root_size: (u16, u16),
+    root_size_stale: bool,
+    randr_version: Option<(u32, u32)>,
+    watching_screen_changes: bool,
+    options: X11Options,
+}
+
+impl X11Display<RustConnection> {
+    /// Connects to `display` (or `$DISPLAY` when `None`) with x11rb's pure-Rust connection.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::DisplayUnavailable`] when no name is given and `$DISPLAY` is unset or
+    ///   empty, when the name is empty or malformed, or when no server answers there.
+    /// - Every error of [`from_connection`](X11Display::from_connection).
+    pub fn open(display: Option<&str>) -> Result<Self, Error> {
+        Self::open_with(display, X11Options::default())
+    }
+
+    /// [`open`](Self::open) with options.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    pub fn open_with(display: Option<&str>, options: X11Options) -> Result<Self, Error> {
+        let display_name = resolve_display_name(display, std::env::var_os("DISPLAY"))?;
+        let (connection, screen_number) = RustConnection::connect(Some(&display_name))
+            .map_err(|error| display_unavailable(&display_name, error))?;
+        Self::from_connection_with(connection, screen_number, display_name, options)
+    }
+}
+
+impl<C: Connection + Send> X11Display<C> {
+    /// Uses an open connection, capturing screen `screen_number` (what `connect` returned).
+    /// `display_name` is only used in error messages and [`ScreenInfo`].
+    ///
+    /// Checks the screen's pixel format from the connection setup, reads the root window's
+    /// size, asks for the RandR version and, if RandR is present, selects
+    /// `ScreenChangeNotify` on the root window (see [`X11Options::watch_screen_changes`]).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::UnsupportedFormat`] when the screen's pixel layout cannot be captured.
+    /// - [`Error::DisplayUnavailable`] when the server has no such screen.
+    /// - [`Error::ConnectionLost`] or [`Error::Protocol`] when a request fails.
+    pub fn from_connection(
+        connection: C,
+        screen_number: usize,
+        display_name: impl Into<String>,
+    ) -> Result<Self, Error> {
+        Self::from_connection_with(
+            connection,
+            screen_number,
+            display_name,
+            X11Options::default(),
+        )
+    }
+
+    /// [`from_connection`](Self::from_connection) with options.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_connection`](Self::from_connection).
+    pub fn from_connection_with(
+        connection: C,
+        screen_number: usize,
+        display_name: impl Into<String>,
+        options: X11Options,
+    ) -> Result<Self, Error> {
+        let display_name = display_name.into();
+        let format = validate_screen_format(connection.setup(), screen_number, &display_name)?;
+        let randr_version = query_randr_version(&connection, &display_name)?;
+        let watching_screen_changes = options.watch_screen_changes && randr_version.is_some();
+        if watching_screen_changes {
+            connection
+                .randr_select_input(format.root, randr::NotifyMask::SCREEN_CHANGE)
+                .map_err(|error| connection_lost(&display_name, error))?
+                .check()
+                .map_err(|error| reply_error(&display_name, "RRSelectInput", error))?;
+        }
+        let mut display = Self {
+            connection,
+            display_name,
+            screen_number,
+            format,
+            root_size: (0, 0),
+            root_size_stale: true,
+            randr_version,
+            watching_screen_changes,
+            options,
+        };
+        // The setup's size is from when the connection opened, which for a connection the
+        // application had before may be long ago: ask.
+        display.refresh_root_size()?;
+        Ok(display)
+    }
+
+    /// The connection, for requests of your own (the SHM backend sends its own here).
+    pub fn connection(&self) -> &C {
+        &self.connection
+    }
+
+    /// The display's name as given or read from `$DISPLAY`.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// The screen number captured.
+    pub fn screen_number(&self) -> usize {
+        self.screen_number
+    }
+
+    /// The root window, which grabs read from.
+    pub fn root(&self) -> Window {
+        self.format.root
+    }
+
+    /// The screen's pixel layout and its X details (depth, visual, bits per pixel, padding).
+    pub fn screen_format(&self) -> &ScreenFormat {
+        &self.format
+    }
+
+    /// The layout of frames from this screen.
+    pub fn format(&self) -> PixelFormat {
+        self.format.format
+    }
+
+    /// The RandR version the server speaks to us, or `None` without RandR.
+    pub fn randr_version(&self) -> Option<(u32, u32)> {
+        self.randr_version
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &X11Options {
+        &self.options
+    }
+
+    /// Bytes per row of an image `width` pixels wide, padding included.
+    pub fn stride_for(&self, width: u16) -> usize {
+        self.format.stride_for(width)
+    }
+
+    /// The screen as of now (no round trip unless a screen change was signalled).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] or [`Error::Protocol`] when the connection fails.
+    pub fn screen_info(&mut self) -> Result<ScreenInfo, Error> {
+        let screen = self.current_screen()?;
+        Ok(ScreenInfo::new(
+            self.display_name.clone(),
+            screen.width(),
+            screen.height(),
+            self.format.format,
+        ))
+    }
+
+    /// The monitors as they are now, read fresh from the server (see [`MonitorSource`]).
+    /// Region 0 ("all") is the root window's current size.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] or [`Error::Protocol`] when a request fails, including when
+    /// the configuration keeps changing while it is read.
+    pub fn monitors(&mut self) -> Result<Monitors, Error> {
+        self.drain_events()?;
+        let screen = self.refresh_root_size()?;
+        let monitors = list_monitors(
+            &self.connection,
+            &self.display_name,
+            self.format.root,
+            screen,
+            self.randr_version,
+            self.options.monitor_source,
+        )?;
+        Ok(Monitors::new(self.display_name.clone(), screen, monitors))
+    }
+
+    /// Checks that `region` lies on the screen as it is now and converts it to the
+    /// protocol's `int16` position and `uint16` size.
+    ///
+    /// Uses the cached root size, updated from screen-change events without a round trip;
+    /// before reporting a region out of bounds it re-reads the size once, so a screen that
+    /// grew is never refused.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RegionOutOfBounds`] naming the region and the screen; [`Error::ConnectionLost`]
+    /// or [`Error::Protocol`] if the size cannot be read.
+    pub fn check_region(&mut self, region: Region) -> Result<(i16, i16, u16, u16), Error> {
+        let screen = self.current_screen()?;
+        match region_to_protocol(&self.display_name, region, screen) {
+            Err(Error::RegionOutOfBounds { .. }) => {
+                let screen = self.refresh_root_size()?;
+                region_to_protocol(&self.display_name, region, screen)
+            }
+            result => result,
+        }
+    }
+
+    /// Turns a failed grab request into the error to report.
+    ///
+    /// A server `BadMatch` on a region that passed [`check_region`](Self::check_region)
+    /// means the screen shrank since: the root size is re-read and, if `region` is now off
+    /// the screen, the result is [`Error::RegionOutOfBounds`]. Anything else is mapped as by
+    /// [`reply_error`](crate::reply_error).
+    pub fn grab_error(
+        &mut self,
+        region: Region,
+        request: &'static str,
+        error: ReplyError,
+    ) -> Error {
+        if let ReplyError::X11Error(X11Error {
+            error_kind: x11rb::protocol::ErrorKind::Match,
+            ..
+        }) = &error
+        {
+            match self.refresh_root_size() {
+                Ok(screen) if !screen.contains(&region) => {
+                    return Error::RegionOutOfBounds {
+                        display: self.display_name.clone(),
+                        region,
+                        screen,
+                    };
+                }
+                Ok(_) => {}
+                Err(refresh_error) => return refresh_error,
+            }
+        }
+        reply_error(&self.display_name, request, error)
+    }
+
+    /// Checks the depth and visual a grab reply states against the root window's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] naming `request` and both depth/visual pairs when they differ.
+    pub fn check_reply_visual(
+        &self,
+        request: &'static str,
+        depth: u8,
+        visual: u32,
+    ) -> Result<(), Error> {
+        if (depth, visual) == (self.format.depth, self.format.visual) {
+            Ok(())
+        } else {
+            Err(crate::errors::unexpected_visual(
+                &self.display_name,
+                request,
+                (self.format.depth, self.format.visual),
+                (depth, visual),
+            ))
+        }
+    }
+
+    /// Maps a connection error (a request could not be sent) to [`Error::ConnectionLost`].
+    pub fn connection_lost(&self, error: x11rb::errors::ConnectionError) -> Error {
+        connection_lost(&self.display_name, error)
+    }
+
+    /// Maps a failed reply to [`Error::Protocol`] or [`Error::ConnectionLost`].
+    pub fn reply_error(&self, request: &'static str, error: ReplyError) -> Error {
+        reply_error(&self.display_name, request, error)
+    }
+
+    /// Reads the root window's size from the server and caches it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] or [`Error::Protocol`] when `GetGeometry` fails.
+    pub fn refresh_root_size(&mut self) -> Result<Region, Error> {
+        let geometry = self
+            .connection
+            .get_geometry(self.format.root)
+            .map_err(|error| connection_lost(&self.display_name, error))?
+            .reply()
+            .map_err(|error| reply_error(&self.display_name, "GetGeometry", error))?;
+        self.root_size = (geometry.width, geometry.height);
+        self.root_size_stale = false;
+        Ok(self.cached_screen())
+    }
+
+    /// The screen rectangle as of now: pending screen-change events are read first, and the
+    /// size is re-read only if one arrived.
+    fn current_screen(&mut self) -> Result<Region, Error> {
+        self.drain_events()?;
+        if self.root_size_stale {
+            self.refresh_root_size()
+        } else {
+            Ok(self.cached_screen())
+        }
+    }
+
+    fn cached_screen(&self) -> Region {
+        let (width, height) = self.root_size;
+        Region::new(0, 0, u32::from(width.max(1)), u32::from(height.max(1)))
+            .expect("a size of at least 1x1 is a valid region")
+    }
+
+    /// Reads queued events without blocking and notes whether the screen changed.
+    fn drain_events(&mut self) -> Result<(), Error> {
+        if !self.watching_screen_changes {
+            return Ok(());
+        }
+        while let Some(event) = self
+            .connection
+            .poll_for_event()
+            .map_err(|error| connection_lost(&self.display_name, error))?
+        {
+            if let Event::RandrScreenChangeNotify(change) = event {
+                if change.root == self.format.root {
+                    self.root_size_stale = true;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The display name to connect to: `given`, or else `$DISPLAY` (passed in as `environment`).
+///
+/// # Errors
+///
+/// [`Error::DisplayUnavailable`] when the name is empty, or none is given and `$DISPLAY` is
+/// unset or empty.
+pub fn resolve_display_name(
+    given: Option<&str>,
+    environment: Option<OsString>,
+) -> Result<String, Error> {
+    let unavailable = |display: String, reason: &str| Error::DisplayUnavailable {
+        display,
+        reason: reason.to_owned(),
+        source: None,
+    };
+    match given {
+        Some("") => Err(unavailable(
+            String::new(),
+            "the display name is empty; pass a name such as \":0\", or None to use $DISPLAY",
+        )),
+        Some(name) => Ok(name.to_owned()),
+        None => match environment {
+            None => Err(unavailable(
+                String::new(),
+                "DISPLAY is not set; set it (for example DISPLAY=:0) or pass a display name",
+            )),
+            Some(value) if value.is_empty() => Err(unavailable(
+                String::new(),
+                "DISPLAY is set but empty; set it (for example DISPLAY=:0) or pass a display name",
+            )),
+            Some(value) => value.into_string().map_err(|value| {
+                unavailable(
+                    value.to_string_lossy().into_owned(),
+                    "DISPLAY is not valid UTF-8",
+                )
+            }),
+        },
+    }
+}
+
+/// Asks for RandR 1.6 and returns the version the server agrees to, or `None` when the
+/// extension is absent or older than 1.0 answers.
+fn query_randr_version<C: Connection>(
+    connection: &C,
+    display: &str,
+) -> Result<Option<(u32, u32)>, Error> {
+    let present = connection
+        .extension_information(randr::X11_EXTENSION_NAME)
+        .map_err(|error| connection_lost(display, error))?
+        .is_some();
+    if !present {
+        return Ok(None);
+    }
+    let reply = connection
+        .randr_query_version(1, 6)
+        .map_err(|error| connection_lost(display, error))?
+        .reply()
+        .map_err(|error| reply_error(display, "RRQueryVersion", error))?;
+    Ok(Some((reply.major_version, reply.minor_version)))
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::*;
+
+    #[rstest]
+    #[case(Some(":5"), Some(":1"), Ok(":5"))]
+    #[case(None, Some(":1"), Ok(":1"))]
+    #[case(Some("localhost:2.0"), None, Ok("localhost:2.0"))]
+    #[case(None, None, Err("DISPLAY is not set"))]
+    #[case(None, Some(""), Err("DISPLAY is set but empty"))]
+    #[case(Some(""), Some(":1"), Err("the display name is empty"))]
+    fn display_name_comes_from_argument_or_environment(
+        #[case] given: Option<&str>,
+        #[case] environment: Option<&str>,
+        #[case] expected: Result<&str, &str>,
+    ) {
+        let result = resolve_display_name(given, environment.map(OsString::from));
+        match (result, expected) {
+            (Ok(name), Ok(expected)) => assert_eq!(name, expected),
+            (Err(error @ Error::DisplayUnavailable { .. }), Err(fragment)) => {
+                assert!(error.to_string().contains(fragment), "{error}");
+            }
+            (result, expected) => panic!("got {result:?}, expected {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn display_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<X11Display<RustConnection>>();
+    }
+}
