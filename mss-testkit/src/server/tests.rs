@@ -1,0 +1,246 @@
+//! Tests of the server guards against the real Xvfb and Xorg.
+
+use std::path::Path;
+
+use mss_core::{Frame, PixelFormat, Region};
+use rstest::rstest;
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
+
+use super::*;
+use crate::scene::SceneError;
+
+fn process_exists(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[test]
+fn xvfb_starts_and_is_gone_after_drop() {
+    let server = XServer::xvfb_default().unwrap();
+    let pid = server.pid();
+    let number = server.display().trim_start_matches(':').to_owned();
+    let socket = format!("/tmp/.X11-unix/X{number}");
+    assert!(process_exists(pid));
+    assert!(
+        Path::new(&socket).exists(),
+        "{socket} exists while the server runs"
+    );
+    assert_eq!(server.kind(), ServerKind::Xvfb);
+    assert_eq!(server.tcp_display(), None);
+    drop(server);
+    // Reaped, not a zombie: the /proc entry disappears only once the parent has waited.
+    assert!(!process_exists(pid), "process {pid} is still there");
+    assert!(
+        !Path::new(&socket).exists(),
+        "SIGTERM lets the server remove {socket}"
+    );
+}
+
+#[test]
+fn two_servers_get_different_displays() {
+    let first = XServer::xvfb_default().unwrap();
+    let second = XServer::xvfb_default().unwrap();
+    assert_ne!(first.display(), second.display());
+    assert!(first.display().starts_with(':'));
+}
+
+#[test]
+fn a_missing_binary_says_to_run_xtask() {
+    let options = XvfbOptions::default().binary("/nonexistent/Xvfb");
+    let error = XServer::xvfb(&options).unwrap_err();
+    assert!(
+        matches!(error, ServerError::BinaryMissing { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "\"/nonexistent/Xvfb\" was not found; run `cargo xtask test`, which installs the X servers and tools the tests need"
+    );
+    let error = XServer::xorg_dummy(&DummyOptions::new().binary("/nonexistent/Xorg")).unwrap_err();
+    assert!(
+        matches!(error, ServerError::BinaryMissing { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_server_that_refuses_to_start_reports_its_log() {
+    // Xvfb refuses depth 32 for the root.
+    let error = XServer::xvfb(&XvfbOptions::new(100, 100, 32)).unwrap_err();
+    assert!(matches!(error, ServerError::Exited { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("failed to start"), "{message}");
+    assert!(message.contains("its log ends with"), "{message}");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // `sleep` ignores the server arguments' meaning but never writes a display number: it
+    // stands in for a hung server. Its arguments are invalid, so use a shell wrapper instead.
+    let directory = tempfile::tempdir().unwrap();
+    let script = directory.path().join("hung-server");
+    std::fs::write(&script, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    let mut permissions = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&script, permissions).unwrap();
+    let options = XvfbOptions::default()
+        .binary(&script)
+        .timeout(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let error = XServer::xvfb(&options).unwrap_err();
+    assert!(
+        matches!(error, ServerError::StartTimeout { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("did not report its display within 0.3 s")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the hung server was killed"
+    );
+}
+
+#[test]
+fn tcp_display_reaches_the_server() {
+    let server = XServer::xvfb(&XvfbOptions::default().listen_tcp()).unwrap();
+    let tcp = server.tcp_display().unwrap();
+    assert_eq!(tcp, format!("127.0.0.1{}", server.display()));
+    let (connection, screen) = x11rb::connect(Some(tcp)).unwrap();
+    assert_eq!(connection.setup().roots[screen].width_in_pixels, 640);
+}
+
+#[test]
+fn helpers_run_with_display_set_and_report_failures() {
+    let server = XServer::xvfb(&XvfbOptions::new(320, 200, 24)).unwrap();
+    let listing = server.xrandr(&["--listmonitors"]).unwrap();
+    assert!(listing.contains("screen"), "{listing}");
+    assert!(listing.contains("320/"), "{listing}");
+    let error = server
+        .xrandr(&["--output", "screen", "--mode", "12x34"])
+        .unwrap_err();
+    assert!(
+        matches!(error, ServerError::CommandFailed { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("`xrandr --output screen --mode 12x34` failed"),
+        "{error}"
+    );
+    let error = server.run("mss-no-such-program", ["x"]).unwrap_err();
+    assert!(
+        matches!(error, ServerError::BinaryMissing { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.run("sh", ["-c", "echo $DISPLAY"]).unwrap().trim(),
+        server.display()
+    );
+}
+
+/// Reads a region back with plain GetImage, independent of any backend.
+fn read_back(display: &str, region: Region, format: PixelFormat) -> Frame {
+    let (connection, screen) = x11rb::connect(Some(display)).unwrap();
+    let root = connection.setup().roots[screen].root;
+    let reply = connection
+        .get_image(
+            ImageFormat::Z_PIXMAP,
+            root,
+            region.left() as i16,
+            region.top() as i16,
+            region.width() as u16,
+            region.height() as u16,
+            !0,
+        )
+        .unwrap()
+        .reply()
+        .unwrap();
+    let stride = reply.data.len() / region.height() as usize;
+    Frame::new(reply.data, 0, region, stride, format).unwrap()
+}
+
+#[rstest]
+#[case(16, PixelFormat::Rgb565)]
+#[case(24, PixelFormat::Bgrx8888)]
+#[case(30, PixelFormat::Xrgb2101010)]
+fn scenes_paint_and_read_back_exactly(#[case] depth: u8, #[case] format: PixelFormat) {
+    let server = XServer::xvfb(&XvfbOptions::new(333, 211, depth)).unwrap();
+    let scene = server.paint_scene().unwrap();
+    assert_eq!(scene.format(), format);
+    assert_eq!((scene.width(), scene.height()), (333, 211));
+    let whole = read_back(server.display(), scene.region(), format);
+    scene.assert_frame(&whole);
+    let corner = read_back(
+        server.display(),
+        Region::new(330, 200, 3, 11).unwrap(),
+        format,
+    );
+    scene.assert_frame(&corner);
+    // The same pixels claimed to come from elsewhere do not match.
+    let moved = Frame::from_vec(
+        corner.to_owned_frame().bytes().to_vec(),
+        Region::new(329, 200, 3, 11).unwrap(),
+        format,
+    )
+    .unwrap();
+    assert_eq!(scene.check_frame(&moved).unwrap_err().wrong_pixels, 33);
+}
+
+#[test]
+fn painted_rectangles_show_and_are_expected() {
+    let server = XServer::xvfb(&XvfbOptions::new(200, 100, 16)).unwrap();
+    let mut scene = server.paint_scene().unwrap();
+    let colour = mss_core::Rgba::rgb(0x12, 0x34, 0x56);
+    let area = Region::new(10, 20, 30, 40).unwrap();
+    scene.paint_rect(area, colour).unwrap();
+    assert_eq!(
+        scene.expected(10, 20),
+        crate::pattern::quantise(scene.format(), colour)
+    );
+    assert_ne!(scene.expected(9, 20), scene.expected(10, 20));
+    scene.assert_frame(&read_back(server.display(), scene.region(), scene.format()));
+    let error = scene
+        .paint_rect(Region::new(190, 0, 20, 5).unwrap(), colour)
+        .unwrap_err();
+    assert!(
+        matches!(error, SceneError::OutsideScene { .. }),
+        "{error:?}"
+    );
+    scene.paint_solid(colour).unwrap();
+    scene.assert_frame(&read_back(server.display(), scene.region(), scene.format()));
+}
+
+#[test]
+fn depth_8_screens_cannot_be_painted() {
+    let server = XServer::xvfb(&XvfbOptions::new(64, 64, 8)).unwrap();
+    let error = server.paint_scene().unwrap_err();
+    assert!(
+        matches!(error, SceneError::UnsupportedScreen { depth: 8, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("not TrueColor"), "{error}");
+}
+
+#[test]
+fn xorg_dummy_starts_with_dummy0_primary_and_grows_with_outputs() {
+    let server = XServer::xorg_dummy(&DummyOptions::new()).unwrap();
+    assert_eq!(server.kind(), ServerKind::XorgDummy);
+    server.set_mode("DUMMY0", "1024x768").unwrap();
+    server
+        .enable_output("DUMMY1", "333x211", Some("DUMMY0"))
+        .unwrap();
+    let listing = server.xrandr(&["--listmonitors"]).unwrap();
+    assert!(listing.contains("Monitors: 2"), "{listing}");
+    assert!(listing.contains("*DUMMY0 1024/"), "{listing}");
+    assert!(listing.contains("DUMMY1 333/"), "{listing}");
+    assert!(listing.contains("+1024+0"), "{listing}");
+    let scene = server.paint_scene().unwrap();
+    assert_eq!((scene.width(), scene.height()), (1357, 768));
+    let pid = server.pid();
+    drop(server);
+    assert!(!process_exists(pid));
+}
