@@ -1,0 +1,239 @@
+//! The Debian packages the tests, the demo and the valgrind run need, how to tell whether each is
+//! present, and installing the missing ones with apt-get when xtask runs as root.
+//!
+//! Presence is judged by a file the package provides rather than by asking dpkg, so the check
+//! also works on a machine whose tools came from elsewhere. ImageMagick is probed through
+//! `compare`, not `convert`, because some machines carry a stand-in `convert` without ImageMagick.
+
+use crate::error::{Result, XtaskError};
+use crate::shell::{Cmd, program_on_path};
+
+/// How to tell that a package is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// An executable the package puts on `PATH`.
+    Program(&'static str),
+    /// A file the package installs at a fixed place.
+    File(&'static str),
+}
+
+impl Probe {
+    fn is_satisfied(self) -> bool {
+        match self {
+            Probe::Program(program) => program_on_path(program),
+            Probe::File(path) => std::path::Path::new(path).exists(),
+        }
+    }
+}
+
+/// One Debian package and why the project needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirement {
+    /// The Debian package name given to apt-get.
+    pub package: &'static str,
+    /// What needs it, shown when it is missing.
+    pub needed_for: &'static str,
+    /// How to tell that it is installed.
+    pub probe: Probe,
+}
+
+const XVFB: Requirement = Requirement {
+    package: "xvfb",
+    needed_for: "Xvfb, the virtual X server of the tests and the demo",
+    probe: Probe::Program("Xvfb"),
+};
+const IMAGEMAGICK: Requirement = Requirement {
+    package: "imagemagick",
+    needed_for: "painting and comparing known scenes (display, import, compare)",
+    probe: Probe::Program("compare"),
+};
+const VALGRIND: Requirement = Requirement {
+    package: "valgrind",
+    needed_for: "cargo xtask valgrind",
+    probe: Probe::Program("valgrind"),
+};
+
+/// What `cargo xtask test` (and so `ci`) needs.
+pub const TEST_REQUIREMENTS: &[Requirement] = &[
+    XVFB,
+    Requirement {
+        package: "xserver-xorg-core",
+        needed_for: "Xorg, the server behind the multi-monitor tests",
+        probe: Probe::Program("Xorg"),
+    },
+    Requirement {
+        package: "xserver-xorg-video-dummy",
+        needed_for: "the dummy video driver that gives Xorg several outputs",
+        probe: Probe::File("/usr/lib/xorg/modules/drivers/dummy_drv.so"),
+    },
+    Requirement {
+        package: "x11-xserver-utils",
+        needed_for: "xrandr, which arranges monitors in the tests",
+        probe: Probe::Program("xrandr"),
+    },
+    Requirement {
+        package: "x11-utils",
+        needed_for: "xdpyinfo, which the tests use to inspect servers",
+        probe: Probe::Program("xdpyinfo"),
+    },
+    Requirement {
+        package: "xdotool",
+        needed_for: "moving the pointer and windows in the tests",
+        probe: Probe::Program("xdotool"),
+    },
+    IMAGEMAGICK,
+    Requirement {
+        package: "libxcb1-dev",
+        // The xcb crate (1.7) and x11rb's libxcb connection link only libxcb itself; extension
+        // requests such as MIT-SHM and RandR are encoded in Rust, so no libxcb-shm is needed.
+        needed_for: "linking libxcb for the tests that use the xcb crate's connection",
+        probe: Probe::File("/usr/include/xcb/xcb.h"),
+    },
+];
+
+/// What `cargo xtask demo` needs when it starts its own virtual display.
+pub const DEMO_REQUIREMENTS: &[Requirement] = &[XVFB, IMAGEMAGICK];
+
+/// What `cargo xtask valgrind` needs besides the test requirements.
+pub const VALGRIND_REQUIREMENTS: &[Requirement] = &[VALGRIND];
+
+/// The packages among `requirements` that are not installed, each named once.
+pub fn missing_packages(requirements: &[Requirement]) -> Vec<&'static str> {
+    let mut missing: Vec<&'static str> = Vec::new();
+    for requirement in requirements {
+        if !requirement.probe.is_satisfied() && !missing.contains(&requirement.package) {
+            missing.push(requirement.package);
+        }
+    }
+    missing
+}
+
+/// The command that installs `packages`, as root, on a machine whose package lists may be empty.
+pub fn install_command(packages: &[&str]) -> String {
+    format!(
+        "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends {}",
+        packages.join(" ")
+    )
+}
+
+/// Makes sure every package in `requirements` is installed: installs the missing ones with
+/// apt-get when running as root, and otherwise fails with the exact command to run.
+///
+/// # Errors
+///
+/// [`XtaskError::MissingPackages`] when packages are missing and this is not root (or there is no
+/// apt-get); the apt-get error when an install fails; [`XtaskError::Check`] when a package was
+/// installed but its probe still fails.
+pub fn ensure_installed(requirements: &[Requirement]) -> Result<()> {
+    let missing = missing_packages(requirements);
+    if missing.is_empty() {
+        println!(
+            "system packages present: {}",
+            requirements
+                .iter()
+                .map(|requirement| requirement.package)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        return Ok(());
+    }
+    for requirement in requirements {
+        if missing.contains(&requirement.package) {
+            println!(
+                "missing system package {}: needed for {}",
+                requirement.package, requirement.needed_for
+            );
+        }
+    }
+    if !(running_as_root() && program_on_path("apt-get")) {
+        return Err(XtaskError::MissingPackages {
+            packages: missing
+                .iter()
+                .map(|package| (*package).to_owned())
+                .collect(),
+            install_command: format!("sudo sh -c '{}'", install_command(&missing)),
+        });
+    }
+    // The package lists of a fresh machine are empty, so an install without an update fails.
+    Cmd::new("apt-get")
+        .args(["update", "-q"])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()?;
+    Cmd::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()?;
+    let still_missing = missing_packages(requirements);
+    if still_missing.is_empty() {
+        Ok(())
+    } else {
+        Err(XtaskError::Check(format!(
+            "apt-get installed {} but these are still not found: {}",
+            missing.join(" "),
+            still_missing.join(" ")
+        )))
+    }
+}
+
+/// Whether this process runs as root, read from /proc so that no unsafe `geteuid` call is needed.
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            // The fields are real, effective, saved and filesystem uid; the effective one counts.
+            .and_then(|uids| uids.split_whitespace().nth(1))
+            == Some("0")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRESENT: Requirement = Requirement {
+        package: "coreutils",
+        needed_for: "testing",
+        probe: Probe::Program("sh"),
+    };
+    const ABSENT: Requirement = Requirement {
+        package: "no-such-package",
+        needed_for: "testing",
+        probe: Probe::File("/no/such/file/for/xtask"),
+    };
+
+    #[test]
+    fn only_absent_packages_are_missing_and_each_once() {
+        assert_eq!(
+            missing_packages(&[PRESENT, ABSENT, ABSENT]),
+            vec!["no-such-package"]
+        );
+        assert!(missing_packages(&[PRESENT]).is_empty());
+    }
+
+    #[test]
+    fn install_command_updates_first_and_is_noninteractive() {
+        assert_eq!(
+            install_command(&["xvfb", "xdotool"]),
+            "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+             --no-install-recommends xvfb xdotool"
+        );
+    }
+
+    #[test]
+    fn every_requirement_names_a_package_and_a_reason() {
+        for requirement in TEST_REQUIREMENTS
+            .iter()
+            .chain(DEMO_REQUIREMENTS)
+            .chain(VALGRIND_REQUIREMENTS)
+        {
+            assert!(!requirement.package.is_empty());
+            assert!(
+                !requirement.needed_for.is_empty(),
+                "{}",
+                requirement.package
+            );
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! `cargo xtask test` and `cargo xtask ci`.
+//!
+//! `test` installs the system packages the tests need, runs every crate's tests with default
+//! features, then runs the crates that have backend features once per backend with that backend
+//! alone, so a backend that only works with the other one turned on is caught. `ci` adds the
+//! format, tidy, lint and documentation checks in front.
+
+use crate::error::Result;
+use crate::shell::Cmd;
+use crate::steps::Steps;
+use crate::system_packages;
+
+/// One extra test run of one package with exactly the given features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeatureRun {
+    /// The package to test.
+    pub package: &'static str,
+    /// The features turned on, with default features off.
+    pub features: &'static str,
+}
+
+/// Every backend-feature run of `cargo xtask test`: each crate with backend features, once per
+/// backend alone. Add the facade crate `mss` here when it exists.
+pub const BACKEND_FEATURE_RUNS: &[FeatureRun] = &[
+    FeatureRun {
+        package: "mss-testkit",
+        features: "x11-getimage",
+    },
+    FeatureRun {
+        package: "mss-testkit",
+        features: "x11-shm",
+    },
+];
+
+impl FeatureRun {
+    fn command(self) -> Cmd {
+        Cmd::cargo().args([
+            "test",
+            "--package",
+            self.package,
+            "--no-default-features",
+            "--features",
+            self.features,
+            "--no-fail-fast",
+        ])
+    }
+}
+
+/// The steps of `cargo xtask test`, added to `steps`.
+pub fn add_test_steps(steps: &mut Steps) {
+    let packages_ready = steps.run("system packages for the tests", |_| {
+        system_packages::ensure_installed(system_packages::TEST_REQUIREMENTS)
+    });
+    if !packages_ready {
+        // Without an X server every X test fails for the same reason; the step above already
+        // printed the command that fixes it, so more output would only bury it.
+        return;
+    }
+    let workspace_tests = Cmd::cargo().args(["test", "--workspace", "--no-fail-fast"]);
+    steps.run("tests of every crate (default features)", |counts| {
+        workspace_tests.run_counting_tests(counts)
+    });
+    for feature_run in BACKEND_FEATURE_RUNS {
+        let heading = format!(
+            "tests of {} with only the {} feature",
+            feature_run.package, feature_run.features
+        );
+        steps.run(&heading, |counts| {
+            feature_run.command().run_counting_tests(counts)
+        });
+    }
+}
+
+/// `cargo xtask test`.
+///
+/// # Errors
+///
+/// Fails when any step fails; the summary printed before says which.
+pub fn test() -> Result<()> {
+    let mut steps = Steps::default();
+    add_test_steps(&mut steps);
+    steps.finish()
+}
+
+/// `cargo xtask ci`: formatting, tidy, clippy and rustdoc checks, then everything `test` does.
+///
+/// # Errors
+///
+/// Fails when any step fails; the summary printed before says which.
+pub fn ci() -> Result<()> {
+    let mut steps = Steps::default();
+    steps.run("formatting (cargo fmt --check)", |_| {
+        Cmd::cargo().args(["fmt", "--all", "--", "--check"]).run()
+    });
+    steps.run("tidy", |_| crate::tidy::run());
+    steps.run("lints (clippy, warnings denied)", |_| {
+        Cmd::cargo()
+            .args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .run()
+    });
+    steps.run("documentation (rustdoc, warnings denied)", |_| {
+        Cmd::cargo()
+            .args(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .run()
+    });
+    add_test_steps(&mut steps);
+    steps.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_runs_turn_off_default_features() {
+        let command = BACKEND_FEATURE_RUNS[0].command().display();
+        assert!(
+            command.ends_with(
+                "test --package mss-testkit --no-default-features --features x11-getimage --no-fail-fast"
+            ),
+            "{command}"
+        );
+    }
+
+    #[test]
+    fn every_feature_run_names_a_workspace_member() {
+        let members = crate::workspace::members().unwrap();
+        for feature_run in BACKEND_FEATURE_RUNS {
+            assert!(
+                members
+                    .iter()
+                    .any(|member| member.name == feature_run.package),
+                "{} is not a workspace member",
+                feature_run.package
+            );
+        }
+    }
+}

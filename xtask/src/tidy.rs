@@ -1,0 +1,354 @@
+//! Tidy: project rules that the compiler and clippy do not check, in the manner of
+//! rust-analyzer's tidy. They run as `cargo xtask tidy`, as a step of `cargo xtask ci`, and as the
+//! `#[test]` below, so a plain `cargo test` enforces them too.
+//!
+//! The rules:
+//! - every crate except those in [`CRATES_ALLOWED_UNSAFE`] forbids unsafe code in its crate roots;
+//! - in those crates every `unsafe` block or impl is preceded by a `// SAFETY:` comment;
+//! - no Rust file holds an ignored test, a `todo`/`unimplemented` stub or a `dbg` call;
+//! - README.md opens with the two set-up commands in [`README_FIRST_LINES`];
+//! - every crate's manifest has `[lints] workspace = true`.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Result, XtaskError};
+use crate::workspace::{self, Member};
+
+/// The only crates allowed to contain `unsafe` code.
+pub const CRATES_ALLOWED_UNSAFE: &[&str] = &["mss-buffer", "mss-x11-shm"];
+
+/// The exact first lines of README.md: the two commands that set up a fresh machine.
+pub const README_FIRST_LINES: [&str; 2] = ["cargo xtask demo", "cargo xtask test"];
+
+/// Text that must not appear in any Rust file, with the reason shown when it does. The patterns
+/// are assembled with `concat!` so that this file does not contain them itself.
+const FORBIDDEN_TEXT: &[(&str, &str)] = &[
+    (
+        concat!("#[", "ignore"),
+        "tests are never ignored: make it pass or fail",
+    ),
+    (concat!("to", "do!"), "no stubs: write the code"),
+    (concat!("unimple", "mented!"), "no stubs: write the code"),
+    (
+        concat!("d", "bg!"),
+        "debugging output does not belong in the tree",
+    ),
+];
+
+/// One broken rule, at a place in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, relative to the project root where possible.
+    pub path: PathBuf,
+    /// The 1-based line, when the rule is about a line.
+    pub line: Option<usize>,
+    /// Which rule and how to fix it.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let root = workspace::project_root();
+        let path = self.path.strip_prefix(&root).unwrap_or(&self.path);
+        match self.line {
+            Some(line) => write!(formatter, "{}:{line}: {}", path.display(), self.message),
+            None => write!(formatter, "{}: {}", path.display(), self.message),
+        }
+    }
+}
+
+/// Checks every rule over the whole project and returns the problems found.
+///
+/// # Errors
+///
+/// Fails when the workspace cannot be listed or a file cannot be read.
+pub fn check() -> Result<Vec<Problem>> {
+    let root = workspace::project_root();
+    let members = workspace::members()?;
+    let mut problems = Vec::new();
+    for member in &members {
+        if CRATES_ALLOWED_UNSAFE.contains(&member.name.as_str()) {
+            for path in rust_files(&member.directory)? {
+                problems.extend(unsafe_without_safety_comment(&path, &read(&path)?));
+            }
+        } else {
+            problems.extend(crate_roots_without_forbid(member)?);
+        }
+        let manifest = member.directory.join("Cargo.toml");
+        if !uses_workspace_lints(&read(&manifest)?) {
+            problems.push(Problem {
+                path: manifest,
+                line: None,
+                message: "add `[lints]\\nworkspace = true` so the workspace lints apply".into(),
+            });
+        }
+    }
+    for path in rust_files(&root)? {
+        problems.extend(forbidden_text(&path, &read(&path)?));
+    }
+    let readme = root.join("README.md");
+    match std::fs::read_to_string(&readme) {
+        Ok(text) => problems.extend(readme_problems(&readme, &text)),
+        Err(error) => problems.push(Problem {
+            path: readme,
+            line: None,
+            message: format!("cannot read the README: {error}"),
+        }),
+    }
+    Ok(problems)
+}
+
+/// `cargo xtask tidy`: prints every problem.
+///
+/// # Errors
+///
+/// [`XtaskError::Check`] counting the problems when there are any.
+pub fn run() -> Result<()> {
+    let problems = check()?;
+    for problem in &problems {
+        println!("{problem}");
+    }
+    if problems.is_empty() {
+        println!("tidy: every rule holds");
+        Ok(())
+    } else {
+        Err(XtaskError::Check(format!(
+            "tidy found {} problem(s), listed above",
+            problems.len()
+        )))
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| XtaskError::File {
+        action: "cannot read",
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Every `.rs` file under `directory`, skipping build output and hidden directories.
+fn rust_files(directory: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![directory.to_owned()];
+    while let Some(current) = pending.pop() {
+        let entries = std::fs::read_dir(&current).map_err(|source| XtaskError::File {
+            action: "cannot list",
+            path: current.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| XtaskError::File {
+                action: "cannot list",
+                path: current.clone(),
+                source,
+            })?;
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "target" {
+                    pending.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn crate_roots_without_forbid(member: &Member) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    for crate_root in &member.crate_roots {
+        let forbids = read(crate_root)?
+            .lines()
+            .any(|line| line.trim() == "#![forbid(unsafe_code)]");
+        if !forbids {
+            problems.push(Problem {
+                path: crate_root.clone(),
+                line: None,
+                message: format!(
+                    "{} may not use unsafe code: add `#![forbid(unsafe_code)]` \
+                     (only {} may use it)",
+                    member.name,
+                    CRATES_ALLOWED_UNSAFE.join(" and ")
+                ),
+            });
+        }
+    }
+    Ok(problems)
+}
+
+/// Finds `unsafe` blocks and impls whose comment block directly above (attributes may stand
+/// between) holds no `SAFETY:` line.
+fn unsafe_without_safety_comment(path: &Path, text: &str) -> Vec<Problem> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut problems = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        let opens_unsafe = ["unsafe {", "unsafe{", "unsafe impl"]
+            .iter()
+            .any(|pattern| code.contains(pattern));
+        if opens_unsafe && !has_safety_comment_above(&lines[..index]) {
+            problems.push(Problem {
+                path: path.to_owned(),
+                line: Some(index + 1),
+                message: "put a `// SAFETY:` comment directly above this unsafe code, naming \
+                          every precondition and why it holds"
+                    .into(),
+            });
+        }
+    }
+    problems
+}
+
+fn has_safety_comment_above(lines_above: &[&str]) -> bool {
+    for line in lines_above.iter().rev() {
+        let line = line.trim();
+        if line.starts_with("//") {
+            if line.contains("SAFETY:") {
+                return true;
+            }
+        } else if !line.starts_with("#[") {
+            return false;
+        }
+    }
+    false
+}
+
+fn forbidden_text(path: &Path, text: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        for (pattern, reason) in FORBIDDEN_TEXT {
+            if line.contains(pattern) {
+                problems.push(Problem {
+                    path: path.to_owned(),
+                    line: Some(index + 1),
+                    message: format!("`{pattern}` is not allowed: {reason}"),
+                });
+            }
+        }
+    }
+    problems
+}
+
+fn readme_problems(path: &Path, text: &str) -> Vec<Problem> {
+    let mut lines = text.lines();
+    README_FIRST_LINES
+        .iter()
+        .enumerate()
+        .filter_map(|(index, expected)| {
+            let actual = lines.next().unwrap_or_default();
+            (actual.trim() != *expected).then(|| Problem {
+                path: path.to_owned(),
+                line: Some(index + 1),
+                message: format!(
+                    "README.md must open with the set-up commands; line {} must be `{expected}`, \
+                     found `{actual}`",
+                    index + 1
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Whether a manifest has a `[lints]` table with `workspace = true`.
+fn uses_workspace_lints(manifest: &str) -> bool {
+    let mut in_lints_table = false;
+    for line in manifest.lines() {
+        let line: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        if line.starts_with('[') {
+            in_lints_table = line == "[lints]";
+        } else if (in_lints_table && line == "workspace=true") || line == "lints.workspace=true" {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The project's own rules, enforced by `cargo test`.
+    #[test]
+    fn tidy() {
+        let problems = check().unwrap();
+        let listing: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            problems.is_empty(),
+            "tidy found problems:\n{}",
+            listing.join("\n")
+        );
+    }
+
+    fn lines_flagged_for_unsafe(text: &str) -> Vec<usize> {
+        unsafe_without_safety_comment(Path::new("x.rs"), text)
+            .into_iter()
+            .filter_map(|problem| problem.line)
+            .collect()
+    }
+
+    #[test]
+    fn unsafe_needs_a_safety_comment_directly_above() {
+        let text = "\
+fn f() {
+    // SAFETY: the pointer comes from a live Vec.
+    let a = unsafe { read(p) };
+    let b = unsafe { read(p) };
+    // Reads the value.
+    // SAFETY: as above, and the comment may span lines.
+    #[allow(unused)]
+    let c = unsafe { read(p) };
+    // Only a plain comment.
+    unsafe { write(p) }
+}
+// SAFETY: the slot is only touched by its owner.
+unsafe impl Send for Slot {}
+unsafe impl Sync for Slot {}
+";
+        assert_eq!(lines_flagged_for_unsafe(text), vec![4, 10, 14]);
+    }
+
+    #[test]
+    fn unsafe_in_a_comment_or_a_function_signature_is_not_a_block() {
+        let text = "// this is not unsafe { at all }\npub unsafe fn f() {}\n";
+        assert!(lines_flagged_for_unsafe(text).is_empty());
+    }
+
+    #[test]
+    fn forbidden_text_is_found_with_its_line() {
+        let text = format!("fn f() {{\n    {}x);\n}}\n", concat!("d", "bg!("));
+        let problems = forbidden_text(Path::new("x.rs"), &text);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, Some(2));
+        assert!(problems[0].message.contains("not allowed"));
+    }
+
+    #[test]
+    fn readme_must_open_with_both_commands() {
+        let good = "cargo xtask demo  \ncargo xtask test\n\n# mss-rs\n";
+        assert!(readme_problems(Path::new("README.md"), good).is_empty());
+        let swapped = "cargo xtask test\ncargo xtask demo\n";
+        assert_eq!(readme_problems(Path::new("README.md"), swapped).len(), 2);
+        let heading_first = "# mss-rs\ncargo xtask demo\ncargo xtask test\n";
+        assert_eq!(
+            readme_problems(Path::new("README.md"), heading_first).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn workspace_lints_are_recognised_in_both_spellings() {
+        assert!(uses_workspace_lints(
+            "[package]\nname = \"a\"\n\n[lints]\nworkspace = true\n"
+        ));
+        assert!(uses_workspace_lints("lints.workspace = true\n"));
+        assert!(!uses_workspace_lints(
+            "[lints]\n[features]\nworkspace = true\n"
+        ));
+        assert!(!uses_workspace_lints("[package]\nname = \"a\"\n"));
+    }
+}

@@ -1,0 +1,115 @@
+//! Where the project is and which crates it has, read from `cargo metadata` so that a crate added
+//! to the workspace is checked by tidy without editing xtask.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Result, XtaskError};
+use crate::shell::Cmd;
+
+/// The workspace root: the directory above xtask's own manifest.
+pub fn project_root() -> PathBuf {
+    let xtask_directory = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask_directory
+        .parent()
+        .unwrap_or(xtask_directory)
+        .to_path_buf()
+}
+
+/// One workspace member as tidy needs it.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The package name, such as `mss-core`.
+    pub name: String,
+    /// The directory that holds its `Cargo.toml`.
+    pub directory: PathBuf,
+    /// The crate roots of its library and binaries (`src/lib.rs`, `src/main.rs`, ...).
+    pub crate_roots: Vec<PathBuf>,
+}
+
+/// The members of the workspace, in the order cargo lists them.
+///
+/// # Errors
+///
+/// Fails if `cargo metadata` fails or prints something other than the documented JSON.
+pub fn members() -> Result<Vec<Member>> {
+    let command = Cmd::cargo().args(["metadata", "--format-version", "1", "--no-deps"]);
+    let text = command.read()?;
+    let unexpected = |detail: &str| XtaskError::UnexpectedOutput {
+        command: command.display(),
+        detail: detail.to_owned(),
+    };
+    let metadata: serde_json::Value =
+        serde_json::from_str(&text).map_err(|error| unexpected(&error.to_string()))?;
+    let packages = metadata["packages"]
+        .as_array()
+        .ok_or_else(|| unexpected("no `packages` array"))?;
+    packages
+        .iter()
+        .map(|package| {
+            let name = package["name"]
+                .as_str()
+                .ok_or_else(|| unexpected("a package without a name"))?;
+            let manifest = package["manifest_path"]
+                .as_str()
+                .ok_or_else(|| unexpected("a package without a manifest_path"))?;
+            let directory = Path::new(manifest)
+                .parent()
+                .ok_or_else(|| unexpected("a manifest_path without a directory"))?
+                .to_path_buf();
+            let crate_roots = package["targets"]
+                .as_array()
+                .map(|targets| {
+                    targets
+                        .iter()
+                        .filter(|target| is_library_or_binary(target))
+                        .filter_map(|target| target["src_path"].as_str().map(PathBuf::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Member {
+                name: name.to_owned(),
+                directory,
+                crate_roots,
+            })
+        })
+        .collect()
+}
+
+/// Whether a cargo target is the crate's library or one of its binaries, rather than a test,
+/// example, bench or build script.
+fn is_library_or_binary(target: &serde_json::Value) -> bool {
+    target["kind"].as_array().is_some_and(|kinds| {
+        kinds.iter().any(|kind| {
+            matches!(
+                kind.as_str(),
+                Some("lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro" | "bin")
+            )
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_root_holds_the_workspace_manifest() {
+        let manifest = project_root().join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        assert!(text.contains("[workspace]"), "{}", manifest.display());
+    }
+
+    #[test]
+    fn members_include_xtask_with_its_main() {
+        let members = members().unwrap();
+        let xtask = members
+            .iter()
+            .find(|member| member.name == "xtask")
+            .expect("xtask is a workspace member");
+        assert_eq!(xtask.directory, project_root().join("xtask"));
+        assert_eq!(
+            xtask.crate_roots,
+            vec![project_root().join("xtask/src/main.rs")]
+        );
+    }
+}
