@@ -1,0 +1,384 @@
+//! [`ShmCapture`]: the MIT-SHM capturer, its setup, grab and fallback.
+
+use mss_buffer::{AcquireError, Pool, PoolStats};
+use mss_core::{BackendStatus, Capture, Error, Frame, Monitors, Region, ScreenInfo};
+use mss_x11_getimage::x11rb::connection::Connection;
+use mss_x11_getimage::x11rb::errors::{ConnectionError, ReplyError};
+use mss_x11_getimage::x11rb::protocol::shm::{self, ConnectionExt as _};
+use mss_x11_getimage::x11rb::protocol::xproto::ImageFormat;
+use mss_x11_getimage::x11rb::rust_connection::RustConnection;
+use mss_x11_getimage::{X11Display, X11Options, describe_x11_error};
+
+use crate::segment::{Segment, SegmentError};
+use crate::storage::LeasedSegment;
+
+/// The backend's name, equal to its Cargo feature.
+pub const BACKEND_NAME: &str = "x11-shm";
+
+/// The method name in [`BackendStatus`] while MIT-SHM is in use.
+pub const METHOD_SHM: &str = "MIT-SHM";
+
+/// The method name in [`BackendStatus`] after falling back to `GetImage`.
+pub const METHOD_GET_IMAGE: &str = mss_x11_getimage::METHOD;
+
+/// The oldest MIT-SHM version with `ShmAttachFd`, which memfd segments need.
+const REQUIRED_VERSION: (u16, u16) = (1, 2);
+
+/// Settings of an [`ShmCapture`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ShmOptions {
+    /// The most shared-memory segments the capturer keeps, which is the most frames it can
+    /// have alive at once. At least 1; default 8.
+    pub max_buffers: usize,
+    /// Settings of the X11 plumbing (monitor source, screen-change watching).
+    pub x11: X11Options,
+}
+
+impl ShmOptions {
+    /// The defaults: up to 8 buffers, default X11 settings.
+    pub fn new() -> Self {
+        Self {
+            max_buffers: 8,
+            x11: X11Options::new(),
+        }
+    }
+
+    /// Sets [`max_buffers`](Self::max_buffers); values below 1 count as 1.
+    #[must_use]
+    pub fn max_buffers(mut self, max_buffers: usize) -> Self {
+        self.max_buffers = max_buffers.max(1);
+        self
+    }
+
+    /// Sets the X11 plumbing's settings.
+    #[must_use]
+    pub fn x11(mut self, x11: X11Options) -> Self {
+        self.x11 = x11;
+        self
+    }
+}
+
+impl Default for ShmOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A capturer that grabs with MIT-SHM into pooled shared memory, handing out zero-copy
+/// frames, and falls back to `GetImage` when shared memory cannot work.
+///
+/// See the [crate documentation](crate) for the grab path, the fallback rules and the
+/// lifetime rules. Generic over the x11rb connection like
+/// [`GetImageCapture`](mss_x11_getimage::GetImageCapture).
+///
+/// # Thread safety
+///
+/// `ShmCapture` is `Send` (move it to a worker thread); a grab takes `&mut self`. Its frames
+/// are `Send + Sync` and may be dropped on any thread, before or after the capturer.
+pub struct ShmCapture<C: Connection = RustConnection> {
+    // Fields drop in declaration order: the pool closes (idle segments unmapped) before the
+    // connection closes. Segments still held by frames are unmapped when those frames drop,
+    // without talking to the server, which forgets a closed connection's segments itself.
+    shm: Shm,
+    display: X11Display<C>,
+    /// Bytes every new segment gets: the whole screen at its largest size seen, so any
+    /// region fits any segment.
+    segment_len: usize,
+    /// Whether a grab has succeeded with the current method.
+    proven: bool,
+}
+
+/// Whether shared memory is in use.
+enum Shm {
+    /// In use: segments come from this pool.
+    Active(Pool<Segment>),
+    /// Not in use, for this reason; grabs use `GetImage`.
+    Unavailable(String),
+}
+
+impl ShmCapture<RustConnection> {
+    /// Opens `display` (or `$DISPLAY` when `None`) with x11rb's pure-Rust connection and the
+    /// default options.
+    ///
+    /// # Errors
+    ///
+    /// As [`open_with`](Self::open_with).
+    pub fn open(display: Option<&str>) -> Result<Self, Error> {
+        Self::open_with(display, ShmOptions::new())
+    }
+
+    /// Opens `display` (or `$DISPLAY`) with the given options.
+    ///
+    /// Shared memory that cannot work is not an error: the capturer falls back to `GetImage`
+    /// and [`status`](Capture::status) says why.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DisplayUnavailable`] when the display cannot be opened,
+    /// [`Error::UnsupportedFormat`] when its screen cannot be captured, and
+    /// [`Error::ConnectionLost`] or [`Error::Protocol`] if the server fails during setup.
+    pub fn open_with(display: Option<&str>, options: ShmOptions) -> Result<Self, Error> {
+        let display = X11Display::open_with(display, options.x11.clone())?;
+        Self::from_display(display, options)
+    }
+}
+
+impl<C: Connection + Send> ShmCapture<C> {
+    /// Builds a capturer on an opened display, setting up shared memory or noting why not.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] or [`Error::Protocol`] if the server fails during setup in a
+    /// way that is not about shared memory.
+    pub fn from_display(mut display: X11Display<C>, options: ShmOptions) -> Result<Self, Error> {
+        let screen = display.screen_info()?;
+        let height = usize::from(u16::try_from(screen.height).unwrap_or(u16::MAX));
+        let width = u16::try_from(screen.width).unwrap_or(u16::MAX);
+        let segment_len = display.stride_for(width) * height;
+        let shm = match set_up_shared_memory(&display, segment_len, options.max_buffers.max(1))? {
+            Ok(pool) => Shm::Active(pool),
+            Err(reason) => Shm::Unavailable(reason),
+        };
+        Ok(Self {
+            shm,
+            display,
+            segment_len,
+            proven: false,
+        })
+    }
+
+    /// The X11 plumbing, for callers that need the connection.
+    pub fn display(&self) -> &X11Display<C> {
+        &self.display
+    }
+
+    /// Whether grabs use shared memory (as opposed to the `GetImage` fallback).
+    pub fn is_shm_active(&self) -> bool {
+        matches!(self.shm, Shm::Active(_))
+    }
+
+    /// The segment pool's counts (segments alive, leased to frames, idle), or `None` after a
+    /// fallback to `GetImage`.
+    pub fn pool_stats(&self) -> Option<PoolStats> {
+        match &self.shm {
+            Shm::Active(pool) => Some(pool.stats()),
+            Shm::Unavailable(_) => None,
+        }
+    }
+
+    /// Grabs with shared memory; on a first-ever failure that `GetImage` does not share, falls
+    /// back for good.
+    fn grab_shared(&mut self, region: Region) -> Result<Frame, Error> {
+        let (x, y, width, height) = self.display.check_region(region)?;
+        let stride = self.display.stride_for(width);
+        let needed = stride * usize::from(height);
+        // A screen that grew makes every later segment grow with it.
+        self.segment_len = self.segment_len.max(needed);
+        let Shm::Active(pool) = &self.shm else {
+            unreachable!("grab_shared is only called with shared memory active")
+        };
+        let connection = self.display.connection();
+        let segment_len = self.segment_len;
+        let lease = pool
+            .acquire(
+                |segment| segment.len() >= needed,
+                || Segment::create(connection, segment_len),
+                // A segment too small for today's screen. If the detach cannot even be sent,
+                // the connection is broken and the ShmGetImage below will say so.
+                |stale| drop(stale.detach(connection)),
+            )
+            .map_err(|error| match error {
+                AcquireError::Exhausted { limit } => Error::BuffersExhausted { limit },
+                AcquireError::Create(error) => {
+                    segment_error(self.display.display_name(), segment_len, error)
+                }
+                // `AcquireError` may grow variants; none exists today.
+                other => Error::SharedMemory {
+                    bytes: segment_len,
+                    reason: other.to_string(),
+                    source: None,
+                },
+            })?;
+        let reply = connection
+            .shm_get_image(
+                self.display.root(),
+                x,
+                y,
+                width,
+                height,
+                u32::MAX,
+                ImageFormat::Z_PIXMAP.into(),
+                lease.id(),
+                0,
+            )
+            .map_err(|error| self.display.connection_lost(error))?
+            .reply();
+        match reply {
+            Ok(reply) => {
+                self.display
+                    .check_reply_visual("ShmGetImage", reply.depth, reply.visual)?;
+                if reply.size as usize != needed {
+                    return Err(Error::Protocol {
+                        display: self.display.display_name().to_owned(),
+                        request: "ShmGetImage",
+                        message: format!(
+                            "the server wrote {} bytes for a {width}x{height} image of {needed} bytes",
+                            reply.size
+                        ),
+                        source: None,
+                    });
+                }
+                self.proven = true;
+                Frame::new(
+                    LeasedSegment(lease),
+                    0,
+                    region,
+                    stride,
+                    self.display.format(),
+                )
+            }
+            Err(ReplyError::X11Error(error)) if !self.proven => {
+                drop(lease);
+                // Shared memory has never worked here: the fault may be shared memory's (a
+                // server that advertises it but cannot use it) or the request's. GetImage
+                // of the same region tells which.
+                let frame = self.display.get_image(region)?;
+                self.fall_back(format!(
+                    "ShmGetImage failed ({}) where GetImage works",
+                    describe_x11_error(&error)
+                ));
+                self.proven = true;
+                Ok(frame)
+            }
+            Err(error) => Err(self.display.grab_error(region, "ShmGetImage", error)),
+        }
+    }
+
+    /// Stops using shared memory for good, detaching the idle segments.
+    fn fall_back(&mut self, reason: String) {
+        if let Shm::Active(pool) = std::mem::replace(&mut self.shm, Shm::Unavailable(reason)) {
+            for segment in pool.close() {
+                // A detach that cannot be sent means a broken connection, which the next
+                // request reports.
+                drop(segment.detach(self.display.connection()));
+            }
+        }
+    }
+}
+
+impl<C: Connection + Send> Capture for ShmCapture<C> {
+    fn backend_name(&self) -> &'static str {
+        BACKEND_NAME
+    }
+
+    fn status(&self) -> BackendStatus {
+        match &self.shm {
+            Shm::Active(_) => BackendStatus::new(BACKEND_NAME, METHOD_SHM)
+                .with_zero_copy(true)
+                .with_proven(self.proven),
+            Shm::Unavailable(reason) => BackendStatus::new(BACKEND_NAME, METHOD_GET_IMAGE)
+                .with_proven(self.proven)
+                .with_fallback_reason(reason.clone()),
+        }
+    }
+
+    fn screen(&mut self) -> Result<ScreenInfo, Error> {
+        self.display.screen_info()
+    }
+
+    fn monitors(&mut self) -> Result<Monitors, Error> {
+        self.display.monitors()
+    }
+
+    fn grab(&mut self, region: Region) -> Result<Frame, Error> {
+        match self.shm {
+            Shm::Active(_) => self.grab_shared(region),
+            Shm::Unavailable(_) => {
+                let frame = self.display.get_image(region)?;
+                self.proven = true;
+                Ok(frame)
+            }
+        }
+    }
+}
+
+/// Sets up shared memory: `Ok(Ok(pool))` when it works, `Ok(Err(reason))` when it cannot
+/// (the capturer then falls back), `Err` only when the connection itself failed.
+fn set_up_shared_memory<C: Connection + Send>(
+    display: &X11Display<C>,
+    segment_len: usize,
+    max_buffers: usize,
+) -> Result<Result<Pool<Segment>, String>, Error> {
+    let connection = display.connection();
+    // Asking before sending any MIT-SHM request matters: on a server without the extension,
+    // a request to it would break a libxcb connection (and hang ffmpeg's x11grab).
+    let present = connection
+        .extension_information(shm::X11_EXTENSION_NAME)
+        .map_err(|error| display.connection_lost(error))?;
+    if present.is_none() {
+        return Ok(Err("the X server has no MIT-SHM extension".to_owned()));
+    }
+    let version = connection
+        .shm_query_version()
+        .map_err(|error| display.connection_lost(error))?
+        .reply()
+        .map_err(|error| display.reply_error("ShmQueryVersion", error))?;
+    let version = (version.major_version, version.minor_version);
+    if version < REQUIRED_VERSION {
+        return Ok(Err(format!(
+            "the X server's MIT-SHM is version {}.{}; file-descriptor passing needs 1.2",
+            version.0, version.1
+        )));
+    }
+    // One segment now, so that a server that refuses shared memory is found here and not at
+    // the first grab.
+    let first = match Segment::create(connection, segment_len) {
+        Ok(segment) => segment,
+        Err(SegmentError::Connection(error)) => return Err(display.connection_lost(error)),
+        Err(error) => return Ok(Err(fallback_reason(&error))),
+    };
+    let pool = Pool::new(max_buffers);
+    let lease = pool
+        .acquire(|_| true, || Ok::<_, SegmentError>(first), drop)
+        .map_err(|_| ())
+        .expect("an empty pool with room for a slot accepts it");
+    drop(lease);
+    Ok(Ok(pool))
+}
+
+/// Why a segment failure at setup means falling back, in words.
+fn fallback_reason(error: &SegmentError) -> String {
+    match error {
+        SegmentError::System { step, source } => format!("{step} failed: {source}"),
+        SegmentError::Refused(error) => format!(
+            "the X server refused ShmAttachFd ({}); a display reached over TCP cannot share memory",
+            describe_x11_error(error)
+        ),
+        SegmentError::Connection(error) => format!("the connection failed: {error}"),
+    }
+}
+
+/// The error for a segment that could not be made while the pool grows (not a fallback).
+fn segment_error(display: &str, bytes: usize, error: SegmentError) -> Error {
+    match error {
+        SegmentError::System { step, source } => Error::SharedMemory {
+            bytes,
+            reason: format!("{step} failed"),
+            source: Some(source.into()),
+        },
+        SegmentError::Refused(error) => Error::SharedMemory {
+            bytes,
+            reason: format!(
+                "the X server refused ShmAttachFd: {}",
+                describe_x11_error(&error)
+            ),
+            source: None,
+        },
+        SegmentError::Connection(error) => connection_lost(display, error),
+    }
+}
+
+fn connection_lost(display: &str, error: ConnectionError) -> Error {
+    mss_x11_getimage::connection_lost(display, error)
+}
