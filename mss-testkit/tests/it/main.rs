@@ -1,0 +1,32 @@
+//! The cross-backend conformance suite: every test here runs against every backend enabled in
+//! mss-testkit's features (through `backend_test!` or `Backend::enabled()`), on private X
+//! servers with the known scene painted.
+
+/// Pixel-exact grabs: whole screen, edges, corners, single pixels, odd sizes, 16- and 30-bit
+/// screens.
+mod pixels;
+
+/// Regions not on the screen: the exact error kind and message.
+mod bad_regions;
+
+/// Monitor lists on Xvfb (with and without RandR) and on Xorg with the dummy driver.
+mod monitors;
+
+/// Downstream code that depends on mss-core alone (consumer-example), on each backend and on
+/// the fake backend.
+mod consumer;
+
+/// Frames as values: thread safety, and life after their capturer.
+mod frames;
+
+use mss_testkit::Backend;
+
+/// The backends to run loops over; the suite is meaningless without one.
+fn backends() -> Vec<Backend> {
+    let backends = Backend::enabled();
+    assert!(
+        !backends.is_empty(),
+        "no backend feature is on: enable x11-getimage and/or x11-shm on mss-testkit"
+    );
+    backends
+}
