@@ -1,7 +1,7 @@
 //! [`GetImageCapture`]: the `x11-getimage` backend.
 
+use crate::X11Connection;
 use mss_core::{BackendStatus, Capture, Error, Frame, Monitors, Region, ScreenInfo};
-use x11rb::connection::Connection;
 use x11rb::rust_connection::RustConnection;
 
 use crate::{X11Display, X11Options};
@@ -17,7 +17,7 @@ pub const METHOD: &str = "GetImage";
 ///
 /// It is `Send`; frames it returns do not borrow it and outlive it.
 #[derive(Debug)]
-pub struct GetImageCapture<C: Connection = RustConnection> {
+pub struct GetImageCapture<C = RustConnection> {
     display: X11Display<C>,
     proven: bool,
 }
@@ -42,7 +42,7 @@ impl GetImageCapture<RustConnection> {
     }
 }
 
-impl<C: Connection + Send> GetImageCapture<C> {
+impl<C: X11Connection> GetImageCapture<C> {
     /// Captures screen `screen_number` over an open connection, for example libxcb's
     /// `XCBConnection` (possibly wrapping the application's `xcb::Connection`).
     ///
@@ -76,7 +76,7 @@ impl<C: Connection + Send> GetImageCapture<C> {
     }
 }
 
-impl<C: Connection + Send> Capture for GetImageCapture<C> {
+impl<C: X11Connection> Capture for GetImageCapture<C> {
     fn backend_name(&self) -> &'static str {
         BACKEND_NAME
     }

@@ -1,9 +1,10 @@
 //! [`X11Display`]: one screen of an X connection, checked and ready to capture from.
 
 use std::ffi::OsString;
+use std::fmt;
 
+use crate::X11Connection;
 use mss_core::{Error, Monitors, PixelFormat, Region, ScreenInfo};
-use x11rb::connection::Connection;
 use x11rb::errors::ReplyError;
 use x11rb::protocol::Event;
 use x11rb::protocol::randr::{self, ConnectionExt as _};
@@ -98,8 +99,7 @@ impl X11Options {
 ///
 /// `X11Display<C>` is `Send` when `C` is (both x11rb connections are); methods that update
 /// the cached screen size take `&mut self`.
-#[derive(Debug)]
-pub struct X11Display<C: Connection = RustConnection> {
+pub struct X11Display<C = RustConnection> {
     connection: C,
     display_name: String,
     screen_number: usize,
@@ -136,7 +136,7 @@ impl X11Display<RustConnection> {
     }
 }
 
-impl<C: Connection + Send> X11Display<C> {
+impl<C: X11Connection> X11Display<C> {
     /// Uses an open connection, capturing screen `screen_number` (what `connect` returned).
     /// `display_name` is only used in error messages and [`ScreenInfo`].
     ///
@@ -174,9 +174,11 @@ impl<C: Connection + Send> X11Display<C> {
         options: X11Options,
     ) -> Result<Self, Error> {
         let display_name = display_name.into();
-        let format = validate_screen_format(connection.setup(), screen_number, &display_name)?;
+        let format = validate_screen_format(&connection.x11_setup(), screen_number, &display_name)?;
         let randr_version = query_randr_version(&connection, &display_name)?;
-        let watching_screen_changes = options.watch_screen_changes && randr_version.is_some();
+        let watching_screen_changes = options.watch_screen_changes
+            && randr_version.is_some()
+            && connection.delivers_x11_events();
         if watching_screen_changes {
             connection
                 .randr_select_input(format.root, randr::NotifyMask::SCREEN_CHANGE)
@@ -246,7 +248,8 @@ impl<C: Connection + Send> X11Display<C> {
         self.format.stride_for(width)
     }
 
-    /// The screen as of now (no round trip unless a screen change was signalled).
+    /// The screen as of now: no round trip when screen changes are watched and none was
+    /// signalled, one `GetGeometry` otherwise.
     ///
     /// # Errors
     ///
@@ -294,7 +297,14 @@ impl<C: Connection + Send> X11Display<C> {
     /// [`Error::RegionOutOfBounds`] naming the region and the screen; [`Error::ConnectionLost`]
     /// or [`Error::Protocol`] if the size cannot be read.
     pub fn check_region(&mut self, region: Region) -> Result<(i16, i16, u16, u16), Error> {
-        let screen = self.current_screen()?;
+        self.drain_events()?;
+        // Without watched events the cache may be stale: a region it refuses is re-checked
+        // below, and one the server refuses is caught by `grab_error`, so no round trip here.
+        let screen = if self.root_size_stale {
+            self.refresh_root_size()?
+        } else {
+            self.cached_screen()
+        };
         match region_to_protocol(&self.display_name, region, screen) {
             Err(Error::RegionOutOfBounds { .. }) => {
                 let screen = self.refresh_root_size()?;
@@ -390,7 +400,8 @@ impl<C: Connection + Send> X11Display<C> {
     /// size is re-read only if one arrived.
     fn current_screen(&mut self) -> Result<Region, Error> {
         self.drain_events()?;
-        if self.root_size_stale {
+        // Without events nothing tells us about changes, so the size must be asked for.
+        if self.root_size_stale || !self.watching_screen_changes {
             self.refresh_root_size()
         } else {
             Ok(self.cached_screen())
@@ -410,7 +421,7 @@ impl<C: Connection + Send> X11Display<C> {
         }
         while let Some(event) = self
             .connection
-            .poll_for_event()
+            .poll_x11_event()
             .map_err(|error| connection_lost(&self.display_name, error))?
         {
             if let Event::RandrScreenChangeNotify(change) = event {
@@ -420,6 +431,19 @@ impl<C: Connection + Send> X11Display<C> {
             }
         }
         Ok(())
+    }
+}
+
+impl<C> fmt::Debug for X11Display<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("X11Display")
+            .field("display_name", &self.display_name)
+            .field("screen_number", &self.screen_number)
+            .field("format", &self.format)
+            .field("root_size", &self.root_size)
+            .field("randr_version", &self.randr_version)
+            .field("watching_screen_changes", &self.watching_screen_changes)
+            .finish_non_exhaustive()
     }
 }
 
@@ -465,7 +489,7 @@ pub fn resolve_display_name(
 
 /// Asks for RandR 1.6 and returns the version the server agrees to, or `None` when the
 /// extension is absent or older than 1.0 answers.
-fn query_randr_version<C: Connection>(
+fn query_randr_version<C: X11Connection>(
     connection: &C,
     display: &str,
 ) -> Result<Option<(u32, u32)>, Error> {

@@ -1,7 +1,7 @@
 //! The GetImage grab: the server's reply buffer becomes the frame's storage.
 
+use crate::X11Connection;
 use mss_core::{Error, Frame, PixelStorage, Region};
-use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat};
 
 use crate::X11Display;
@@ -31,7 +31,7 @@ impl<B: AsRef<[u8]> + Send + Sync + 'static> PixelStorage for ReplyStorage<B> {
     }
 }
 
-impl<C: Connection + Send> X11Display<C> {
+impl<C: X11Connection> X11Display<C> {
     /// Captures `region` of the root window with the core `GetImage` request.
     ///
     /// The region is checked against the current screen first (no round trip). The reply is

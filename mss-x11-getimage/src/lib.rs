@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 mod capture;
+mod connection;
 mod display;
 mod edid;
 mod errors;
@@ -35,6 +36,7 @@ mod grab;
 mod monitors;
 
 pub use capture::{BACKEND_NAME, GetImageCapture, METHOD};
+pub use connection::X11Connection;
 pub use display::{MonitorSource, X11Display, X11Options, resolve_display_name};
 pub use edid::edid_display_name;
 pub use errors::{

@@ -4,7 +4,7 @@
 //! read, so a listing costs a few round trips however many monitors there are.
 
 use mss_core::{Error, Monitor, Region};
-use x11rb::connection::Connection;
+use x11rb::connection::RequestConnection;
 use x11rb::cookie::Cookie;
 use x11rb::protocol::randr::{
     ConnectionExt as _, GetOutputInfoReply, GetOutputPropertyReply, Output, SetConfig,
@@ -41,7 +41,7 @@ impl From<Error> for Attempt {
 }
 
 /// The monitors of `root`, whose current rectangle is `screen`.
-pub(crate) fn list_monitors<C: Connection>(
+pub(crate) fn list_monitors<C: RequestConnection>(
     connection: &C,
     display: &str,
     root: Window,
@@ -80,7 +80,7 @@ pub(crate) fn list_monitors<C: Connection>(
 }
 
 /// RandR 1.5: the server's own monitor list (which includes `xrandr --setmonitor` ones).
-fn from_get_monitors<C: Connection>(
+fn from_get_monitors<C: RequestConnection>(
     connection: &C,
     display: &str,
     root: Window,
@@ -120,7 +120,7 @@ fn from_get_monitors<C: Connection>(
 }
 
 /// RandR 1.2 to 1.4: one monitor per CRTC that drives at least one output.
-fn from_crtcs<C: Connection>(
+fn from_crtcs<C: RequestConnection>(
     connection: &C,
     display: &str,
     root: Window,
@@ -203,7 +203,7 @@ fn choose_output(outputs: &[Output], primary_output: Output) -> Option<Output> {
 }
 
 /// Reads each monitor's output name and EDID display name, all requests pipelined.
-fn describe<C: Connection>(
+fn describe<C: RequestConnection>(
     connection: &C,
     display: &str,
     found: Vec<Found>,

@@ -1,0 +1,137 @@
+//! [`X11Connection`]: what this crate needs from an x11rb connection, implemented for x11rb's
+//! pure-Rust connection and (feature `xcb`) for libxcb connections, including one wrapping an
+//! application's own `xcb::Connection`.
+//!
+//! x11rb's own `Connection` trait would almost do, but x11rb 0.14 implements it only for the
+//! plain `XCBConnection`, not for `XCBConnection<xcb::Connection>` (which has
+//! `RequestConnection` only). This trait asks for the two things missing there: the setup, and
+//! a non-blocking event read.
+
+use std::borrow::Cow;
+
+use x11rb::connection::{Connection, RequestConnection};
+use x11rb::errors::ConnectionError;
+use x11rb::protocol::Event;
+use x11rb::protocol::xproto::Setup;
+use x11rb::rust_connection::{RustConnection, Stream};
+
+/// An x11rb connection this crate can capture through.
+///
+/// Implemented for [`RustConnection`] and, with the `xcb` feature, for
+/// `x11rb::xcb_ffi::XCBConnection` and `XCBConnection<xcb::Connection>`. Implement it for a
+/// connection of your own from its setup and event queue.
+pub trait X11Connection: RequestConnection + Send {
+    /// The setup the server sent when the connection opened.
+    fn x11_setup(&self) -> Cow<'_, Setup>;
+
+    /// Reads one queued event without blocking: `Ok(None)` when none is queued, or always
+    /// when the connection does not hand its events to this crate.
+    ///
+    /// # Errors
+    ///
+    /// The connection's error when it is broken.
+    fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError>;
+
+    /// Whether [`poll_x11_event`](Self::poll_x11_event) can return events at all. When it
+    /// cannot, screen changes are noticed from the server's answers instead.
+    fn delivers_x11_events(&self) -> bool {
+        true
+    }
+}
+
+impl<S: Stream + Send + Sync> X11Connection for RustConnection<S> {
+    fn x11_setup(&self) -> Cow<'_, Setup> {
+        Cow::Borrowed(self.setup())
+    }
+
+    fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {
+        self.poll_for_event()
+    }
+}
+
+#[cfg(feature = "xcb")]
+mod libxcb {
+    use super::*;
+    use x11rb::protocol::xproto::{Depth, Format, ImageOrder, Screen, VisualClass, Visualtype};
+    use x11rb::xcb_ffi::XCBConnection;
+    use xcb::Xid as _;
+
+    impl X11Connection for XCBConnection {
+        fn x11_setup(&self) -> Cow<'_, Setup> {
+            Cow::Borrowed(self.setup())
+        }
+
+        fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {
+            self.poll_for_event()
+        }
+    }
+
+    /// An application's `xcb::Connection`: its events belong to the application, so none are
+    /// read here.
+    impl X11Connection for XCBConnection<xcb::Connection> {
+        fn x11_setup(&self) -> Cow<'_, Setup> {
+            Cow::Owned(setup_from_xcb(self.inner_connection().get_setup()))
+        }
+
+        fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {
+            Ok(None)
+        }
+
+        fn delivers_x11_events(&self) -> bool {
+            false
+        }
+    }
+
+    /// Copies the parts of an `xcb` setup that format validation reads into an x11rb one.
+    fn setup_from_xcb(setup: &xcb::x::Setup) -> Setup {
+        let image_byte_order = match setup.image_byte_order() {
+            xcb::x::ImageOrder::LsbFirst => ImageOrder::LSB_FIRST,
+            xcb::x::ImageOrder::MsbFirst => ImageOrder::MSB_FIRST,
+        };
+        let pixmap_formats = setup
+            .pixmap_formats()
+            .iter()
+            .map(|format| Format {
+                depth: format.depth(),
+                bits_per_pixel: format.bits_per_pixel(),
+                scanline_pad: format.scanline_pad(),
+            })
+            .collect();
+        let roots = setup
+            .roots()
+            .map(|screen| Screen {
+                root: screen.root().resource_id(),
+                root_visual: screen.root_visual(),
+                root_depth: screen.root_depth(),
+                width_in_pixels: screen.width_in_pixels(),
+                height_in_pixels: screen.height_in_pixels(),
+                allowed_depths: screen
+                    .allowed_depths()
+                    .map(|depth| Depth {
+                        depth: depth.depth(),
+                        visuals: depth
+                            .visuals()
+                            .iter()
+                            .map(|visual| Visualtype {
+                                visual_id: visual.visual_id(),
+                                class: VisualClass::from(visual.class() as u8),
+                                bits_per_rgb_value: visual.bits_per_rgb_value(),
+                                colormap_entries: visual.colormap_entries(),
+                                red_mask: visual.red_mask(),
+                                green_mask: visual.green_mask(),
+                                blue_mask: visual.blue_mask(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                ..Screen::default()
+            })
+            .collect();
+        Setup {
+            image_byte_order,
+            pixmap_formats,
+            roots,
+            ..Setup::default()
+        }
+    }
+}
