@@ -54,6 +54,7 @@ impl<S: Send> Pool<S> {
     /// [`AcquireError::Exhausted`]. A limit above [`MAX_LIMIT`](Self::MAX_LIMIT) is reduced to
     /// it; [`limit`](Self::limit) reports the limit in force. Nothing is allocated per slot
     /// up front, so a generous limit costs nothing until slots exist.
+    #[must_use]
     pub fn new(limit: usize) -> Self {
         Self {
             shared: Arc::new(Shared::new(limit.min(MAX_LIMIT))),
@@ -61,11 +62,13 @@ impl<S: Send> Pool<S> {
     }
 
     /// The most slots this pool holds at once, free and leased together.
+    #[must_use]
     pub fn limit(&self) -> usize {
         self.shared.limit
     }
 
     /// How many slots are live, leased and free, as one consistent snapshot.
+    #[must_use]
     pub fn stats(&self) -> PoolStats {
         self.shared.counts.snapshot()
     }
@@ -118,7 +121,7 @@ impl<S: Send> Pool<S> {
                 }
                 // At the limit, but not every slot is leased: one is on its way onto the free
                 // list (a release between its count and its push) or off it (another acquirer
-                // inspecting or discarding it). Both finish in a few instructions; wait, then
+                // inspecting or discarding it, or a drain). All finish in a few instructions; wait, then
                 // look again.
                 Err(stats) if stats.leased < stats.live => backoff.snooze(),
                 Err(_) => {
@@ -134,6 +137,7 @@ impl<S: Send> Pool<S> {
     /// backend stops using shared memory and must detach its segments). Leased slots are not
     /// affected: they come back to the pool when released, and a later `drain_free` takes
     /// them too.
+    #[must_use = "unused idle slots are simply dropped; free them as they need (detach them, say)"]
     pub fn drain_free(&self) -> Vec<S> {
         self.shared.drain_free()
     }
@@ -143,6 +147,7 @@ impl<S: Send> Pool<S> {
     /// Every slot ends up in exactly one place: either in the returned list, or dropped by
     /// its lease's release after the close. Dropping the pool closes it the same way and drops
     /// the idle slots.
+    #[must_use = "unused idle slots are simply dropped; free them as they need (detach them, say)"]
     pub fn close(self) -> Vec<S> {
         self.shared.close()
     }
