@@ -121,8 +121,8 @@ impl<S: Send> Pool<S> {
                 }
                 // At the limit, but not every slot is leased: one is on its way onto the free
                 // list (a release between its count and its push) or off it (another acquirer
-                // inspecting or discarding it, or a drain). All finish in a few instructions; wait, then
-                // look again.
+                // inspecting or discarding it, or a drain). Each finishes in a few
+                // instructions; wait, then look again.
                 Err(stats) if stats.leased < stats.live => backoff.snooze(),
                 Err(_) => {
                     return Err(AcquireError::Exhausted {
