@@ -197,3 +197,97 @@ fn grabs_use_the_screen_size_after_a_mode_change() {
         scene.assert_frame(&capture.grab(region(0, 0, 1024, 768)).unwrap());
     }
 }
+
+/// A 128-byte EDID base block whose display-name descriptor is `name`, checksum included.
+fn edid_named(name: &str) -> Vec<u8> {
+    let mut block = vec![0u8; 128];
+    block[..8].copy_from_slice(&[0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00]);
+    // Descriptor slot 2 (offset 72): zero pixel clock, tag 0xFC, then 13 text bytes ended by
+    // a line feed and padded with spaces.
+    block[72 + 3] = 0xFC;
+    let mut text = [b' '; 13];
+    text[..name.len()].copy_from_slice(name.as_bytes());
+    text[name.len()] = b'\n';
+    block[72 + 5..72 + 18].copy_from_slice(&text);
+    let sum = block.iter().fold(0u8, |sum, byte| sum.wrapping_add(*byte));
+    block[127] = 0u8.wrapping_sub(sum);
+    block
+}
+
+/// Sets an EDID property on every output of `display`, as a monitor's driver would.
+fn give_outputs_an_edid(display: &str, edid: &[u8]) {
+    use mss_x11_getimage::x11rb::connection::Connection as _;
+    use mss_x11_getimage::x11rb::protocol::randr::ConnectionExt as _;
+    use mss_x11_getimage::x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, PropMode};
+
+    let (connection, screen) = x11rb::connect(Some(display)).unwrap();
+    let root = connection.setup().roots[screen].root;
+    let edid_atom = connection
+        .intern_atom(false, b"EDID")
+        .unwrap()
+        .reply()
+        .unwrap()
+        .atom;
+    let resources = connection
+        .randr_get_screen_resources_current(root)
+        .unwrap()
+        .reply()
+        .unwrap();
+    for output in resources.outputs {
+        connection
+            .randr_change_output_property(
+                output,
+                edid_atom,
+                AtomEnum::INTEGER.into(),
+                8,
+                PropMode::REPLACE,
+                edid.len() as u32,
+                edid,
+            )
+            .unwrap()
+            .check()
+            .unwrap();
+    }
+}
+
+#[test]
+fn edid_display_names_name_the_monitors() {
+    let server = xvfb(640, 480, 24);
+    give_outputs_an_edid(server.display(), &edid_named("Test Panel"));
+    let monitors = monitors_by_both_paths(&server);
+    assert_eq!(
+        monitors.monitors(),
+        [Monitor::new(region(0, 0, 640, 480))
+            .with_output("screen")
+            .with_name("Test Panel")]
+    );
+
+    // A block with a broken checksum names nothing.
+    let mut broken = edid_named("Test Panel");
+    broken[127] ^= 1;
+    give_outputs_an_edid(server.display(), &broken);
+    let monitors = monitors_by_both_paths(&server);
+    assert_eq!(monitors.monitors()[0].name(), None);
+}
+
+#[test]
+fn virtual_monitors_show_through_get_monitors_only() {
+    let server = dummy();
+    server
+        .xrandr(&["--setmonitor", "HALF", "512/100x768/100+0+0", "none"])
+        .unwrap();
+    let by_get_monitors = capture_with(&server, X11Options::new()).monitors().unwrap();
+    assert!(
+        by_get_monitors
+            .monitors()
+            .contains(&Monitor::new(region(0, 0, 512, 768))),
+        "{by_get_monitors:?}"
+    );
+    let by_crtcs = capture_with(
+        &server,
+        X11Options::new().monitor_source(MonitorSource::Crtcs),
+    )
+    .monitors()
+    .unwrap();
+    assert_eq!(by_crtcs.monitors(), [dummy0()]);
+}
