@@ -1,0 +1,10 @@
+//! Integration tests of the MIT-SHM backend against real Xvfb servers.
+//!
+//! Pixel-exactness and geometry common to every backend live in mss-testkit's conformance
+//! suite; here is what only this backend has: the zero-copy pool, its limits and lifetimes,
+//! the fallback to GetImage, and resource use over many grabs.
+
+mod fallback;
+mod lifecycle;
+mod support;
+mod zero_copy;
