@@ -186,6 +186,13 @@ fn grabs_use_the_screen_size_after_a_mode_change() {
         server
             .enable_output("DUMMY1", "800x600", Some("DUMMY0"))
             .unwrap();
+        // Asked before any grab: with events watched this size comes from the
+        // ScreenChangeNotify event alone (nothing else has re-read the root since).
+        assert_eq!(
+            capture.screen().unwrap().region(),
+            region(0, 0, 1824, 768),
+            "watch {watch}"
+        );
         let frame = capture
             .grab(beyond)
             .unwrap_or_else(|error| panic!("watch {watch}: {error}"));
