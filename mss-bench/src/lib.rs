@@ -1,0 +1,2 @@
+//! Work in progress: benchmarks.
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! Work in progress: the mss command line.
+#![forbid(unsafe_code)]
+fn main() {}

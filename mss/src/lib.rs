@@ -1,0 +1,2 @@
+//! Work in progress: the mss facade.
+#![forbid(unsafe_code)]
