@@ -48,6 +48,11 @@ macro_rules! backend_test {
                 $server: &$crate::XServer,
             ) $body
 
+            // Referenced here so that the body, and the helpers it calls, count as used even
+            // when no backend feature is on and no test below is generated.
+            const _: (fn() -> $crate::XvfbOptions, $crate::backends::BackendTestBody) =
+                (options, body);
+
             $crate::__if_x11_getimage! {
                 #[test]
                 fn x11_getimage() {

@@ -205,14 +205,39 @@ pub fn check_frame(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
+    /// Uniqueness, proved in two cheap steps instead of comparing 16 million colours: red and
+    /// green already tell the low bytes of `x` and `y` apart, and with those fixed, blue is
+    /// the high nibbles XOR a constant, which is one-to-one.
     #[test]
-    fn every_colour_leads_back_to_its_position_so_colours_are_unique() {
-        for y in 0..4096 {
-            for x in 0..4096 {
-                assert_eq!(pattern_position(pattern_colour(x, y)), (x, y));
+    fn colours_are_unique_up_to_4096_squared() {
+        let mut seen = vec![false; 1 << 16];
+        for y in 0..256 {
+            for x in 0..256 {
+                let colour = pattern_colour(x, y);
+                let key = (usize::from(colour.r) << 8) | usize::from(colour.g);
+                assert!(!seen[key], "({x}, {y}) repeats red and green");
+                seen[key] = true;
             }
+        }
+        for (x_low, y_low) in [(0, 0), (1, 0), (0, 1), (200, 77), (255, 255)] {
+            let mut blues = vec![false; 256];
+            for high in 0..256 {
+                let (x, y) = (x_low | ((high & 0xF) << 8), y_low | ((high >> 4) << 8));
+                let blue = usize::from(pattern_colour(x, y).b);
+                assert!(!blues[blue], "({x}, {y}) repeats blue");
+                blues[blue] = true;
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn position_inverts_colour(x in 0u32..4096, y in 0u32..4096) {
+            prop_assert_eq!(pattern_position(pattern_colour(x, y)), (x, y));
         }
     }
 
