@@ -28,7 +28,10 @@
 //! # Features
 //!
 //! - `x11-getimage`: test the `mss-x11-getimage` backend (on by default).
-//! - `x11-shm`: test the `mss-x11-shm` backend.
+//! - `x11-shm`: test the `mss-x11-shm` backend (on by default).
+//!
+//! Crates whose own tests only need servers and scenes (the backends themselves) can take
+//! this crate with `default-features = false`, which avoids building the other backends.
 //!
 //! [`backend_test!`] generates tests for the backends enabled here, in mss-testkit, whatever
 //! the calling crate's features are.

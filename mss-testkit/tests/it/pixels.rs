@@ -59,6 +59,9 @@ backend_test!(fn full_screen_is_pixel_exact(capture, scene) {
     assert_eq!(frame.region(), Region::new(0, 0, 640, 480).unwrap());
     assert_eq!(frame.format(), PixelFormat::Bgrx8888);
     scene.assert_frame(&frame);
+    let status = capture.status();
+    assert!(status.proven, "{status}");
+    assert_eq!(status.backend, capture.backend_name());
 });
 
 backend_test!(fn edges_corners_and_single_pixels_are_exact(capture, scene) {
@@ -91,6 +94,10 @@ backend_test!(#[server(XvfbOptions::new(257, 129, 24).disable_extension("MIT-SHM
 fn screens_without_mit_shm_are_exact(capture, scene) {
     scene.assert_frame(&capture.grab_screen().unwrap());
     check(capture, scene, 255, 127, 2, 2);
+    // Without MIT-SHM every backend ends up grabbing with plain GetImage, and says so.
+    let status = capture.status();
+    assert_eq!(status.method, "GetImage", "{status}");
+    assert!(!status.zero_copy, "{status}");
 });
 
 backend_test!(fn a_changed_scene_shows_in_the_next_grab(capture, scene, server) {
