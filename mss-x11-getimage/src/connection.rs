@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use x11rb::connection::{Connection, RequestConnection};
-use x11rb::errors::ConnectionError;
+use x11rb::errors::{ConnectionError, ReplyOrIdError};
 use x11rb::protocol::Event;
 use x11rb::protocol::xproto::Setup;
 use x11rb::rust_connection::{RustConnection, Stream};
@@ -32,6 +32,13 @@ pub trait X11Connection: RequestConnection + Send {
     /// The connection's error when it is broken.
     fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError>;
 
+    /// Allocates a new resource id (for a shared-memory segment, a pixmap, ...).
+    ///
+    /// # Errors
+    ///
+    /// The connection's error when it is broken or out of ids.
+    fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError>;
+
     /// Whether [`poll_x11_event`](Self::poll_x11_event) can return events at all. When it
     /// cannot, screen changes are noticed from the server's answers instead.
     fn delivers_x11_events(&self) -> bool {
@@ -46,6 +53,10 @@ impl<S: Stream + Send + Sync> X11Connection for RustConnection<S> {
 
     fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {
         self.poll_for_event()
+    }
+
+    fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError> {
+        self.generate_id()
     }
 }
 
@@ -64,6 +75,10 @@ mod libxcb {
         fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {
             self.poll_for_event()
         }
+
+        fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError> {
+            self.generate_id()
+        }
     }
 
     /// An application's `xcb::Connection`: its events belong to the application, so none are
@@ -79,6 +94,12 @@ mod libxcb {
 
         fn delivers_x11_events(&self) -> bool {
             false
+        }
+
+        fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError> {
+            // libxcb hands out ids from the same range whichever wrapper asks.
+            let pixmap: xcb::x::Pixmap = self.inner_connection().generate_id();
+            Ok(pixmap.resource_id())
         }
     }
 

@@ -2,7 +2,6 @@
 
 use mss_buffer::{AcquireError, Pool, PoolStats};
 use mss_core::{BackendStatus, Capture, Error, Frame, Monitors, Region, ScreenInfo};
-use mss_x11_getimage::x11rb::connection::Connection;
 use mss_x11_getimage::x11rb::errors::{ConnectionError, ReplyError};
 use mss_x11_getimage::x11rb::protocol::shm::{self, ConnectionExt as _};
 use mss_x11_getimage::x11rb::protocol::xproto::ImageFormat;
@@ -76,7 +75,7 @@ impl Default for ShmOptions {
 ///
 /// `ShmCapture` is `Send` (move it to a worker thread); a grab takes `&mut self`. Its frames
 /// are `Send + Sync` and may be dropped on any thread, before or after the capturer.
-pub struct ShmCapture<C: X11Connection + Connection = RustConnection> {
+pub struct ShmCapture<C: X11Connection = RustConnection> {
     // Fields drop in declaration order: the pool closes (idle segments unmapped) before the
     // connection closes. Segments still held by frames are unmapped when those frames drop,
     // without talking to the server, which forgets a closed connection's segments itself.
@@ -124,7 +123,7 @@ impl ShmCapture<RustConnection> {
     }
 }
 
-impl<C: X11Connection + Connection> ShmCapture<C> {
+impl<C: X11Connection> ShmCapture<C> {
     /// Builds a capturer on an opened display, setting up shared memory or noting why not.
     ///
     /// # Errors
@@ -267,7 +266,7 @@ impl<C: X11Connection + Connection> ShmCapture<C> {
     }
 }
 
-impl<C: X11Connection + Connection> Capture for ShmCapture<C> {
+impl<C: X11Connection> Capture for ShmCapture<C> {
     fn backend_name(&self) -> &'static str {
         BACKEND_NAME
     }
@@ -305,7 +304,7 @@ impl<C: X11Connection + Connection> Capture for ShmCapture<C> {
 
 /// Sets up shared memory: `Ok(Ok(pool))` when it works, `Ok(Err(reason))` when it cannot
 /// (the capturer then falls back), `Err` only when the connection itself failed.
-fn set_up_shared_memory<C: X11Connection + Connection>(
+fn set_up_shared_memory<C: X11Connection>(
     display: &X11Display<C>,
     segment_len: usize,
     max_buffers: usize,

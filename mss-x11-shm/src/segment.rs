@@ -5,8 +5,8 @@ use std::io;
 use std::os::fd::OwnedFd;
 
 use memmap2::MmapMut;
+use mss_x11_getimage::X11Connection;
 use rustix::fs::{MemfdFlags, SealFlags};
-use x11rb::connection::Connection;
 use x11rb::errors::{ConnectionError, ReplyError, ReplyOrIdError};
 use x11rb::protocol::shm::{self, ConnectionExt as _};
 
@@ -49,7 +49,10 @@ impl Segment {
     ///
     /// Waits for the server's answer to the attach, so a refused attach is known here and
     /// not at the first grab.
-    pub(crate) fn create<C: Connection>(connection: &C, len: usize) -> Result<Self, SegmentError> {
+    pub(crate) fn create<C: X11Connection>(
+        connection: &C,
+        len: usize,
+    ) -> Result<Self, SegmentError> {
         let system = |step| {
             move |source: rustix::io::Errno| SegmentError::System {
                 step,
@@ -77,7 +80,7 @@ impl Segment {
             step: "mapping the memfd",
             source,
         })?;
-        let id = connection.generate_id().map_err(|error| match error {
+        let id = connection.generate_x11_id().map_err(|error| match error {
             ReplyOrIdError::ConnectionError(error) => SegmentError::Connection(error),
             ReplyOrIdError::X11Error(error) => SegmentError::Refused(error),
             ReplyOrIdError::IdsExhausted => SegmentError::Connection(ConnectionError::UnknownError),
@@ -118,7 +121,7 @@ impl Segment {
     /// The request is not waited on, and its error, if any, is discarded: detaching a
     /// segment this connection attached cannot fail, and a round trip per retired segment
     /// would buy nothing.
-    pub(crate) fn detach<C: Connection>(self, connection: &C) -> Result<(), ConnectionError> {
+    pub(crate) fn detach<C: X11Connection>(self, connection: &C) -> Result<(), ConnectionError> {
         connection.shm_detach(self.id)?.ignore_error();
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! suite; here is what only this backend has: the zero-copy pool, its limits and lifetimes,
 //! the fallback to GetImage, and resource use over many grabs.
 
+mod connections;
 mod fallback;
 mod lifecycle;
 mod support;
