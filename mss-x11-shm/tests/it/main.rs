@@ -7,5 +7,6 @@
 mod connections;
 mod fallback;
 mod lifecycle;
+mod resize;
 mod support;
 mod zero_copy;
