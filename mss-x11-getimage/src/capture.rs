@@ -1,7 +1,7 @@
 //! [`GetImageCapture`]: the `x11-getimage` backend.
 
 use crate::X11Connection;
-use mss_core::{BackendStatus, Capture, Error, Frame, Monitors, Region, ScreenInfo};
+use mss_core::{BackendStatus, Capture, CursorImage, Error, Frame, Monitors, Region, ScreenInfo};
 use x11rb::rust_connection::RustConnection;
 
 use crate::{X11Display, X11Options};
@@ -97,6 +97,10 @@ impl<C: X11Connection> Capture for GetImageCapture<C> {
         let frame = self.display.get_image(region)?;
         self.proven = true;
         Ok(frame)
+    }
+
+    fn cursor(&mut self) -> Result<CursorImage, Error> {
+        self.display.cursor_image(BACKEND_NAME)
     }
 }
 

@@ -109,6 +109,9 @@ pub struct X11Display<C = RustConnection> {
     randr_version: Option<(u32, u32)>,
     watching_screen_changes: bool,
     options: X11Options,
+    /// The XFixes version, asked for the first time the cursor is read: `None` until then,
+    /// `Some(None)` when the server has no XFixes.
+    pub(crate) xfixes_version: Option<Option<(u32, u32)>>,
 }
 
 impl X11Display<RustConnection> {
@@ -196,6 +199,7 @@ impl<C: X11Connection> X11Display<C> {
             randr_version,
             watching_screen_changes,
             options,
+            xfixes_version: None,
         };
         // The setup's size is from when the connection opened, which for a connection the
         // application had before may be long ago: ask.

@@ -28,6 +28,7 @@
 
 mod capture;
 mod connection;
+mod cursor;
 mod display;
 mod edid;
 mod errors;

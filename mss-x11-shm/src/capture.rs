@@ -1,7 +1,7 @@
 //! [`ShmCapture`]: the MIT-SHM capturer, its setup, grab and fallback.
 
 use mss_buffer::{AcquireError, Pool, PoolStats};
-use mss_core::{BackendStatus, Capture, Error, Frame, Monitors, Region, ScreenInfo};
+use mss_core::{BackendStatus, Capture, CursorImage, Error, Frame, Monitors, Region, ScreenInfo};
 use mss_x11_getimage::x11rb::errors::{ConnectionError, ReplyError};
 use mss_x11_getimage::x11rb::protocol::shm::{self, ConnectionExt as _};
 use mss_x11_getimage::x11rb::protocol::xproto::ImageFormat;
@@ -288,6 +288,10 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
 
     fn monitors(&mut self) -> Result<Monitors, Error> {
         self.display.monitors()
+    }
+
+    fn cursor(&mut self) -> Result<CursorImage, Error> {
+        self.display.cursor_image(BACKEND_NAME)
     }
 
     fn grab(&mut self, region: Region) -> Result<Frame, Error> {
