@@ -1,0 +1,3 @@
+//! Integration tests of the benchmark support: the floors and screens capture real pixels.
+
+mod floors;
