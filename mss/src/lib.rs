@@ -1,2 +1,110 @@
-//! Work in progress: the mss facade.
+//! Fast, exact X11 screen capture in a few lines: open the best backend, list monitors, grab a
+//! monitor or a region, save a PNG.
+//!
+//! This is the crate applications use. It picks a backend at run time and hands back an
+//! [`Mss`], which is itself a [`Capture`], so everything built on `mss-core` accepts it.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use mss::prelude::*;
+//!
+//! fn main() -> Result<(), mss::Error> {
+//!     // python-mss: `with mss() as sct: sct.shot()`
+//!     let mut screen = mss::open()?;
+//!     screen.grab_monitor(1)?.save_png("monitor-1.png")?;
+//!
+//!     // Monitors are numbered as in python-mss: 0 is the whole screen, 1..N the monitors.
+//!     for monitor in screen.monitors()?.monitors() {
+//!         println!("{}x{} at ({}, {})", monitor.width(), monitor.height(), monitor.left(), monitor.top());
+//!     }
+//!
+//!     // A region, in absolute screen coordinates; off-screen is an error, never clipped.
+//!     let frame = screen.grab(Region::new(100, 100, 640, 480)?)?;
+//!     let rgb: Vec<u8> = frame.to_rgb();
+//!     # drop(rgb);
+//!
+//!     // Every monitor, one file each, named by a python-mss template.
+//!     screen.save(0, "monitor-{mon}-{date:%Y-%m-%d}.png", 6)?;
+//!
+//!     // Another display, a given backend, with the mouse pointer drawn in.
+//!     let mut other = mss::Mss::builder()
+//!         .display(":1")
+//!         .backend(mss::Backend::X11GetImage)
+//!         .with_cursor(true)
+//!         .open()?;
+//!     println!("{}", other.status()); // "x11-getimage: GetImage"
+//!     other.grab_screen()?.save_png("screen.png")?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Choosing a backend
+//!
+//! At run time the first backend compiled in is used: `x11-shm`, which grabs into shared
+//! memory with no copy and, when MIT-SHM cannot work (extension missing, a TCP display...),
+//! falls back to `GetImage` by itself; then `x11-getimage`. [`Capture::status`] tells which
+//! method is in use and why a fallback happened. The choice can be overridden with
+//! [`MssBuilder::backend`] or, when the program does not set one, with the `MSS_BACKEND`
+//! environment variable (`x11-shm`, `x11-getimage`, or `auto`); an unknown or not compiled-in
+//! name is an error listing the available backends.
+//!
+//! # Cargo features
+//!
+//! - `x11-shm` (default): the MIT-SHM backend.
+//! - `x11-getimage`: the plain `GetImage` backend.
+//! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
+//!   and atomic writes; levels, settings and the write are documented in [`png_file`].
+//! - `image`: [`ToImage`] conversions to `image::RgbaImage` / `RgbImage` (copies; see its
+//!   docs for why there is no zero-copy view).
+//!
+//! At least one backend feature is required; without one the build stops with an error
+//! naming them.
+//!
+//! # The pointer
+//!
+//! [`MssBuilder::with_cursor`] draws the pointer (XFixes) onto each frame. XFixes cursor
+//! pixels are premultiplied, and mss-rs blends them as such, unlike python-mss; see
+//! [`cursor`] for the rule and the difference.
 #![forbid(unsafe_code)]
+
+#[cfg(not(any(feature = "x11-shm", feature = "x11-getimage")))]
+compile_error!(
+    "the mss crate needs a capture backend: enable the `x11-shm` or `x11-getimage` feature (or both)"
+);
+
+mod backend;
+mod capturer;
+pub mod cursor;
+mod error;
+#[cfg(feature = "image")]
+mod image_interop;
+#[cfg(feature = "png")]
+pub mod png_file;
+pub mod template;
+
+pub use backend::{BACKEND_ENV_VAR, Backend, backend_from_env};
+pub use capturer::{Mss, MssBuilder, open};
+pub use error::Error;
+#[cfg(feature = "image")]
+pub use image_interop::ToImage;
+#[cfg(feature = "png")]
+pub use png_file::{DEFAULT_LEVEL, SavePng, check_level, encode_png, write_png};
+pub use template::{TemplateValues, render_template};
+
+/// The capture error of [`mss_core`], which [`Capture`] methods return; it converts into
+/// [`Error`] with `?`.
+pub use mss_core::Error as CaptureError;
+pub use mss_core::{
+    BackendStatus, Capture, CursorImage, Frame, Monitor, Monitors, PixelFormat, Region, Rgba,
+    ScreenInfo,
+};
+
+/// The traits and types most programs need: `use mss::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "png")]
+    pub use crate::SavePng;
+    #[cfg(feature = "image")]
+    pub use crate::ToImage;
+    pub use crate::{Capture, Frame, Mss, Region};
+}

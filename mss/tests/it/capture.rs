@@ -1,0 +1,141 @@
+//! Opening, backend choice, grabbing and saving through the facade.
+
+use mss::prelude::*;
+use mss::{Backend, Error};
+use mss_testkit::{XServer, XvfbOptions};
+
+fn server(options: &XvfbOptions) -> XServer {
+    XServer::xvfb(options).unwrap_or_else(|error| {
+        panic!("cannot start Xvfb ({error}); run `cargo xtask test`, which installs it")
+    })
+}
+
+fn decode_png(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    pixels.truncate(info.buffer_size());
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    (info.width, info.height, pixels)
+}
+
+#[test]
+fn every_compiled_backend_opens_and_grabs_exact_pixels() {
+    let server = server(&XvfbOptions::new(320, 200, 24));
+    let scene = server.paint_scene().unwrap();
+    for backend in Backend::compiled_in() {
+        let mut screen = Mss::builder()
+            .display(server.display())
+            .backend(backend)
+            .open()
+            .unwrap();
+        assert_eq!(screen.backend(), backend);
+        assert_eq!(screen.backend_name(), backend.name());
+        scene.assert_frame(&screen.grab_screen().unwrap());
+        scene.assert_frame(&screen.grab(Region::new(7, 9, 50, 40).unwrap()).unwrap());
+        assert!(screen.status().proven, "{}", screen.status());
+    }
+}
+
+#[test]
+fn the_default_backend_is_shm_when_compiled_in() {
+    let server = server(&XvfbOptions::new(64, 48, 24));
+    let screen = Mss::builder()
+        .display(server.display())
+        .ignore_env()
+        .open()
+        .unwrap();
+    assert_eq!(screen.backend(), Backend::preferred());
+    if Backend::X11Shm.is_compiled_in() {
+        assert_eq!(screen.status().method, "MIT-SHM", "{}", screen.status());
+    }
+}
+
+#[cfg(feature = "x11-shm")]
+#[test]
+fn the_fallback_reason_is_visible_without_mit_shm() {
+    let server = server(&XvfbOptions::new(64, 48, 24).disable_extension("MIT-SHM"));
+    let scene = server.paint_scene().unwrap();
+    let mut screen = Mss::builder()
+        .display(server.display())
+        .backend(Backend::X11Shm)
+        .open()
+        .unwrap();
+    let status = screen.status();
+    assert_eq!((status.backend, status.method), ("x11-shm", "GetImage"));
+    let reason = status.fallback_reason.clone().expect("a fallback reason");
+    assert!(reason.contains("MIT-SHM"), "{reason}");
+    scene.assert_frame(&screen.grab_screen().unwrap());
+}
+
+#[test]
+fn a_dead_display_is_a_capture_error_naming_it() {
+    let error = Mss::builder()
+        .display(":4097")
+        .ignore_env()
+        .open()
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Capture(mss_core::Error::DisplayUnavailable { display, .. }) if display == ":4097"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn save_writes_each_monitor_and_the_whole_screen_exactly() {
+    let server = server(&XvfbOptions::new(160, 120, 24));
+    let scene = server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let template = directory
+        .path()
+        .join("m{mon}-{left}x{top}-{width}x{height}.png");
+    let template = template.to_str().unwrap();
+    let mut screen = Mss::builder().display(server.display()).open().unwrap();
+
+    let written = screen.save(0, template, 6).unwrap();
+    assert_eq!(written, [directory.path().join("m1-0x0-160x120.png")]);
+    let written = screen.save(-1, template, 1).unwrap();
+    assert_eq!(written, [directory.path().join("m0-0x0-160x120.png")]);
+    let (width, height, pixels) = decode_png(&written[0]);
+    assert_eq!((width, height), (160, 120));
+    assert_eq!(pixels, screen.grab_screen().unwrap().to_rgb());
+    scene.assert_frame(&screen.grab_screen().unwrap());
+
+    let error = screen.save(2, template, 6).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Capture(mss_core::Error::MonitorNotFound {
+                number: 2,
+                count: 1,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    let error = screen.save(1, "{nope}.png", 6).unwrap_err();
+    assert!(matches!(error, Error::Template { .. }), "{error:?}");
+}
+
+#[test]
+fn grab_monitor_and_save_png_in_one_line() {
+    let server = server(&XvfbOptions::new(96, 64, 24));
+    server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("a.png");
+    let mut screen = Mss::builder().display(server.display()).open().unwrap();
+    screen.grab_monitor(1).unwrap().save_png(&path).unwrap();
+    let (_, _, pixels) = decode_png(&path);
+    assert_eq!(pixels, screen.grab_monitor(1).unwrap().to_rgb());
+}
+
+#[test]
+fn the_facade_plugs_into_code_taking_dyn_capture() {
+    fn area_of_all(capture: &mut dyn Capture) -> u64 {
+        capture.monitors().unwrap().all().area()
+    }
+    let server = server(&XvfbOptions::new(64, 48, 24));
+    let mut screen = Mss::builder().display(server.display()).open().unwrap();
+    assert_eq!(area_of_all(&mut screen), 64 * 48);
+}
