@@ -16,6 +16,8 @@ use crate::test_counts::TestCounts;
 #[derive(Debug, Clone)]
 pub struct Cmd {
     program: OsString,
+    /// How the program is shown in the echoed command line, when not as `program`.
+    program_label: Option<String>,
     arguments: Vec<OsString>,
     environment: Vec<(OsString, OsString)>,
     working_directory: PathBuf,
@@ -26,6 +28,7 @@ impl Cmd {
     pub fn new(program: impl AsRef<OsStr>) -> Self {
         Self {
             program: program.as_ref().to_owned(),
+            program_label: None,
             arguments: Vec::new(),
             environment: Vec::new(),
             working_directory: crate::workspace::project_root(),
@@ -33,8 +36,12 @@ impl Cmd {
     }
 
     /// The cargo that runs xtask (cargo sets `CARGO`), so nested builds use the same toolchain.
+    /// It is shown as plain `cargo`, so echoed command lines can be copied.
     pub fn cargo() -> Self {
-        Self::new(std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")))
+        let mut command =
+            Self::new(std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")));
+        command.program_label = Some("cargo".to_owned());
+        command
     }
 
     /// Appends one argument.
@@ -79,7 +86,11 @@ impl Cmd {
                 quote(&value.to_string_lossy())
             )
         });
-        let words = std::iter::once(self.program.to_string_lossy().into_owned()).chain(
+        let program = match &self.program_label {
+            Some(label) => label.clone(),
+            None => self.program.to_string_lossy().into_owned(),
+        };
+        let words = std::iter::once(program).chain(
             self.arguments
                 .iter()
                 .map(|argument| quote(&argument.to_string_lossy())),
@@ -252,6 +263,11 @@ mod tests {
             command.display(),
             r"RUSTDOCFLAGS='-D warnings' cargo clippy -- -D warnings 'it'\''s'"
         );
+    }
+
+    #[test]
+    fn cargo_is_shown_as_plain_cargo_whatever_its_path() {
+        assert_eq!(Cmd::cargo().arg("test").display(), "cargo test");
     }
 
     #[test]
