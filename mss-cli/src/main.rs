@@ -1,3 +1,93 @@
-//! Work in progress: the mss command line.
+//! `mss`: screenshots to PNG, display information and capture benchmarks from the command line.
+//!
+//! `mss` (or `mss shot`) takes python-mss's flags with their meanings, so scripts move over
+//! unchanged; `mss info` describes the display and the backends; `mss bench` measures grabs
+//! per second. Exit codes: 0 success, 1 capture failure (display, monitor, region, file),
+//! 2 bad usage (flags, geometry, template, backend name). Every error is one line on
+//! standard error, `mss: error: ...`.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod bench;
+mod cli;
+mod geometry;
+mod info;
+mod shot;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage: exit code 2.
+    Usage(String),
+    /// The capture or the file failed: exit code 1.
+    Capture(String),
+}
+
+impl From<mss::Error> for Failure {
+    fn from(error: mss::Error) -> Self {
+        match error {
+            mss::Error::UnknownBackend { .. }
+            | mss::Error::BackendNotCompiled { .. }
+            | mss::Error::Template { .. }
+            | mss::Error::InvalidLevel { .. } => Failure::Usage(error.to_string()),
+            other => Failure::Capture(other.to_string()),
+        }
+    }
+}
+
+impl From<mss::CaptureError> for Failure {
+    fn from(error: mss::CaptureError) -> Self {
+        Failure::from(mss::Error::from(error))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                // Help and version go to standard output with success.
+                let _ = error.print();
+                return ExitCode::SUCCESS;
+            }
+            return report(Failure::Usage(clap_message(&error)));
+        }
+    };
+    let result = match cli.command {
+        Some(cli::Command::Shot(arguments)) => shot::run(&arguments),
+        Some(cli::Command::Info(arguments)) => info::run(&arguments),
+        Some(cli::Command::Bench(arguments)) => bench::run(&arguments),
+        None => shot::run(&cli.shot),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => report(failure),
+    }
+}
+
+/// The first line of a clap error, without its `error: ` prefix.
+fn clap_message(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let first = rendered.lines().next().unwrap_or("invalid arguments");
+    first.strip_prefix("error: ").unwrap_or(first).to_owned()
+}
+
+fn report(failure: Failure) -> ExitCode {
+    let (message, code) = match failure {
+        Failure::Usage(message) => (message, 2),
+        Failure::Capture(message) => (message, 1),
+    };
+    // One line, whatever the message holds.
+    let message = message.replace(['\n', '\r'], " ");
+    eprintln!("mss: error: {message}");
+    ExitCode::from(code)
+}

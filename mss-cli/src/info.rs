@@ -1,0 +1,97 @@
+//! `mss info`: the display, its screen, the backends and the monitors.
+
+use mss::{Backend, Capture};
+use serde_json::json;
+
+use crate::Failure;
+use crate::cli::InfoArgs;
+
+/// Runs `mss info`.
+pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
+    let mut screen = crate::shot::open(&arguments.connect, false)?;
+    let info = screen.screen()?;
+    let monitors = screen.monitors()?;
+    let status = screen.status();
+    let compiled: Vec<&str> = Backend::compiled_in().iter().map(|b| b.name()).collect();
+    let shm_active = status.backend == "x11-shm" && status.method == "MIT-SHM";
+    let shm_note = if shm_active {
+        "active".to_owned()
+    } else if let Some(reason) = &status.fallback_reason {
+        format!("not active: {reason}")
+    } else {
+        format!("not active: backend {} does not use it", status.backend)
+    };
+    if arguments.json {
+        let monitor_list: Vec<_> = monitors
+            .monitors()
+            .iter()
+            .enumerate()
+            .map(|(index, monitor)| {
+                json!({
+                    "number": index + 1,
+                    "left": monitor.left(),
+                    "top": monitor.top(),
+                    "width": monitor.width(),
+                    "height": monitor.height(),
+                    "primary": monitor.is_primary(),
+                    "output": monitor.output(),
+                    "name": monitor.name(),
+                })
+            })
+            .collect();
+        let all = monitors.all();
+        let document = json!({
+            "display": info.display,
+            "screen": {
+                "width": info.width,
+                "height": info.height,
+                "depth": info.depth,
+                "format": format!("{:?}", info.format),
+            },
+            "backends_compiled_in": compiled,
+            "backend": status.backend,
+            "method": status.method,
+            "zero_copy": status.zero_copy,
+            "shm_active": shm_active,
+            "fallback_reason": status.fallback_reason,
+            "all": {
+                "left": all.left(), "top": all.top(), "width": all.width(), "height": all.height(),
+            },
+            "monitors": monitor_list,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).expect("JSON values always serialise")
+        );
+        return Ok(());
+    }
+    println!("display: {}", info.display);
+    println!(
+        "screen: {}x{}, depth {} ({:?})",
+        info.width, info.height, info.depth, info.format
+    );
+    println!("backends compiled in: {}", compiled.join(", "));
+    println!("backend: {status}");
+    println!("MIT-SHM: {shm_note}");
+    println!("monitors:");
+    println!("  0: {} (all monitors)", monitors.all());
+    for (index, monitor) in monitors.monitors().iter().enumerate() {
+        let mut details = Vec::new();
+        if monitor.is_primary() {
+            details.push("primary".to_owned());
+        }
+        if let Some(output) = monitor.output() {
+            details.push(format!("output {output}"));
+        }
+        if let Some(name) = monitor.name() {
+            details.push(format!("name {name:?}"));
+        }
+        let details = if details.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", details.join(", "))
+        };
+        println!("  {}: {}{details}", index + 1, monitor.region());
+    }
+    Ok(())
+}

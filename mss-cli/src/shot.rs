@@ -1,0 +1,103 @@
+//! `mss shot`: screenshots to PNG, with python-mss's flags.
+
+use std::path::Path;
+
+use mss::{Backend, Capture, Mss, Region};
+
+use crate::Failure;
+use crate::cli::{ConnectArgs, ShotArgs};
+use crate::geometry::{CommaOrder, parse_geometry};
+
+const MONITOR_TEMPLATE: &str = "monitor-{mon}.png";
+const REGION_TEMPLATE: &str = "sct-{top}x{left}_{width}x{height}.png";
+
+/// Opens the display as `connect` and `with_cursor` say.
+pub fn open(connect: &ConnectArgs, with_cursor: bool) -> Result<Mss, Failure> {
+    let mut builder = Mss::builder().with_cursor(with_cursor);
+    if let Some(display) = &connect.display {
+        builder = builder.display(display);
+    }
+    if let Some(name) = &connect.backend {
+        builder = builder.backend(Backend::from_name(name)?);
+    }
+    Ok(builder.open()?)
+}
+
+/// Places `--region` text on the screen: absolute coordinates, not cropped.
+pub fn absolute_region(text: &str, screen: &mut Mss) -> Result<Region, Failure> {
+    let geometry = parse_geometry(text, CommaOrder::LeftTop)
+        .map_err(|error| Failure::Usage(format!("--region: {error}")))?;
+    let all = screen.monitors()?.all();
+    let (left, top, width, height) = geometry.place(bounds(all));
+    Ok(Region::from_signed(left, top, width, height)?)
+}
+
+fn bounds(region: Region) -> (i64, i64, i64, i64) {
+    (
+        i64::from(region.left()),
+        i64::from(region.top()),
+        i64::from(region.width()),
+        i64::from(region.height()),
+    )
+}
+
+/// Runs `mss shot`.
+pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
+    // Parse everything that can be checked without a display first, so usage errors win.
+    let coordinates = arguments
+        .coordinates
+        .as_deref()
+        .map(|text| parse_geometry(text, CommaOrder::TopLeft))
+        .transpose()
+        .map_err(|error| Failure::Usage(format!("-c/--coordinates: {error}")))?;
+    if let Some(region) = &arguments.region {
+        parse_geometry(region, CommaOrder::LeftTop)
+            .map_err(|error| Failure::Usage(format!("--region: {error}")))?;
+    }
+    let partial = coordinates.is_some() || arguments.region.is_some();
+    let template = arguments.output.as_deref().unwrap_or(if partial {
+        REGION_TEMPLATE
+    } else {
+        MONITOR_TEMPLATE
+    });
+    // A bad template is bad usage even before anything is grabbed.
+    mss::render_template(
+        template,
+        &mss::TemplateValues::new(0, Region::new(0, 0, 1, 1).expect("a 1x1 region")),
+    )?;
+
+    let mut screen = open(&arguments.connect, arguments.with_cursor)?;
+    let written = if let Some(region) = &arguments.region {
+        let region = absolute_region(region, &mut screen)?;
+        vec![screen.save_region(region, arguments.monitor, template, arguments.level)?]
+    } else if let Some(coordinates) = coordinates {
+        let monitors = screen.monitors()?;
+        let reference = match arguments.monitor {
+            0 | -1 => monitors.all(),
+            number => monitors.get(number)?,
+        };
+        let (left, top, width, height) = coordinates.place(bounds(reference));
+        let placed = Region::from_signed(left, top, width, height)?;
+        // python-mss crops the placed rectangle to the whole screen.
+        let cropped = placed.intersection(&monitors.all()).ok_or_else(|| {
+            Failure::Capture(format!(
+                "coordinates {placed} lie entirely outside the screen of display {:?}, which is {}",
+                monitors.display(),
+                monitors.all()
+            ))
+        })?;
+        vec![screen.save_region(cropped, arguments.monitor, template, arguments.level)?]
+    } else {
+        screen.save(arguments.monitor, template, arguments.level)?
+    };
+    if !arguments.quiet {
+        for path in written {
+            println!("{}", absolute(&path).display());
+        }
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> std::path::PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests of the `mss` binary against private X servers.
+
+mod commands;
+mod errors;
+mod shots;
+mod support;
