@@ -9,6 +9,7 @@
 //! `.ci/run` and the GitHub workflow.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod demo;
 mod error;
 mod shell;
@@ -38,6 +39,10 @@ commands:
              showing a known scene, checked pixel for pixel
                --virtual            use a private Xvfb even when DISPLAY is set
                --output-dir DIR     where the PNGs go (default: target/xtask-demo)
+  bench      run the mss-bench criterion benchmarks, then print the ratios to their floors
+             and write target/mss-bench/{results.json,results.md,chart.svg}
+               --quick              smoke mode for CI (tiny times, small screen)
+               other arguments      passed to criterion (filters, --sample-size N, ...)
   valgrind   run the tests of the crates with unsafe code under valgrind memcheck
   tidy       check the project rules (forbid(unsafe_code), SAFETY comments, no ignored tests
              or stubs, README set-up commands, workspace lints)
@@ -49,6 +54,7 @@ enum Command {
     Test,
     Ci,
     Demo(demo::DemoOptions),
+    Bench(bench::BenchOptions),
     Valgrind,
     Tidy,
     Help,
@@ -76,6 +82,7 @@ fn parse_arguments(arguments: &[String]) -> Result<Command> {
         "valgrind" => no_options(Command::Valgrind),
         "tidy" => no_options(Command::Tidy),
         "help" | "--help" | "-h" => Ok(Command::Help),
+        "bench" => Ok(Command::Bench(bench::BenchOptions::parse(rest))),
         "demo" => {
             let mut options = demo::DemoOptions {
                 force_virtual_display: false,
@@ -107,6 +114,7 @@ fn run(command: &Command) -> Result<()> {
         Command::Test => test_and_ci::test(),
         Command::Ci => test_and_ci::ci(),
         Command::Demo(options) => demo::run(options),
+        Command::Bench(options) => bench::run(options),
         Command::Valgrind => valgrind::run(),
         Command::Tidy => tidy::run(),
         Command::Help => {
@@ -166,7 +174,7 @@ mod tests {
             assert!(error.to_string().contains(expected), "{error}");
             assert!(error.to_string().contains("usage: cargo xtask"), "{error}");
         };
-        check(&["bench"], "unknown command `bench`");
+        check(&["benchmark"], "unknown command `benchmark`");
         check(
             &["test", "--fast"],
             "`test` takes no arguments, got: --fast",

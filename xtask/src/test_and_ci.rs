@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::shell::Cmd;
 use crate::steps::Steps;
 use crate::system_packages;
+use crate::workspace::Member;
 
 /// One extra test run of one package with exactly the given features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub struct FeatureRun {
 }
 
 /// Every backend-feature run of `cargo xtask test`: each crate with backend features, once per
-/// backend alone. Add the facade crate `mss` here when it exists.
+/// backend alone. The facade's tests also save PNG files, so its `png` feature stays on.
 pub const BACKEND_FEATURE_RUNS: &[FeatureRun] = &[
     FeatureRun {
         package: "mss-testkit",
@@ -30,7 +31,40 @@ pub const BACKEND_FEATURE_RUNS: &[FeatureRun] = &[
         package: "mss-testkit",
         features: "x11-shm",
     },
+    FeatureRun {
+        package: "mss",
+        features: "x11-getimage,png",
+    },
+    FeatureRun {
+        package: "mss",
+        features: "x11-shm,png",
+    },
 ];
+
+/// What is wrong with [`BACKEND_FEATURE_RUNS`] given the workspace `members`: packages that are
+/// not members and features they do not declare. Tidy reports these, so a renamed feature is
+/// caught before a long test run fails on it.
+pub fn feature_table_problems(members: &[Member]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for feature_run in BACKEND_FEATURE_RUNS {
+        let Some(member) = members
+            .iter()
+            .find(|member| member.name == feature_run.package)
+        else {
+            problems.push(format!("{} is not a workspace member", feature_run.package));
+            continue;
+        };
+        for feature in feature_run.features.split(',') {
+            if !member.features.iter().any(|known| known == feature) {
+                problems.push(format!(
+                    "{} has no feature `{feature}`",
+                    feature_run.package
+                ));
+            }
+        }
+    }
+    problems
+}
 
 impl FeatureRun {
     fn command(self) -> Cmd {
@@ -131,16 +165,27 @@ mod tests {
     }
 
     #[test]
-    fn every_feature_run_names_a_workspace_member() {
+    fn every_feature_run_names_a_member_and_its_features() {
         let members = crate::workspace::members().unwrap();
-        for feature_run in BACKEND_FEATURE_RUNS {
-            assert!(
-                members
-                    .iter()
-                    .any(|member| member.name == feature_run.package),
-                "{} is not a workspace member",
-                feature_run.package
-            );
-        }
+        assert_eq!(feature_table_problems(&members), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_packages_and_features_in_the_table_are_reported() {
+        let members = vec![Member {
+            name: "mss-testkit".to_owned(),
+            directory: "/w/mss-testkit".into(),
+            crate_roots: Vec::new(),
+            features: vec!["x11-getimage".to_owned()],
+        }];
+        let problems = feature_table_problems(&members);
+        assert_eq!(
+            problems,
+            vec![
+                "mss-testkit has no feature `x11-shm`".to_owned(),
+                "mss is not a workspace member".to_owned(),
+                "mss is not a workspace member".to_owned(),
+            ]
+        );
     }
 }

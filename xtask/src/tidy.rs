@@ -7,7 +7,8 @@
 //! - in those crates every `unsafe` block or impl is preceded by a `// SAFETY:` comment;
 //! - no Rust file holds an ignored test, a `todo`/`unimplemented` stub or a `dbg` call;
 //! - README.md opens with the two set-up commands in [`README_FIRST_LINES`];
-//! - every crate's manifest has `[lints] workspace = true`.
+//! - every crate's manifest has `[lints] workspace = true`;
+//! - every row of xtask's backend-feature table names a member and features it declares.
 
 use std::path::{Path, PathBuf};
 
@@ -83,6 +84,15 @@ pub fn check() -> Result<Vec<Problem>> {
             });
         }
     }
+    problems.extend(
+        crate::test_and_ci::feature_table_problems(&members)
+            .into_iter()
+            .map(|message| Problem {
+                path: root.join("xtask/src/test_and_ci.rs"),
+                line: None,
+                message: format!("BACKEND_FEATURE_RUNS: {message}"),
+            }),
+    );
     for path in rust_files(&root)? {
         problems.extend(forbidden_text(&path, &read(&path)?));
     }

@@ -24,6 +24,8 @@ pub struct Member {
     pub directory: PathBuf,
     /// The crate roots of its library and binaries (`src/lib.rs`, `src/main.rs`, ...).
     pub crate_roots: Vec<PathBuf>,
+    /// The features it declares.
+    pub features: Vec<String>,
 }
 
 /// The members of the workspace, in the order cargo lists them.
@@ -66,10 +68,15 @@ pub fn members() -> Result<Vec<Member>> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let features = package["features"]
+                .as_object()
+                .map(|features| features.keys().cloned().collect())
+                .unwrap_or_default();
             Ok(Member {
                 name: name.to_owned(),
                 directory,
                 crate_roots,
+                features,
             })
         })
         .collect()
