@@ -57,7 +57,7 @@ pub enum XtaskError {
     /// System packages are missing and xtask may not install them (it is not root).
     #[error(
         "missing system packages: {packages}\n\
-         install them with:\n    sudo {install_command}\n\
+         install them with:\n    {install_command}\n\
          (`cargo xtask test` installs them itself when run as root)",
         packages = packages.join(" ")
     )]

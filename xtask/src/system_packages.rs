@@ -116,6 +116,17 @@ pub fn install_command(packages: &[&str]) -> String {
     )
 }
 
+/// The error for a user who must install `missing` themselves, with the command to paste.
+fn missing_packages_error(missing: &[&str]) -> XtaskError {
+    XtaskError::MissingPackages {
+        packages: missing
+            .iter()
+            .map(|package| (*package).to_owned())
+            .collect(),
+        install_command: format!("sudo sh -c '{}'", install_command(missing)),
+    }
+}
+
 /// Makes sure every package in `requirements` is installed: installs the missing ones with
 /// apt-get when running as root, and otherwise fails with the exact command to run.
 ///
@@ -146,13 +157,7 @@ pub fn ensure_installed(requirements: &[Requirement]) -> Result<()> {
         }
     }
     if !(running_as_root() && program_on_path("apt-get")) {
-        return Err(XtaskError::MissingPackages {
-            packages: missing
-                .iter()
-                .map(|package| (*package).to_owned())
-                .collect(),
-            install_command: format!("sudo sh -c '{}'", install_command(&missing)),
-        });
+        return Err(missing_packages_error(&missing));
     }
     // The package lists of a fresh machine are empty, so an install without an update fails.
     Cmd::new("apt-get")
@@ -218,6 +223,22 @@ mod tests {
             install_command(&["xvfb", "xdotool"]),
             "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
              --no-install-recommends xvfb xdotool"
+        );
+    }
+
+    #[test]
+    fn missing_packages_error_gives_one_command_to_paste() {
+        let message = missing_packages_error(&["xvfb", "xdotool"]).to_string();
+        assert!(
+            message.contains(
+                "\n    sudo sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get \
+                 install -y --no-install-recommends xvfb xdotool'\n"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.starts_with("missing system packages: xvfb xdotool"),
+            "{message}"
         );
     }
 
