@@ -1,7 +1,5 @@
 //! [`Mss`] and [`MssBuilder`]: opening the chosen backend, and the capturer that wraps it.
 
-use std::path::PathBuf;
-
 use mss_core::{BackendStatus, Capture, CursorImage, Frame, Monitors, Region, ScreenInfo};
 
 use crate::backend::{BACKEND_ENV_VAR, backend_from_env};
@@ -167,7 +165,12 @@ impl Mss {
     /// [`mss_core::Error::MonitorNotFound`] for a bad number (or when the display lists no
     /// monitor), [`Error::InvalidLevel`], [`Error::Template`], and every capture and write
     /// error.
-    pub fn save(&mut self, monitor: i64, template: &str, level: u8) -> Result<Vec<PathBuf>, Error> {
+    pub fn save(
+        &mut self,
+        monitor: i64,
+        template: &str,
+        level: u8,
+    ) -> Result<Vec<std::path::PathBuf>, Error> {
         crate::png_file::check_level(level)?;
         let monitors = self.monitors()?;
         let numbers: Vec<i64> = match monitor {
@@ -194,7 +197,7 @@ impl Mss {
     /// # Errors
     ///
     /// As [`save`](Self::save).
-    pub fn shot(&mut self) -> Result<PathBuf, Error> {
+    pub fn shot(&mut self) -> Result<std::path::PathBuf, Error> {
         let mut paths = self.save(1, "monitor-{mon}.png", crate::DEFAULT_LEVEL)?;
         Ok(paths.remove(0))
     }
@@ -210,7 +213,7 @@ impl Mss {
         monitor: i64,
         template: &str,
         level: u8,
-    ) -> Result<PathBuf, Error> {
+    ) -> Result<std::path::PathBuf, Error> {
         let values = crate::TemplateValues::new(monitor, region);
         let path = crate::render_template(template, &values)?;
         let frame = self.grab(region)?;

@@ -10,6 +10,7 @@ fn server(options: &XvfbOptions) -> XServer {
     })
 }
 
+#[cfg(feature = "png")]
 fn decode_png(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
     let mut reader = decoder.read_info().unwrap();
@@ -82,6 +83,7 @@ fn a_dead_display_is_a_capture_error_naming_it() {
     );
 }
 
+#[cfg(feature = "png")]
 #[test]
 fn save_writes_each_monitor_and_the_whole_screen_exactly() {
     let server = server(&XvfbOptions::new(160, 120, 24));
@@ -118,6 +120,7 @@ fn save_writes_each_monitor_and_the_whole_screen_exactly() {
     assert!(matches!(error, Error::Template { .. }), "{error:?}");
 }
 
+#[cfg(feature = "png")]
 #[test]
 fn grab_monitor_and_save_png_in_one_line() {
     let server = server(&XvfbOptions::new(96, 64, 24));
