@@ -119,6 +119,8 @@ pub const PAIRS: &[Pair] = &[
     pair("convert_", "to_rgba", "memcpy_to_vec", None),
     pair("convert_", "write_rgb", "memcpy", None),
     pair("convert_", "write_rgba", "memcpy", None),
+    pair("convert_", "sketch_write_rgba", "memcpy", None),
+    pair("convert_", "write_rgba", "sketch_write_rgba", None),
     pair("pool", "lease_release_two_threads", "lease_release", None),
     // PNG encoding (the `mss` facade's writer) goes here once mss-bench measures it:
     // pair("encode_", "png", "to_rgb", None),
@@ -272,9 +274,19 @@ pub fn missing_pairs(found: &[Ratio]) -> Vec<String> {
 /// failures to write the outputs.
 pub fn run(options: &BenchOptions) -> Result<()> {
     system_packages::ensure_installed(system_packages::DEMO_REQUIREMENTS)?;
+    let bench = ["bench", "-p", "mss-bench", "--bench", "mss"];
+    // Build at normal priority first, so that only the measuring runs at raised priority.
+    Cmd::cargo().args(bench).arg("--no-run").run()?;
     let started = SystemTime::now();
-    Cmd::cargo()
-        .args(["bench", "-p", "mss-bench", "--bench", "mss", "--"])
+    // The machine is shared: at raised priority (root may lower niceness; anyone else gets a
+    // warning from nice and the normal priority) other people's builds steal less time from
+    // the benchmark and its Xvfb, which inherits the priority. Subjects and floors run alike.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Cmd::new("nice")
+        .args(["-n", "-10"])
+        .arg(cargo)
+        .args(bench)
+        .arg("--")
         .args(options.criterion_command_line())
         .run()?;
 

@@ -5,33 +5,26 @@
 //! - `memcpy`: one frame's bytes copied into a reused buffer (the cost of touching them once).
 //! - `getimage`: `GetImageCapture::grab` of the whole screen, frame dropped.
 //! - `floor_getimage_loop`: raw `GetImage` reply read and dropped.
+//!
+//! Each backend and its floor are timed alternately ([`interleaved`]), so their ratio does not
+//! depend on which ran first.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use mss_bench::{BenchScreen, GetImageFloor, ShmFloor};
-use mss_core::Capture as _;
+use mss_core::{Capture as _, Region};
+
+use crate::interleave::interleaved;
 
 pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
     let size = screen.size();
-    let region = size.region();
     let mut group = criterion.benchmark_group(format!("grab_{}", size.label()));
     group.throughput(Throughput::Bytes(size.frame_bytes() as u64));
     // Milliseconds per iteration: flat sampling keeps the sample count without the quadratic
     // iteration ramp of linear sampling.
     group.sampling_mode(SamplingMode::Flat);
-
-    let shm_floor = ShmFloor::open(screen.display(), region).expect("SHM floor");
-    group.bench_function("floor_shm_loop", |bencher| {
-        bencher.iter(|| black_box(shm_floor.grab().expect("ShmGetImage")));
-    });
-    drop(shm_floor);
-
-    let mut shm = screen.open_shm().expect("SHM capturer");
-    group.bench_function("shm", |bencher| {
-        bencher.iter(|| drop(black_box(shm.grab(region).expect("SHM grab"))));
-    });
-    drop(shm);
+    grab_pairs(&mut group, screen, size.region());
 
     let source = vec![0x5Au8; size.frame_bytes()];
     let mut target = vec![0u8; size.frame_bytes()];
@@ -41,17 +34,48 @@ pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
             black_box(&mut target);
         });
     });
-    drop((source, target));
+    group.finish();
+}
+
+/// The four pair benchmarks of `region`: `floor_shm_loop` and `shm`, then
+/// `floor_getimage_loop` and `getimage`, each pair timed alternately.
+pub fn grab_pairs(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    screen: &BenchScreen,
+    region: Region,
+) {
+    let shm_floor = ShmFloor::open(screen.display(), region).expect("SHM floor");
+    let mut shm = screen.open_shm().expect("SHM capturer");
+    let mut floor_grab = || {
+        black_box(shm_floor.grab().expect("ShmGetImage"));
+    };
+    group.bench_function("floor_shm_loop", |bencher| {
+        interleaved(bencher, &mut floor_grab, || {
+            drop(black_box(shm.grab(region).expect("SHM grab")));
+        });
+    });
+    group.bench_function("shm", |bencher| {
+        interleaved(
+            bencher,
+            || drop(black_box(shm.grab(region).expect("SHM grab"))),
+            &mut floor_grab,
+        );
+    });
+    drop((shm, shm_floor));
 
     let getimage_floor = GetImageFloor::open(screen.display(), region).expect("GetImage floor");
-    group.bench_function("floor_getimage_loop", |bencher| {
-        bencher.iter(|| drop(black_box(getimage_floor.grab().expect("GetImage"))));
-    });
-    drop(getimage_floor);
-
     let mut getimage = screen.open_getimage().expect("GetImage capturer");
-    group.bench_function("getimage", |bencher| {
-        bencher.iter(|| drop(black_box(getimage.grab(region).expect("GetImage grab"))));
+    let mut floor_grab = || drop(black_box(getimage_floor.grab().expect("GetImage")));
+    group.bench_function("floor_getimage_loop", |bencher| {
+        interleaved(bencher, &mut floor_grab, || {
+            drop(black_box(getimage.grab(region).expect("GetImage grab")));
+        });
     });
-    group.finish();
+    group.bench_function("getimage", |bencher| {
+        interleaved(
+            bencher,
+            || drop(black_box(getimage.grab(region).expect("GetImage grab"))),
+            &mut floor_grab,
+        );
+    });
 }

@@ -10,6 +10,7 @@
 
 mod convert;
 mod grab;
+mod interleave;
 mod png;
 mod pool;
 mod region;
