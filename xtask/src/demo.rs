@@ -21,10 +21,14 @@ pub const CAPTURE_COMMAND: &[&str] = &[
     "run",
     "--release",
     "--package",
-    "mss-x11-getimage",
-    "--example",
-    "screenshot",
+    "mss-cli",
+    "--bin",
+    "mss",
     "--",
+    // All monitors in one image (python-mss's `-m -1`), written to the path that follows.
+    "--monitor",
+    "-1",
+    "--output",
 ];
 
 /// The virtual screen: big enough to look like a desktop, depth 24 like most real ones.
@@ -254,8 +258,7 @@ fn capture(display_name: &str, capture_path: &Path) -> Result<()> {
         .env("DISPLAY", display_name);
     command.run().map_err(|error| {
         XtaskError::Check(format!(
-            "{error}\nthe screen capture failed. If cargo said there is no example `screenshot`, \
-             the capture tool has not been written yet; the command is CAPTURE_COMMAND in \
+            "{error}\nthe screen capture failed; the command is CAPTURE_COMMAND in \
              xtask/src/demo.rs"
         ))
     })
@@ -304,7 +307,7 @@ mod tests {
     #[test]
     fn capture_command_names_a_program_and_leaves_the_path_last() {
         assert!(!CAPTURE_COMMAND.is_empty());
-        assert_eq!(CAPTURE_COMMAND.last(), Some(&"--"));
+        assert_eq!(CAPTURE_COMMAND.last(), Some(&"--output"));
     }
 
     #[test]
