@@ -96,7 +96,7 @@ pub fn add_test_steps(steps: &mut Steps) {
     });
     for feature_run in BACKEND_FEATURE_RUNS {
         let heading = format!(
-            "tests of {} with only the {} feature",
+            "tests of {} with --no-default-features --features {}",
             feature_run.package, feature_run.features
         );
         steps.run(&heading, |counts| {
