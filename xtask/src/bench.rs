@@ -203,12 +203,27 @@ pub struct Ratio {
     pub subject_ms: f64,
     /// Reference's median, ms.
     pub reference_ms: f64,
+    /// For pairs the bench times alternately: the mean ms of subject and reference over the
+    /// same alternating calls (see `mss-bench/benches/mss/interleave.rs`).
+    pub paired_ms: Option<(f64, f64)>,
 }
 
 impl Ratio {
-    /// `subject / reference`.
+    /// `subject / reference`, from criterion's medians.
     pub fn value(&self) -> f64 {
         self.subject_ms / self.reference_ms
+    }
+
+    /// `subject / reference` over the same alternating calls, when the pair was timed so.
+    pub fn paired_value(&self) -> Option<f64> {
+        self.paired_ms
+            .map(|(subject, reference)| subject / reference)
+    }
+
+    /// The ratio judged against the target: the paired one when there is one (it is immune to
+    /// load that changes between benchmarks), else the ratio of medians.
+    pub fn judged_value(&self) -> f64 {
+        self.paired_value().unwrap_or_else(|| self.value())
     }
 
     /// `PASS` or `MISS` against the target, `-` without one, `n/a` in a quick run.
@@ -216,14 +231,20 @@ impl Ratio {
         match self.pair.target {
             None => "-",
             Some(_) if quick => "n/a (quick)",
-            Some(target) if self.value() <= target => "PASS",
+            Some(target) if self.judged_value() <= target => "PASS",
             Some(_) => "MISS",
         }
     }
 }
 
-/// Every pairing of [`PAIRS`] found in `estimates`, in table order, group by group.
-pub fn ratios(estimates: &[Estimate]) -> Vec<Ratio> {
+/// The key of a pair in the bench's paired totals: `grab_1920x1080/shm vs floor_shm_loop`.
+pub fn paired_key(group: &str, pair: &Pair) -> String {
+    format!("{group}/{} vs {}", pair.subject, pair.reference)
+}
+
+/// Every pairing of [`PAIRS`] found in `estimates`, in table order, group by group, with the
+/// paired means (by [`paired_key`]) where the bench has them.
+pub fn ratios(estimates: &[Estimate], paired: &BTreeMap<String, (f64, f64)>) -> Vec<Ratio> {
     let mut by_group: BTreeMap<&str, BTreeMap<&str, f64>> = BTreeMap::new();
     for estimate in estimates {
         by_group
@@ -245,6 +266,7 @@ pub fn ratios(estimates: &[Estimate]) -> Vec<Ratio> {
                     pair: *pair,
                     subject_ms,
                     reference_ms,
+                    paired_ms: paired.get(&paired_key(group, pair)).copied(),
                 });
             }
         }
@@ -277,6 +299,13 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     let bench = ["bench", "-p", "mss-bench", "--bench", "mss"];
     // Build at normal priority first, so that only the measuring runs at raised priority.
     Cmd::cargo().args(bench).arg("--no-run").run()?;
+    let output_directory = target_directory().join("mss-bench");
+    std::fs::create_dir_all(&output_directory).map_err(|source| XtaskError::File {
+        action: "cannot create",
+        path: output_directory.clone(),
+        source,
+    })?;
+    let paired_path = output_directory.join("paired.json");
     let started = SystemTime::now();
     // The machine is shared: at raised priority (root may lower niceness; anyone else gets a
     // warning from nice and the normal priority) other people's builds steal less time from
@@ -284,20 +313,22 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     Cmd::new("nice")
         .args(["-n", "-10"])
+        .env("MSS_BENCH_PAIRED_JSON", &paired_path)
         .arg(cargo)
         .args(bench)
         .arg("--")
         .args(options.criterion_command_line())
         .run()?;
 
-    let target_directory = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"));
     let mut estimates = Vec::new();
-    collect_estimates(&target_directory.join("criterion"), started, &mut estimates)?;
+    collect_estimates(
+        &target_directory().join("criterion"),
+        started,
+        &mut estimates,
+    )?;
     estimates
         .sort_by(|left, right| (&left.group, &left.function).cmp(&(&right.group, &right.function)));
-    let found = ratios(&estimates);
+    let found = ratios(&estimates, &read_paired(&paired_path, started)?);
     let missing = missing_pairs(&found);
     // A filter on the command line legitimately leaves pairs out; a plain run must have all.
     if !missing.is_empty() && options.criterion_arguments.is_empty() {
@@ -310,7 +341,6 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     let machine = machine_description();
     let table = markdown_table(&estimates, &found, options.quick, &machine);
     println!("\n{table}");
-    let output_directory = target_directory.join("mss-bench");
     let write = |name: &str, contents: String| -> Result<PathBuf> {
         let path = output_directory.join(name);
         std::fs::write(&path, contents).map_err(|source| XtaskError::File {
@@ -320,11 +350,6 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         })?;
         Ok(path)
     };
-    std::fs::create_dir_all(&output_directory).map_err(|source| XtaskError::File {
-        action: "cannot create",
-        path: output_directory.clone(),
-        source,
-    })?;
     let json = results_json(&estimates, &found, options.quick, &machine);
     let written = [
         write("results.md", table)?,
@@ -345,6 +370,56 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         println!("{missed} target(s) missed in this run (see MISS above); timings fail nothing");
     }
     Ok(())
+}
+
+/// Where cargo puts build output (and criterion its results).
+fn target_directory() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"))
+}
+
+/// The bench's paired means by pair key, if it wrote them during this run.
+fn read_paired(path: &Path, since: SystemTime) -> Result<BTreeMap<String, (f64, f64)>> {
+    let fresh = std::fs::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .is_ok_and(|modified| modified >= since);
+    if !fresh {
+        return Ok(BTreeMap::new());
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| XtaskError::File {
+        action: "cannot read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_paired(&text)
+}
+
+/// Parses the bench's `paired.json`: `{"key": {"subject_ms": x, "reference_ms": y, ...}}`.
+fn parse_paired(text: &str) -> Result<BTreeMap<String, (f64, f64)>> {
+    let unexpected = |detail: String| XtaskError::UnexpectedOutput {
+        command: "cargo bench -p mss-bench".to_owned(),
+        detail,
+    };
+    let value: Value = serde_json::from_str(text)
+        .map_err(|error| unexpected(format!("paired.json is not JSON: {error}")))?;
+    let entries = value
+        .as_object()
+        .ok_or_else(|| unexpected("paired.json is not an object".to_owned()))?;
+    entries
+        .iter()
+        .map(|(key, entry)| {
+            let number = |field: &str| {
+                entry[field]
+                    .as_f64()
+                    .ok_or_else(|| unexpected(format!("paired.json: `{key}` has no `{field}`")))
+            };
+            Ok((
+                key.clone(),
+                (number("subject_ms")?, number("reference_ms")?),
+            ))
+        })
+        .collect()
 }
 
 /// Adds the estimates under `directory` written at or after `since`.
@@ -442,8 +517,8 @@ fn markdown_table(
         machine["cores"], machine["cpu"], machine["xvfb"]
     );
     text.push_str(
-        "| group | subject | reference | subject ms | reference ms | ratio | target | verdict |\n\
-         |---|---|---|---:|---:|---:|---:|---|\n",
+        "| group | subject | reference | subject ms | reference ms | ratio | paired ratio | target | verdict |\n\
+         |---|---|---|---:|---:|---:|---:|---:|---|\n",
     );
     for ratio in found {
         let target = ratio
@@ -452,13 +527,16 @@ fn markdown_table(
             .map_or_else(|| "-".to_owned(), |target| format!("<= {target:.2}"));
         let _ = writeln!(
             text,
-            "| {} | {} | {} | {} | {} | {:.3} | {target} | {} |",
+            "| {} | {} | {} | {} | {} | {:.3} | {} | {target} | {} |",
             ratio.group,
             ratio.pair.subject,
             ratio.pair.reference,
             format_ms(ratio.subject_ms),
             format_ms(ratio.reference_ms),
             ratio.value(),
+            ratio
+                .paired_value()
+                .map_or_else(|| "-".to_owned(), |paired| format!("{paired:.3}")),
             ratio.verdict(quick),
         );
     }
@@ -491,7 +569,7 @@ fn results_json(
     json!({
         "mode": if quick { "quick" } else { "full" },
         "machine": machine,
-        "statistic_for_ratios": "median",
+        "statistic_for_ratios": "median; paired_ratio (judged when present) is the mean over the same alternating calls",
         "benchmarks": estimates.iter().map(|estimate| json!({
             "id": estimate.id(),
             "group": estimate.group,
@@ -508,6 +586,9 @@ fn results_json(
             "subject_ms": ratio.subject_ms,
             "reference_ms": ratio.reference_ms,
             "ratio": ratio.value(),
+            "paired_subject_ms": ratio.paired_ms.map(|(subject, _)| subject),
+            "paired_reference_ms": ratio.paired_ms.map(|(_, reference)| reference),
+            "paired_ratio": ratio.paired_value(),
             "target": ratio.pair.target,
             "verdict": ratio.verdict(quick),
         })).collect::<Vec<_>>(),
@@ -645,7 +726,11 @@ mod tests {
             // A floor from another size must never pair with this group's backend.
             estimate("grab_3840x2160", "floor_shm_loop", 1.60),
         ];
-        let found = ratios(&estimates);
+        let paired = BTreeMap::from([(
+            "grab_1920x1080/getimage vs floor_getimage_loop".to_owned(),
+            (1.10, 1.00),
+        )]);
+        let found = ratios(&estimates, &paired);
         let get = |subject: &str, reference: &str| {
             found
                 .iter()
@@ -659,7 +744,13 @@ mod tests {
         assert_eq!(shm.verdict(true), "n/a (quick)");
         let getimage = get("getimage", "floor_getimage_loop");
         assert!((getimage.value() - 1.25).abs() < 1e-9);
-        assert_eq!(getimage.verdict(false), "MISS");
+        // The paired ratio (1.10) is judged, not the ratio of medians (1.25).
+        assert!((getimage.paired_value().unwrap() - 1.10).abs() < 1e-9);
+        assert_eq!(getimage.verdict(false), "PASS");
+        assert_eq!(shm.paired_value(), None);
+        let mut missed = getimage.clone();
+        missed.paired_ms = Some((1.2, 1.0));
+        assert_eq!(missed.verdict(false), "MISS");
         assert_eq!(get("getimage", "shm").verdict(false), "-");
         assert_eq!(
             found
@@ -687,5 +778,19 @@ mod tests {
         assert!(svg.contains(r##"fill="#1f77b4""##));
         assert!(svg.contains("grab_1920x1080 (ms per frame, median)"));
         assert!(!svg.contains("lease_release"));
+    }
+
+    #[test]
+    fn paired_totals_are_parsed_and_bad_ones_named() {
+        let parsed = parse_paired(
+            r#"{"grab_1920x1080/shm vs floor_shm_loop": {"subject_ms": 0.25, "reference_ms": 0.24, "calls": 90}}"#,
+        )
+        .unwrap();
+        assert_eq!(parsed["grab_1920x1080/shm vs floor_shm_loop"], (0.25, 0.24));
+        let error = parse_paired(r#"{"x": {"subject_ms": 1.0}}"#).unwrap_err();
+        assert!(
+            error.to_string().contains("`x` has no `reference_ms`"),
+            "{error}"
+        );
     }
 }

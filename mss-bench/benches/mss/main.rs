@@ -63,4 +63,5 @@ fn main() {
     png::bench(&mut criterion);
 
     criterion.final_summary();
+    interleave::report_paired();
 }

@@ -8,9 +8,9 @@ use mss_core::Region;
 use crate::grab::grab_pairs;
 
 pub fn bench(criterion: &mut Criterion, screen: &BenchScreen, region: Region) {
-    let mut group =
-        criterion.benchmark_group(format!("region_{}x{}", region.width(), region.height()));
+    let group_name = format!("region_{}x{}", region.width(), region.height());
+    let mut group = criterion.benchmark_group(&group_name);
     group.throughput(Throughput::Bytes(region.area() * 4));
-    grab_pairs(&mut group, screen, region);
+    grab_pairs(&mut group, &group_name, screen, region);
     group.finish();
 }
