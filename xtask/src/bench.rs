@@ -598,6 +598,15 @@ fn results_json(
 /// Groups drawn in the chart: the per-frame capture costs.
 const CHARTED_GROUPS: &[&str] = &["grab_", "region_", "two_threads_"];
 
+/// The order of bars within a group: each backend right under its floor.
+const CHART_ORDER: &[&str] = &[
+    "floor_shm_loop",
+    "shm",
+    "memcpy",
+    "floor_getimage_loop",
+    "getimage",
+];
+
 /// A bar's colour: floors and memcpy grey, each backend its own colour.
 fn bar_colour(function: &str) -> &'static str {
     match function {
@@ -625,10 +634,17 @@ fn chart_svg(estimates: &[Estimate]) -> String {
     }
     let mut body = String::new();
     let mut y = 40.0;
-    for (group, members) in &groups {
+    for (group, members) in &mut groups {
+        // Each backend right under its floor; anything else after them.
+        members.sort_by_key(|estimate| {
+            CHART_ORDER
+                .iter()
+                .position(|function| *function == estimate.function)
+                .unwrap_or(CHART_ORDER.len())
+        });
         let _ = writeln!(
             body,
-            r#"<text x="10" y="{:.0}" font-weight="bold">{group} (ms per frame, median)</text>"#,
+            r#"<text x="10" y="{:.0}" font-weight="bold">{group} (ms per iteration, median)</text>"#,
             y + 14.0
         );
         y += ROW;
@@ -776,7 +792,11 @@ mod tests {
         assert!(svg.starts_with("<svg"), "{svg}");
         assert_eq!(svg.matches("<rect x=").count(), 3, "{svg}");
         assert!(svg.contains(r##"fill="#1f77b4""##));
-        assert!(svg.contains("grab_1920x1080 (ms per frame, median)"));
+        assert!(svg.contains("grab_1920x1080 (ms per iteration, median)"));
+        assert!(
+            svg.find(">floor_shm_loop<").unwrap() < svg.find(">shm<").unwrap(),
+            "the floor comes first: {svg}"
+        );
         assert!(!svg.contains("lease_release"));
     }
 
