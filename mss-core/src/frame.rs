@@ -220,7 +220,8 @@ impl Frame {
 
     /// The pixels as packed 8-bit RGB, 3 bytes a pixel, rows without padding.
     pub fn to_rgb(&self) -> Vec<u8> {
-        let mut target = Vec::new();
+        // A fresh zeroed allocation comes from zeroed pages, not a pass of writes.
+        let mut target = vec![0; self.width() as usize * self.height() as usize * 3];
         self.write_rgb(&mut target);
         target
     }
@@ -228,7 +229,7 @@ impl Frame {
     /// The pixels as packed 8-bit RGBA, 4 bytes a pixel, rows without padding. Formats without
     /// alpha give 255.
     pub fn to_rgba(&self) -> Vec<u8> {
-        let mut target = Vec::new();
+        let mut target = vec![0; self.width() as usize * self.height() as usize * 4];
         self.write_rgba(&mut target);
         target
     }
@@ -262,8 +263,13 @@ impl Frame {
         convert_row: fn(PixelFormat, &[u8], &mut [u8]),
     ) {
         let target_row = self.width() as usize * bytes_per_target_pixel;
-        target.clear();
-        target.resize(target_row * self.height() as usize, 0);
+        let len = target_row * self.height() as usize;
+        // Every byte is overwritten below, so a buffer of the right size is not cleared first:
+        // a caller reusing one buffer across frames pays for the conversion only.
+        if target.len() != len {
+            target.clear();
+            target.resize(len, 0);
+        }
         for (source, row) in self.rows().zip(target.chunks_exact_mut(target_row)) {
             convert_row(self.format, source, row);
         }
@@ -389,6 +395,49 @@ mod tests {
         )
         .unwrap();
         assert_eq!(bgra.to_rgba(), [3, 2, 1, 7, 6, 5, 4, 9]);
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time conversions agree with decoding pixel by pixel, for every width
+        /// (block and tail paths), padding and format.
+        #[test]
+        fn conversions_agree_with_per_pixel_decoding(
+            width in 1u32..23,
+            height in 1u32..4,
+            padding in 0usize..9,
+            format_index in 0usize..5,
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let format = [
+                PixelFormat::Bgrx8888,
+                PixelFormat::Bgra8888,
+                PixelFormat::Rgb565,
+                PixelFormat::Xrgb1555,
+                PixelFormat::Xrgb2101010,
+            ][format_index];
+            let stride = width as usize * format.bytes_per_pixel() + padding;
+            let mut state = seed | 1;
+            let bytes: Vec<u8> = (0..stride * height as usize)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state as u8
+                })
+                .collect();
+            let frame = Frame::new(bytes, 0, region(width, height), stride, format).unwrap();
+            let mut expected_rgb = Vec::new();
+            let mut expected_rgba = Vec::new();
+            for y in 0..height {
+                for x in 0..width {
+                    let pixel = frame.pixel(x, y).unwrap();
+                    expected_rgb.extend_from_slice(&[pixel.r, pixel.g, pixel.b]);
+                    expected_rgba.extend_from_slice(&[pixel.r, pixel.g, pixel.b, pixel.a]);
+                }
+            }
+            proptest::prop_assert_eq!(frame.to_rgb(), expected_rgb);
+            proptest::prop_assert_eq!(frame.to_rgba(), expected_rgba);
+        }
     }
 
     #[test]
