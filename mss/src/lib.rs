@@ -55,7 +55,7 @@
 //! - `x11-getimage`: the plain `GetImage` backend.
 //! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
 //!   and atomic writes; levels, settings and the write are documented in [`png_file`].
-//! - `image`: [`ToImage`] conversions to `image::RgbaImage` / `RgbImage` (copies; see its
+//! - `image`: `ToImage` conversions to `image::RgbaImage` / `RgbImage` (copies; see its
 //!   docs for why there is no zero-copy view).
 //!
 //! At least one backend feature is required; without one the build stops with an error
