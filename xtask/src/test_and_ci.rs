@@ -116,7 +116,9 @@ pub fn test() -> Result<()> {
     steps.finish()
 }
 
-/// `cargo xtask ci`: formatting, tidy, clippy and rustdoc checks, then everything `test` does.
+/// `cargo xtask ci`: formatting, tidy, clippy and rustdoc checks, everything `test` does, then
+/// a smoke run of the benchmarks (`cargo xtask bench --quick`: it checks that every benchmark
+/// and floor runs and produces its ratio, never the timings).
 ///
 /// # Errors
 ///
@@ -146,6 +148,9 @@ pub fn ci() -> Result<()> {
             .run()
     });
     add_test_steps(&mut steps);
+    steps.run("benchmarks, smoke run (cargo xtask bench --quick)", |_| {
+        crate::bench::run(&crate::bench::BenchOptions::parse(&["--quick".to_owned()]))
+    });
     steps.finish()
 }
 
