@@ -4,23 +4,36 @@
 //!
 //! Levels are python-mss's 0-9 (default 6), mapped onto the `png` crate's encoders. Every
 //! level above 0 filters rows (python-mss writes filter 0 on every row), which is what makes
-//! screen content compress well; the DEFLATE effort is then chosen so that the default level
-//! is both several times faster than python-mss's zlib level 6 and no larger:
+//! screen content compress well.
 //!
 //! | level | DEFLATE | row filter |
 //! |---|---|---|
 //! | 0 | stored (no compression) | none |
 //! | 1-2 | `fdeflate` (PNG-tuned, very fast) | Up |
-//! | 3-4 | zlib level 1 (`flate2`) | adaptive (best per row) |
-//! | 5-6 | zlib level 2 | adaptive |
-//! | 7 | zlib level 4 | adaptive |
+//! | 3-5 | `fdeflate` | adaptive (best per row) |
+//! | 6 | `fdeflate`, then zlib level 2 if the content proved very compressible; the smaller wins | adaptive |
+//! | 7 | zlib level 2 | adaptive |
 //! | 8 | zlib level 6 | adaptive |
 //! | 9 | zlib level 9 | adaptive |
 //!
-//! Measured on a 1920x1080 plasma frame (release build, a shared 2-core machine; run
-//! `cargo run --release -p mss --example png_timing`): level 6 took 82 ms for 1.77 MB, where
-//! python-mss's settings (zlib 6, no filter) took 316 ms for 1.95 MB on the same machine.
-//! Levels 7-9 trade a lot of time for a smaller file.
+//! The default, level 6, is content-adaptive because no single setting is both much faster
+//! than python-mss and no larger on every kind of screen. `fdeflate` is about ten times faster
+//! than zlib and, with filtering, smaller than python-mss's zlib 6 on noisy, photographic
+//! content; on flat or smooth content (a desktop, a gradient) zlib's longer matches give files
+//! up to half the size, and zlib is fast there because such content compresses easily. So
+//! level 6 encodes with `fdeflate` first and, when that came out under half the raw size,
+//! also with zlib level 2, keeping the smaller file.
+//!
+//! Measured on 1920x1080 frames (release build, a shared 2-core machine, python-mss's
+//! settings run through CPython's zlib on the same machine):
+//!
+//! | frame | mss level 6 | python-mss level 6 |
+//! |---|---|---|
+//! | ImageMagick `plasma:fractal` (noisy) | 18 ms, 3.97 MB | 138.7 ms (the project's reference figure), 5.57 MB |
+//! | smooth sine plasma | about 90 ms, 1.77 MB | about 200 ms, 1.97 MB |
+//! | mostly flat desktop-like picture | about 16 ms, 10 KB | 16 ms, 17 KB |
+//!
+//! `cargo run --release -p mss --example png_timing` prints the figures for every level.
 //!
 //! Pixels are written as 8-bit RGB, whatever the screen's format (as python-mss does): the
 //! alpha of a depth-32 root window is not meaningful.
@@ -49,37 +62,94 @@ pub const DEFAULT_LEVEL: u8 = 6;
 ///
 /// [`Error::InvalidLevel`] for a level above 9, [`Error::Encode`] or [`Error::Write`] when the
 /// encoder or the writer fails.
-pub fn encode_png<W: Write>(frame: &Frame, level: u8, writer: W, path: &Path) -> Result<(), Error> {
-    let (deflate, filter) = png_settings(level)?;
+pub fn encode_png<W: Write>(
+    frame: &Frame,
+    level: u8,
+    mut writer: W,
+    path: &Path,
+) -> Result<(), Error> {
+    let plan = png_plan(level)?;
     let encode_error = |source| Error::Encode {
         path: path.to_owned(),
         source,
     };
-    let mut encoder = png::Encoder::new(writer, frame.width(), frame.height());
+    let rgb = frame.to_rgb();
+    let encode =
+        |(deflate, filter)| encode_rgb(&rgb, frame.width(), frame.height(), deflate, filter);
+    let png = match plan {
+        Plan::Single(settings) => encode(settings).map_err(encode_error)?,
+        Plan::FastThenThorough { fast, thorough } => {
+            let fast = encode(fast).map_err(encode_error)?;
+            if fast.len() * 2 < rgb.len() {
+                let thorough = encode(thorough).map_err(encode_error)?;
+                if thorough.len() < fast.len() {
+                    thorough
+                } else {
+                    fast
+                }
+            } else {
+                fast
+            }
+        }
+    };
+    writer.write_all(&png).map_err(|source| Error::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// `png` crate settings: the DEFLATE encoder and the row filter.
+type Settings = (png::DeflateCompression, png::Filter);
+
+/// How a level encodes (see the [module docs](self)).
+enum Plan {
+    /// With these settings.
+    Single(Settings),
+    /// With `fast`, then also with `thorough` if `fast` showed the content compresses well.
+    FastThenThorough {
+        /// The first, fast encoding.
+        fast: Settings,
+        /// The second encoding, for very compressible content.
+        thorough: Settings,
+    },
+}
+
+/// How python-mss level `level` encodes.
+fn png_plan(level: u8) -> Result<Plan, Error> {
+    use png::{DeflateCompression, Filter};
+    Ok(match level {
+        0 => Plan::Single((DeflateCompression::NoCompression, Filter::NoFilter)),
+        1 | 2 => Plan::Single((DeflateCompression::FdeflateUltraFast, Filter::Up)),
+        3..=5 => Plan::Single((DeflateCompression::FdeflateUltraFast, Filter::Adaptive)),
+        6 => Plan::FastThenThorough {
+            fast: (DeflateCompression::FdeflateUltraFast, Filter::Adaptive),
+            thorough: (DeflateCompression::Level(2), Filter::Adaptive),
+        },
+        7 => Plan::Single((DeflateCompression::Level(2), Filter::Adaptive)),
+        8 => Plan::Single((DeflateCompression::Level(6), Filter::Adaptive)),
+        9 => Plan::Single((DeflateCompression::Level(9), Filter::Adaptive)),
+        _ => return Err(Error::InvalidLevel { level }),
+    })
+}
+
+/// Encodes packed 8-bit RGB pixels as a PNG in memory.
+fn encode_rgb(
+    rgb: &[u8],
+    width: u32,
+    height: u32,
+    deflate: png::DeflateCompression,
+    filter: png::Filter,
+) -> Result<Vec<u8>, png::EncodingError> {
+    let mut png = Vec::with_capacity(rgb.len() / 2);
+    let mut encoder = png::Encoder::new(&mut png, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_deflate_compression(deflate);
     encoder.set_filter(filter);
-    let mut writer = encoder.write_header().map_err(encode_error)?;
-    writer
-        .write_image_data(&frame.to_rgb())
-        .map_err(encode_error)?;
-    writer.finish().map_err(encode_error)
-}
-
-/// The `png` crate settings for a python-mss level (see the [module docs](self)).
-fn png_settings(level: u8) -> Result<(png::DeflateCompression, png::Filter), Error> {
-    use png::{DeflateCompression, Filter};
-    Ok(match level {
-        0 => (DeflateCompression::NoCompression, Filter::NoFilter),
-        1 | 2 => (DeflateCompression::FdeflateUltraFast, Filter::Up),
-        3 | 4 => (DeflateCompression::Level(1), Filter::Adaptive),
-        5 | 6 => (DeflateCompression::Level(2), Filter::Adaptive),
-        7 => (DeflateCompression::Level(4), Filter::Adaptive),
-        8 => (DeflateCompression::Level(6), Filter::Adaptive),
-        9 => (DeflateCompression::Level(9), Filter::Adaptive),
-        _ => return Err(Error::InvalidLevel { level }),
-    })
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(png)
 }
 
 /// Checks that `level` is a compression level (0-9).
@@ -88,7 +158,7 @@ fn png_settings(level: u8) -> Result<(png::DeflateCompression, png::Filter), Err
 ///
 /// [`Error::InvalidLevel`] otherwise.
 pub fn check_level(level: u8) -> Result<(), Error> {
-    png_settings(level).map(drop)
+    png_plan(level).map(drop)
 }
 
 /// Writes `frame` to `path` as a PNG at compression `level`, atomically (see the
@@ -100,7 +170,7 @@ pub fn check_level(level: u8) -> Result<(), Error> {
 /// read-only, full) or the rename fails; [`Error::InvalidLevel`], [`Error::Encode`].
 pub fn write_png(frame: &Frame, path: impl AsRef<Path>, level: u8) -> Result<PathBuf, Error> {
     let path = path.as_ref();
-    png_settings(level)?;
+    png_plan(level)?;
     let write_error = |source| Error::Write {
         path: path.to_owned(),
         source,
@@ -197,6 +267,74 @@ mod tests {
             "{error:?}"
         );
         assert!(!directory.path().join("x.png").exists());
+    }
+
+    /// A 480x270 BGRX frame of `kind` "flat" (a few solid areas, like a desktop) or "smooth"
+    /// (gradients with a little noise). Noisy, photographic content is compared with
+    /// python-mss in the benchmarks, on ImageMagick's plasma fractal.
+    fn content(kind: &str) -> Frame {
+        let (width, height) = (480u32, 270u32);
+        let mut state = 0x9E37_79B9_u32;
+        let wave = |value: u32| ((f64::from(value) / 19.0).sin() * 100.0 + 120.0) as u8;
+        let mut bytes = Vec::new();
+        for y in 0..height {
+            for x in 0..width {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                let pixel = match kind {
+                    "flat" if x < 200 && y < 100 => [255, 255, 255, 0],
+                    "flat" => [0x40, 0x34, 0x2e, 0],
+                    _ => {
+                        let noise = (state % 3) as u8;
+                        [wave(x) + noise, wave(y), wave(x + y) + noise, 0]
+                    }
+                };
+                bytes.extend_from_slice(&pixel);
+            }
+        }
+        Frame::from_vec(
+            bytes,
+            Region::new(0, 0, width, height).unwrap(),
+            PixelFormat::Bgrx8888,
+        )
+        .unwrap()
+    }
+
+    /// The size python-mss's settings give: zlib level 6, filter 0 on every row.
+    fn python_mss_size(frame: &Frame) -> usize {
+        let rgb = frame.to_rgb();
+        let settings = (png::DeflateCompression::Level(6), png::Filter::NoFilter);
+        encode_rgb(&rgb, frame.width(), frame.height(), settings.0, settings.1)
+            .unwrap()
+            .len()
+    }
+
+    fn encoded_size(frame: &Frame, level: u8) -> usize {
+        let mut png = Vec::new();
+        encode_png(frame, level, &mut png, Path::new("memory.png")).unwrap();
+        png.len()
+    }
+
+    #[test]
+    fn the_default_level_is_no_larger_than_python_mss_on_flat_or_smooth_content() {
+        for kind in ["flat", "smooth"] {
+            let frame = content(kind);
+            let default = encoded_size(&frame, DEFAULT_LEVEL);
+            let python = python_mss_size(&frame);
+            assert!(
+                default <= python,
+                "{kind}: level 6 gave {default} bytes, python-mss {python}"
+            );
+            // It is never larger than the fast encoding alone (level 5) either.
+            assert!(default <= encoded_size(&frame, 5), "{kind}");
+        }
+        // Flat content takes the thorough path: zlib's result (level 7) is what is kept.
+        let flat = content("flat");
+        assert_eq!(
+            encoded_size(&flat, DEFAULT_LEVEL),
+            encoded_size(&flat, 7).min(encoded_size(&flat, 5))
+        );
     }
 
     #[test]
