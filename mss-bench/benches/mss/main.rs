@@ -60,7 +60,7 @@ fn main() {
         convert::bench(&mut criterion, screen);
     }
     pool::bench(&mut criterion);
-    png::bench(&mut criterion);
+    png::bench(&mut criterion, plan.screens[0]);
 
     criterion.final_summary();
     interleave::report_paired();
