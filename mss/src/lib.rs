@@ -6,38 +6,44 @@
 //!
 //! # Quick start
 //!
-//! ```no_run
-//! use mss::prelude::*;
-//!
-//! fn main() -> Result<(), mss::Error> {
-//!     // python-mss: `with mss() as sct: sct.shot()`
-//!     let mut screen = mss::open()?;
-//!     screen.grab_monitor(1)?.save_png("monitor-1.png")?;
-//!
-//!     // Monitors are numbered as in python-mss: 0 is the whole screen, 1..N the monitors.
-//!     for monitor in screen.monitors()?.monitors() {
-//!         println!("{}x{} at ({}, {})", monitor.width(), monitor.height(), monitor.left(), monitor.top());
-//!     }
-//!
-//!     // A region, in absolute screen coordinates; off-screen is an error, never clipped.
-//!     let frame = screen.grab(Region::new(100, 100, 640, 480)?)?;
-//!     let rgb: Vec<u8> = frame.to_rgb();
-//!     # drop(rgb);
-//!
-//!     // Every monitor, one file each, named by a python-mss template.
-//!     screen.save(0, "monitor-{mon}-{date:%Y-%m-%d}.png", 6)?;
-//!
-//!     // Another display, a given backend, with the mouse pointer drawn in.
-//!     let mut other = mss::Mss::builder()
-//!         .display(":1")
-//!         .backend(mss::Backend::X11GetImage)
-//!         .with_cursor(true)
-//!         .open()?;
-//!     println!("{}", other.status()); // "x11-getimage: GetImage"
-//!     other.grab_screen()?.save_png("screen.png")?;
-//!     Ok(())
-//! }
-//! ```
+//! (The example needs the default features, `x11-shm` and `png`.)
+#![cfg_attr(
+    all(feature = "png", feature = "x11-shm"),
+    doc = r####"
+```no_run
+use mss::prelude::*;
+
+fn main() -> Result<(), mss::Error> {
+    // python-mss: `with mss() as sct: sct.shot()`
+    let mut screen = mss::open()?;
+    screen.grab_monitor(1)?.save_png("monitor-1.png")?;
+
+    // Monitors are numbered as in python-mss: 0 is the whole screen, 1..N the monitors.
+    for monitor in screen.monitors()?.monitors() {
+        println!("{}x{} at ({}, {})", monitor.width(), monitor.height(), monitor.left(), monitor.top());
+    }
+
+    // A region, in absolute screen coordinates; off-screen is an error, never clipped.
+    let frame = screen.grab(Region::new(100, 100, 640, 480)?)?;
+    let rgb: Vec<u8> = frame.to_rgb();
+    # drop(rgb);
+
+    // Every monitor, one file each, named by a python-mss template.
+    screen.save(0, "monitor-{mon}-{date:%Y-%m-%d}.png", 6)?;
+
+    // Another display, a given backend, with the mouse pointer drawn in.
+    let mut other = mss::Mss::builder()
+        .display(":1")
+        .backend(mss::Backend::X11Shm)
+        .with_cursor(true)
+        .open()?;
+    println!("{}", other.status()); // "x11-shm: MIT-SHM, zero-copy"
+    other.grab_screen()?.save_png("screen.png")?;
+    Ok(())
+}
+```
+"####
+)]
 //!
 //! # Choosing a backend
 //!

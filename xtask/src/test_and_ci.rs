@@ -39,6 +39,20 @@ pub const BACKEND_FEATURE_RUNS: &[FeatureRun] = &[
         package: "mss",
         features: "x11-shm,png",
     },
+    // Without PNG support, each backend alone.
+    FeatureRun {
+        package: "mss",
+        features: "x11-getimage",
+    },
+    FeatureRun {
+        package: "mss",
+        features: "x11-shm",
+    },
+    // Everything, including the `image` interop.
+    FeatureRun {
+        package: "mss",
+        features: "x11-shm,x11-getimage,png,image",
+    },
 ];
 
 /// What is wrong with [`BACKEND_FEATURE_RUNS`] given the workspace `members`: packages that are
