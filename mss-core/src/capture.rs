@@ -137,6 +137,9 @@ pub struct BackendStatus {
     pub proven: bool,
     /// Why a faster method is not in use, when one was tried and failed.
     pub fallback_reason: Option<String>,
+    /// What carries the requests to the display, when the backend has a choice (`libxcb
+    /// (loaded at run time)`, `x11rb pure Rust (libxcb could not be loaded: ...)`).
+    pub connection: Option<String>,
 }
 
 impl BackendStatus {
@@ -148,6 +151,7 @@ impl BackendStatus {
             zero_copy: false,
             proven: false,
             fallback_reason: None,
+            connection: None,
         }
     }
 
@@ -171,11 +175,18 @@ impl BackendStatus {
         self.fallback_reason = Some(reason.into());
         self
     }
+
+    /// Sets [`connection`](Self::connection).
+    #[must_use]
+    pub fn with_connection(mut self, connection: impl Into<String>) -> Self {
+        self.connection = Some(connection.into());
+        self
+    }
 }
 
 impl fmt::Display for BackendStatus {
-    /// `x11-shm: MIT-SHM, zero-copy` or `x11-shm: GetImage (fallback: MIT-SHM extension not
-    /// present)`.
+    /// `x11-shm: MIT-SHM, zero-copy; connection: libxcb (loaded at run time)` or
+    /// `x11-shm: GetImage (fallback: MIT-SHM extension not present)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.backend, self.method)?;
         if self.zero_copy {
@@ -183,6 +194,9 @@ impl fmt::Display for BackendStatus {
         }
         if let Some(reason) = &self.fallback_reason {
             write!(f, " (fallback: {reason})")?;
+        }
+        if let Some(connection) = &self.connection {
+            write!(f, "; connection: {connection}")?;
         }
         Ok(())
     }
@@ -246,6 +260,11 @@ mod tests {
             .with_zero_copy(true)
             .with_proven(true);
         assert_eq!(status.to_string(), "x11-shm: MIT-SHM, zero-copy");
+        let status = BackendStatus::new("x11-getimage", "GetImage").with_connection("libxcb");
+        assert_eq!(
+            status.to_string(),
+            "x11-getimage: GetImage; connection: libxcb"
+        );
     }
 
     #[test]

@@ -89,6 +89,22 @@ pub enum Error {
         reason: String,
     },
 
+    /// The display is XWayland, the X server a Wayland compositor runs for X11 programs. Its
+    /// root window holds only the X11 windows, over black where the Wayland desktop is, so a
+    /// capture of it would look right and be mostly black; it is refused unless the caller
+    /// opted in to capturing X11 windows only.
+    #[error(
+        "display {display:?} is XWayland, the X server of a Wayland compositor ({evidence}): its root window holds no Wayland windows, only X11 ones over black, so it is not captured; {instead}"
+    )]
+    XWaylandRoot {
+        /// The display.
+        display: String,
+        /// How it was recognised (the `XWAYLAND` extension, output names).
+        evidence: String,
+        /// What to do instead, in words.
+        instead: String,
+    },
+
     /// The server answered a request with an error.
     #[error("display {display:?}: {request} failed: {message}")]
     Protocol {

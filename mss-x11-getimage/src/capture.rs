@@ -1,10 +1,7 @@
 //! [`GetImageCapture`]: the `x11-getimage` backend.
 
-use crate::X11Connection;
 use mss_core::{BackendStatus, Capture, CursorImage, Error, Frame, Monitors, Region, ScreenInfo};
-use x11rb::rust_connection::RustConnection;
-
-use crate::{X11Display, X11Options};
+use mss_x11::{AutoConnection, X11Connection, X11Display, X11Options};
 
 /// The backend's name, equal to its Cargo feature.
 pub const BACKEND_NAME: &str = "x11-getimage";
@@ -17,13 +14,14 @@ pub const METHOD: &str = "GetImage";
 ///
 /// It is `Send`; frames it returns do not borrow it and outlive it.
 #[derive(Debug)]
-pub struct GetImageCapture<C = RustConnection> {
+pub struct GetImageCapture<C = AutoConnection> {
     display: X11Display<C>,
     proven: bool,
 }
 
-impl GetImageCapture<RustConnection> {
-    /// Connects to `display` (or `$DISPLAY` when `None`) with x11rb's pure-Rust connection.
+impl GetImageCapture<AutoConnection> {
+    /// Connects to `display` (or `$DISPLAY` when `None`) over libxcb loaded at run time, or
+    /// x11rb's pure-Rust connection where libxcb cannot be loaded.
     ///
     /// # Errors
     ///
@@ -43,8 +41,9 @@ impl GetImageCapture<RustConnection> {
 }
 
 impl<C: X11Connection> GetImageCapture<C> {
-    /// Captures screen `screen_number` over an open connection, for example libxcb's
-    /// `XCBConnection` (possibly wrapping the application's `xcb::Connection`).
+    /// Captures screen `screen_number` over an open connection, for example x11rb's
+    /// `RustConnection` or libxcb's `XCBConnection` (possibly wrapping the application's
+    /// `xcb::Connection`, feature `xcb`).
     ///
     /// # Errors
     ///
@@ -82,7 +81,9 @@ impl<C: X11Connection> Capture for GetImageCapture<C> {
     }
 
     fn status(&self) -> BackendStatus {
-        BackendStatus::new(BACKEND_NAME, METHOD).with_proven(self.proven)
+        BackendStatus::new(BACKEND_NAME, METHOD)
+            .with_proven(self.proven)
+            .with_connection(self.display.describe_connection())
     }
 
     fn screen(&mut self) -> Result<ScreenInfo, Error> {
@@ -112,6 +113,6 @@ mod tests {
     fn capturer_is_send() {
         fn assert_send<T: Send>() {}
         assert_send::<GetImageCapture>();
-        assert_send::<GetImageCapture<RustConnection>>();
+        assert_send::<GetImageCapture<mss_x11::x11rb::rust_connection::RustConnection>>();
     }
 }

@@ -2,11 +2,10 @@
 
 use mss_buffer::{AcquireError, Pool, PoolStats};
 use mss_core::{BackendStatus, Capture, CursorImage, Error, Frame, Monitors, Region, ScreenInfo};
-use mss_x11_getimage::x11rb::errors::{ConnectionError, ReplyError};
-use mss_x11_getimage::x11rb::protocol::shm::{self, ConnectionExt as _};
-use mss_x11_getimage::x11rb::protocol::xproto::ImageFormat;
-use mss_x11_getimage::x11rb::rust_connection::RustConnection;
-use mss_x11_getimage::{X11Connection, X11Display, X11Options, describe_x11_error};
+use mss_x11::{AutoConnection, X11Connection, X11Display, X11Options, describe_x11_error};
+use x11rb::errors::ReplyError;
+use x11rb::protocol::shm::{self, ConnectionExt as _};
+use x11rb::protocol::xproto::ImageFormat;
 
 use crate::segment::{Segment, SegmentError};
 use crate::storage::LeasedSegment;
@@ -18,7 +17,7 @@ pub const BACKEND_NAME: &str = "x11-shm";
 pub const METHOD_SHM: &str = "MIT-SHM";
 
 /// The method name in [`BackendStatus`] after falling back to `GetImage`.
-pub const METHOD_GET_IMAGE: &str = mss_x11_getimage::METHOD;
+pub const METHOD_GET_IMAGE: &str = "GetImage";
 
 /// The oldest MIT-SHM version with `ShmAttachFd`, which memfd segments need.
 const REQUIRED_VERSION: (u16, u16) = (1, 2);
@@ -68,14 +67,14 @@ impl Default for ShmOptions {
 /// frames, and falls back to `GetImage` when shared memory cannot work.
 ///
 /// See the [crate documentation](crate) for the grab path, the fallback rules and the
-/// lifetime rules. Generic over the x11rb connection like
-/// [`GetImageCapture`](mss_x11_getimage::GetImageCapture).
+/// lifetime rules. Generic over the x11rb connection ([`AutoConnection`] by default: libxcb
+/// loaded at run time, else x11rb's pure-Rust connection).
 ///
 /// # Thread safety
 ///
 /// `ShmCapture` is `Send` (move it to a worker thread); a grab takes `&mut self`. Its frames
 /// are `Send + Sync` and may be dropped on any thread, before or after the capturer.
-pub struct ShmCapture<C: X11Connection = RustConnection> {
+pub struct ShmCapture<C: X11Connection = AutoConnection> {
     // Fields drop in declaration order: the pool closes (idle segments unmapped) before the
     // connection closes. Segments still held by frames are unmapped when those frames drop,
     // without talking to the server, which forgets a closed connection's segments itself.
@@ -96,9 +95,8 @@ enum Shm {
     Unavailable(String),
 }
 
-impl ShmCapture<RustConnection> {
-    /// Opens `display` (or `$DISPLAY` when `None`) with x11rb's pure-Rust connection and the
-    /// default options.
+impl ShmCapture<AutoConnection> {
+    /// Opens `display` (or `$DISPLAY` when `None`) with the default connection and options.
     ///
     /// # Errors
     ///
@@ -272,14 +270,14 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
     }
 
     fn status(&self) -> BackendStatus {
-        match &self.shm {
-            Shm::Active(_) => BackendStatus::new(BACKEND_NAME, METHOD_SHM)
-                .with_zero_copy(true)
-                .with_proven(self.proven),
+        let status = match &self.shm {
+            Shm::Active(_) => BackendStatus::new(BACKEND_NAME, METHOD_SHM).with_zero_copy(true),
             Shm::Unavailable(reason) => BackendStatus::new(BACKEND_NAME, METHOD_GET_IMAGE)
-                .with_proven(self.proven)
                 .with_fallback_reason(reason.clone()),
-        }
+        };
+        status
+            .with_proven(self.proven)
+            .with_connection(self.display.describe_connection())
     }
 
     fn screen(&mut self) -> Result<ScreenInfo, Error> {
@@ -353,7 +351,7 @@ fn set_up_shared_memory<C: X11Connection>(
 /// Why a segment failure at setup means falling back, in words.
 fn fallback_reason(error: &SegmentError) -> String {
     match error {
-        SegmentError::System { step, source } => format!("{step} failed: {source}"),
+        SegmentError::System(error) => error.to_string(),
         SegmentError::Refused(error) => format!(
             "the X server refused ShmAttachFd ({}); a display reached over TCP cannot share memory",
             describe_x11_error(error)
@@ -365,10 +363,13 @@ fn fallback_reason(error: &SegmentError) -> String {
 /// The error for a segment that could not be made while the pool grows (not a fallback).
 fn segment_error(display: &str, bytes: usize, error: SegmentError) -> Error {
     match error {
-        SegmentError::System { step, source } => Error::SharedMemory {
+        SegmentError::System(error) => Error::SharedMemory {
             bytes,
-            reason: format!("{step} failed"),
-            source: Some(source.into()),
+            reason: error.step().map_or_else(
+                || "the segment is empty".to_owned(),
+                |step| format!("{step} failed"),
+            ),
+            source: Some(error.into()),
         },
         SegmentError::Refused(error) => Error::SharedMemory {
             bytes,
@@ -378,10 +379,10 @@ fn segment_error(display: &str, bytes: usize, error: SegmentError) -> Error {
             ),
             source: None,
         },
-        SegmentError::Connection(error) => connection_lost(display, error),
+        SegmentError::Connection(error) => Error::ConnectionLost {
+            display: display.to_owned(),
+            reason: error.to_string(),
+            source: Some(Box::new(error)),
+        },
     }
-}
-
-fn connection_lost(display: &str, error: ConnectionError) -> Error {
-    mss_x11_getimage::connection_lost(display, error)
 }

@@ -9,10 +9,13 @@
 //! server wrote, with no copy in between. Dropping the frame, on any thread, returns the
 //! segment to the pool for the next grab.
 //!
-//! Segments are anonymous `memfd`s (close-on-exec, sealed against resizing), mapped read-write
-//! here and passed to the server with `ShmAttachFd` (MIT-SHM 1.2). No SysV segment is ever
-//! made, so no other local user can read captured pixels and nothing leaks if the process
-//! dies.
+//! Segments are anonymous `memfd`s ([`mss_memfd::SharedMemory`]: close-on-exec, sealed
+//! against resizing and execution, mapped read-write here) passed to the server with
+//! `ShmAttachFd` (MIT-SHM 1.2). No SysV segment is ever made, so no other local user can read
+//! captured pixels and nothing leaks if the process dies. Like every MIT-SHM segment, an
+//! attached one can be named by other clients of the same X server, which could make the
+//! server write into it while a frame is read; `mss-memfd`'s documentation ("The safety
+//! argument") says what that means and what to do about it.
 //!
 //! # Buffers held by frames
 //!
@@ -24,8 +27,9 @@
 //!
 //! # When MIT-SHM cannot work
 //!
-//! The capturer falls back to `GetImage` (the [`mss_x11_getimage`] path, whose reply buffer
-//! becomes the frame with no further copy) and says why in [`mss_core::Capture::status`]:
+//! The capturer falls back to `GetImage` (the shared plumbing's path in `mss-x11`, whose reply
+//! buffer becomes the frame with no further copy) and says why in
+//! [`mss_core::Capture::status`]:
 //!
 //! - at construction: the extension is missing (checked before any MIT-SHM request, so a
 //!   server without it never leaves the connection broken or a grab hanging, unlike ffmpeg's
@@ -47,7 +51,7 @@
 //! when such a frame is dropped later, its segment is unmapped and nothing else happens.
 //! Releasing a segment never talks to the X server, so late releases cannot race with the
 //! connection's close. [`ShmCapture`] is `Send`; frames are `Send + Sync`.
-#![deny(unsafe_op_in_unsafe_fn)]
+#![forbid(unsafe_code)]
 
 mod capture;
 mod segment;
@@ -55,4 +59,4 @@ mod storage;
 
 pub use capture::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM, ShmCapture, ShmOptions};
 pub use mss_buffer::PoolStats;
-pub use mss_x11_getimage::x11rb;
+pub use mss_x11::{AutoConnection, ConnectionPreference, MonitorSource, X11Connection, X11Options};

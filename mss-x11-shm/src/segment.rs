@@ -1,20 +1,16 @@
-//! One shared-memory segment: a sealed memfd, mapped here and attached to the X server.
+//! One shared-memory segment: a sealed memfd ([`SharedMemory`]), attached to the X server.
 
-use std::fs::File;
-use std::io;
-use std::os::fd::OwnedFd;
+use std::fmt;
 
-use memmap2::MmapMut;
-use mss_x11_getimage::X11Connection;
-use rustix::fs::{MemfdFlags, SealFlags};
+use mss_memfd::{MemfdError, SharedMemory};
+use mss_x11::X11Connection;
 use x11rb::errors::{ConnectionError, ReplyError, ReplyOrIdError};
 use x11rb::protocol::shm::{self, ConnectionExt as _};
 
 /// A memory segment the X server can write captured pixels into.
 ///
-/// The memory is an anonymous `memfd` (close-on-exec, no path, so no other local user can
-/// open it), sized once and sealed against shrinking and growing, mapped read-write in this
-/// process and handed to the server with `ShmAttachFd`. The server closes its copy of the file
+/// The memory is a [`SharedMemory`] (an anonymous memfd, sealed, mapped here), whose
+/// descriptor is handed to the server with `ShmAttachFd`. The server closes its copy of the
 /// descriptor when the segment is detached or the connection closes; this process keeps only
 /// the mapping.
 ///
@@ -24,19 +20,14 @@ use x11rb::protocol::shm::{self, ConnectionExt as _};
 /// retired on the server side as well.
 pub(crate) struct Segment {
     id: shm::Seg,
-    map: MmapMut,
+    memory: SharedMemory,
 }
 
 /// Why a segment could not be made.
 #[derive(Debug)]
 pub(crate) enum SegmentError {
     /// The operating system refused a step (memfd, size, seal, map).
-    System {
-        /// The step, in words.
-        step: &'static str,
-        /// The operating system's error.
-        source: io::Error,
-    },
+    System(MemfdError),
     /// The server refused `ShmAttachFd` (for example because the client is remote and the
     /// descriptor did not arrive). The connection is still usable.
     Refused(x11rb::x11_utils::X11Error),
@@ -53,44 +44,25 @@ impl Segment {
         connection: &C,
         len: usize,
     ) -> Result<Self, SegmentError> {
-        let system = |step| {
-            move |source: rustix::io::Errno| SegmentError::System {
-                step,
-                source: source.into(),
-            }
-        };
-        let fd = rustix::fs::memfd_create(
-            "mss-rs-capture",
-            MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
-        )
-        .map_err(system("creating the memfd"))?;
-        rustix::fs::ftruncate(&fd, len as u64).map_err(system("sizing the memfd"))?;
-        // With the size sealed, nobody (this process or the server) can shrink the file under
-        // the mapping, so reading it can never raise SIGBUS.
-        rustix::fs::fcntl_add_seals(&fd, SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)
-            .map_err(system("sealing the memfd's size"))?;
-        let file = File::from(fd);
-        // SAFETY: `file` is a memfd created above: it has no path and its descriptor has not
-        // been shared yet, so no other process can map or resize it behind our back; its size
-        // is sealed, so the mapping stays backed for its whole life. The X server will get the
-        // descriptor and write into this memory, but only in answer to a ShmGetImage request
-        // for this segment, and the capture code sends that request only while it holds the
-        // segment exclusively (a `&mut` borrow) and waits for the reply before anyone reads.
-        let map = unsafe { MmapMut::map_mut(&file) }.map_err(|source| SegmentError::System {
-            step: "mapping the memfd",
-            source,
-        })?;
+        let mut memory =
+            SharedMemory::create("mss-rs-capture", len).map_err(SegmentError::System)?;
+        let fd = memory
+            .take_fd()
+            .expect("a new segment holds its descriptor");
         let id = connection.generate_x11_id().map_err(|error| match error {
             ReplyOrIdError::ConnectionError(error) => SegmentError::Connection(error),
             ReplyOrIdError::X11Error(error) => SegmentError::Refused(error),
             ReplyOrIdError::IdsExhausted => SegmentError::Connection(ConnectionError::UnknownError),
         })?;
+        // The server writes into this memory only in answer to a ShmGetImage for this segment,
+        // which the capture code sends while it holds the segment exclusively (a lease) and
+        // waits on before anyone reads: the contract of `SharedMemory`.
         let attached = connection
-            .shm_attach_fd(id, OwnedFd::from(file), false)
+            .shm_attach_fd(id, fd, false)
             .map_err(SegmentError::Connection)?
             .check();
         match attached {
-            Ok(()) => Ok(Self { id, map }),
+            Ok(()) => Ok(Self { id, memory }),
             Err(ReplyError::X11Error(error)) => Err(SegmentError::Refused(error)),
             Err(ReplyError::ConnectionError(error)) => Err(SegmentError::Connection(error)),
         }
@@ -103,17 +75,17 @@ impl Segment {
 
     /// The segment's size in bytes.
     pub(crate) fn len(&self) -> usize {
-        self.map.len()
+        self.memory.len()
     }
 
     /// The segment's bytes.
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.map
+        self.memory.bytes()
     }
 
     /// The segment's bytes, writable (for drawing on a frame in place).
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
-        &mut self.map
+        self.memory.bytes_mut()
     }
 
     /// Detaches the segment on the server, then unmaps it.
@@ -127,11 +99,11 @@ impl Segment {
     }
 }
 
-impl std::fmt::Debug for Segment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Segment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Segment")
             .field("id", &self.id)
-            .field("len", &self.map.len())
+            .field("len", &self.memory.len())
             .finish()
     }
 }

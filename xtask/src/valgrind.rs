@@ -1,5 +1,6 @@
-//! `cargo xtask valgrind`: runs the test binaries of the crates that contain unsafe code under
-//! valgrind's memcheck, so a use-after-free, an uninitialised read or a leaked slot fails the run.
+//! `cargo xtask valgrind`: runs the test binaries of the crate that contains unsafe code, and of
+//! the crates whose frames live in its memory, under valgrind's memcheck, so a use-after-free,
+//! an uninitialised read or a leaked slot fails the run.
 //!
 //! The binaries are found from cargo's JSON messages rather than guessed from `target/`, so
 //! stale binaries of earlier builds are never run. The X tests in them start their own Xvfb.
@@ -11,8 +12,10 @@ use crate::shell::Cmd;
 use crate::steps::Steps;
 use crate::system_packages;
 
-/// The crates whose tests run under valgrind: the ones allowed unsafe code.
-pub const VALGRIND_PACKAGES: &[&str] = crate::tidy::CRATES_ALLOWED_UNSAFE;
+/// The crates whose tests run under valgrind: the one allowed unsafe code (the memfd mapping),
+/// the pool that lends its segments out, and the backend that hands them to the X server and
+/// releases them from any thread.
+pub const VALGRIND_PACKAGES: &[&str] = &["mss-memfd", "mss-buffer", "mss-x11-shm"];
 
 /// Test targets (package, target) that run in `cargo xtask test` but not under valgrind, each
 /// with the reason, which is printed when the target is left out.

@@ -1,8 +1,8 @@
 use std::ffi::CString;
 
 use mss_core::Capture;
-use mss_x11_getimage::x11rb::rust_connection::RustConnection;
-use mss_x11_getimage::x11rb::xcb_ffi::XCBConnection;
+use mss_x11::x11rb::rust_connection::RustConnection;
+use mss_x11::x11rb::xcb_ffi::XCBConnection;
 use mss_x11_getimage::{BACKEND_NAME, GetImageCapture, METHOD};
 
 use crate::support::{assert_grabs_match_scene, region, scene, xvfb};

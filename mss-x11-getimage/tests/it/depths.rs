@@ -17,7 +17,7 @@ fn native_formats_are_captured_exactly(#[case] depth: u8, #[case] format: PixelF
     let screen = capture.screen().unwrap();
     assert_eq!((screen.width, screen.height), (320, 240));
     assert_eq!((screen.depth, screen.format), (depth, format));
-    assert_eq!(capture.display().screen_format().format, format);
+    assert_eq!(capture.display().format(), format);
     assert_grabs_match_scene(&mut capture, &scene);
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the `x11-getimage` backend on private X servers started by
-//! mss-testkit. Cross-backend pixel checks live in mss-testkit's conformance suite; these cover
-//! what is specific to this backend and its X11 plumbing.
+//! mss-testkit. Cross-backend pixel checks live in the facade's conformance suite and monitor
+//! listing in mss-x11's tests; these cover the backend over every connection, depth and bad
+//! input.
 #![forbid(unsafe_code)]
 
 /// Shared helpers: starting servers, regions, grab checks.
@@ -11,9 +12,6 @@ mod support;
 mod connections;
 /// Root depths other than 24: native formats captured exactly, depth 8 refused.
 mod depths;
-/// RandR monitor listing on Xvfb (with and without RandR) and on an Xorg dummy server with
-/// two outputs, following layout changes.
-mod monitors;
 /// Bad display names fail fast and name the display.
 mod open_errors;
 /// Regions off the screen or outside the protocol's ranges.

@@ -2,14 +2,14 @@
 //! an application's own `xcb::Connection`.
 
 use mss_core::{Capture, Region};
-use mss_x11_getimage::X11Display;
-use mss_x11_getimage::x11rb::rust_connection::RustConnection;
-use mss_x11_getimage::x11rb::xcb_ffi::XCBConnection;
+use mss_x11::X11Display;
+use mss_x11::x11rb::rust_connection::RustConnection;
+use mss_x11::x11rb::xcb_ffi::XCBConnection;
 use mss_x11_shm::{ShmCapture, ShmOptions};
 
 use crate::support::default_painted;
 
-fn assert_shm_grabs_match<C: mss_x11_getimage::X11Connection>(
+fn assert_shm_grabs_match<C: mss_x11::X11Connection>(
     capture: &mut ShmCapture<C>,
     scene: &mss_testkit::Scene,
 ) {

@@ -1,13 +1,12 @@
 use mss_core::{Capture, Error, Monitor, Monitors, Region};
 use mss_testkit::server::{DummyOptions, XServer, XvfbOptions};
-use mss_x11_getimage::{GetImageCapture, MonitorSource, X11Options};
+use mss_x11::{AutoConnection, MonitorSource, X11Options};
 
-use crate::support::{region, scene, xvfb, xvfb_with};
+use crate::support::{DisplayCapture, region, scene, xvfb, xvfb_with};
 
-/// Opens a capturer on `server` reading monitors from `source`.
-fn capture_with(server: &XServer, options: X11Options) -> GetImageCapture {
-    GetImageCapture::open_with(Some(server.display()), options)
-        .unwrap_or_else(|error| panic!("cannot open {}: {error}", server.display()))
+/// Opens the plumbing on `server` with `options`.
+fn capture_with(server: &XServer, options: X11Options) -> DisplayCapture<AutoConnection> {
+    DisplayCapture::open(server, options)
 }
 
 /// The monitor list from both RandR paths, which must agree.
@@ -223,9 +222,9 @@ fn edid_named(name: &str) -> Vec<u8> {
 
 /// Sets an EDID property on every output of `display`, as a monitor's driver would.
 fn give_outputs_an_edid(display: &str, edid: &[u8]) {
-    use mss_x11_getimage::x11rb::connection::Connection as _;
-    use mss_x11_getimage::x11rb::protocol::randr::ConnectionExt as _;
-    use mss_x11_getimage::x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, PropMode};
+    use mss_x11::x11rb::connection::Connection as _;
+    use mss_x11::x11rb::protocol::randr::ConnectionExt as _;
+    use mss_x11::x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, PropMode};
 
     let (connection, screen) = x11rb::connect(Some(display)).unwrap();
     let root = connection.setup().roots[screen].root;

@@ -3,93 +3,24 @@
 use std::ffi::OsString;
 use std::fmt;
 
-use crate::X11Connection;
 use mss_core::{Error, Monitors, PixelFormat, Region, ScreenInfo};
 use x11rb::errors::ReplyError;
 use x11rb::protocol::Event;
 use x11rb::protocol::randr::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{ConnectionExt as _, Window};
-use x11rb::rust_connection::RustConnection;
 use x11rb::x11_utils::X11Error;
 
 use crate::errors::{connection_lost, display_unavailable, region_to_protocol, reply_error};
 use crate::format::{ScreenFormat, validate_screen_format};
 use crate::monitors::list_monitors;
-
-/// Where [`X11Display::monitors`] takes the monitor list from.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MonitorSource {
-    /// RandR 1.5 `GetMonitors` when the server has it, else RandR 1.2 CRTCs, else the root
-    /// window as the only monitor.
-    #[default]
-    Auto,
-    /// RandR 1.2 CRTCs (`GetScreenResourcesCurrent` and `GetCrtcInfo`) even on a server with
-    /// RandR 1.5; the root window when RandR is older or absent. Virtual monitors made with
-    /// `xrandr --setmonitor` do not show up this way.
-    Crtcs,
-    /// The root window as the only monitor, without asking RandR.
-    RootOnly,
-}
-
-/// Choices for [`X11Display`] (and the capturers built on it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct X11Options {
-    monitor_source: MonitorSource,
-    watch_screen_changes: bool,
-}
-
-impl Default for X11Options {
-    fn default() -> Self {
-        Self {
-            monitor_source: MonitorSource::Auto,
-            watch_screen_changes: true,
-        }
-    }
-}
-
-impl X11Options {
-    /// The defaults: [`MonitorSource::Auto`], screen changes watched.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Where monitors are read from.
-    #[must_use]
-    pub fn monitor_source(mut self, source: MonitorSource) -> Self {
-        self.monitor_source = source;
-        self
-    }
-
-    /// Whether to select RandR `ScreenChangeNotify` events on the root window and read them
-    /// before each grab, so the cached screen size follows mode changes with no round trip
-    /// (the default).
-    ///
-    /// Reading them drains the connection's event queue: every other event on it is
-    /// discarded. Turn this off when the application reads events from the same connection;
-    /// the screen size is then re-read from the server only when a region looks out of
-    /// bounds or the server refuses a grab, which is slower after a change but still correct.
-    #[must_use]
-    pub fn watch_screen_changes(mut self, watch: bool) -> Self {
-        self.watch_screen_changes = watch;
-        self
-    }
-
-    /// The configured monitor source.
-    pub fn source(&self) -> MonitorSource {
-        self.monitor_source
-    }
-
-    /// Whether screen changes are watched through events.
-    pub fn watches_screen_changes(&self) -> bool {
-        self.watch_screen_changes
-    }
-}
+use crate::xwayland::{xwayland_error, xwayland_evidence};
+use crate::{AutoConnection, X11Connection, X11Options};
 
 /// One screen of an X connection, validated for capture: the plumbing both X11 backends share.
 ///
-/// It owns the connection (x11rb's pure-Rust [`RustConnection`] by default, or libxcb through
-/// `x11rb::xcb_ffi::XCBConnection`, which can wrap an application's own `xcb::Connection`),
+/// It owns the connection ([`AutoConnection`] by default: libxcb loaded at run time, or x11rb's
+/// pure-Rust connection where libxcb cannot be loaded; any [`X11Connection`] can be given,
+/// including libxcb wrapping an application's own `xcb::Connection`),
 /// knows the screen's pixel layout (checked once, from the connection setup), caches the
 /// root window's size for region checks, and lists monitors through RandR.
 ///
@@ -97,9 +28,9 @@ impl X11Options {
 ///
 /// # Thread safety
 ///
-/// `X11Display<C>` is `Send` when `C` is (both x11rb connections are); methods that update
+/// `X11Display<C>` is `Send` when `C` is (every x11rb connection is); methods that update
 /// the cached screen size take `&mut self`.
-pub struct X11Display<C = RustConnection> {
+pub struct X11Display<C = AutoConnection> {
     connection: C,
     display_name: String,
     screen_number: usize,
@@ -114,8 +45,10 @@ pub struct X11Display<C = RustConnection> {
     pub(crate) xfixes_version: Option<Option<(u32, u32)>>,
 }
 
-impl X11Display<RustConnection> {
-    /// Connects to `display` (or `$DISPLAY` when `None`) with x11rb's pure-Rust connection.
+impl X11Display<AutoConnection> {
+    /// Connects to `display` (or `$DISPLAY` when `None`) over libxcb, loaded at run time, or
+    /// over x11rb's pure-Rust connection where libxcb cannot be loaded (see
+    /// [`AutoConnection`]; [`describe_connection`](Self::describe_connection) tells which).
     ///
     /// # Errors
     ///
@@ -133,8 +66,9 @@ impl X11Display<RustConnection> {
     /// As [`open`](Self::open).
     pub fn open_with(display: Option<&str>, options: X11Options) -> Result<Self, Error> {
         let display_name = resolve_display_name(display, std::env::var_os("DISPLAY"))?;
-        let (connection, screen_number) = RustConnection::connect(Some(&display_name))
-            .map_err(|error| display_unavailable(&display_name, error))?;
+        let (connection, screen_number) =
+            AutoConnection::connect(Some(&display_name), options.connection_preference())
+                .map_err(|error| display_unavailable(&display_name, error))?;
         Self::from_connection_with(connection, screen_number, display_name, options)
     }
 }
@@ -144,13 +78,15 @@ impl<C: X11Connection> X11Display<C> {
     /// `display_name` is only used in error messages and [`ScreenInfo`].
     ///
     /// Checks the screen's pixel format from the connection setup, reads the root window's
-    /// size, asks for the RandR version and, if RandR is present, selects
+    /// size, asks for the RandR version, recognises XWayland (see
+    /// [`X11Options::allow_xwayland`]) and, if RandR is present, selects
     /// `ScreenChangeNotify` on the root window (see [`X11Options::watch_screen_changes`]).
     ///
     /// # Errors
     ///
     /// - [`Error::UnsupportedFormat`] when the screen's pixel layout cannot be captured.
     /// - [`Error::DisplayUnavailable`] when the server has no such screen.
+    /// - [`Error::XWaylandRoot`] when the server is XWayland and the options do not allow it.
     /// - [`Error::ConnectionLost`] or [`Error::Protocol`] when a request fails.
     pub fn from_connection(
         connection: C,
@@ -179,7 +115,15 @@ impl<C: X11Connection> X11Display<C> {
         let display_name = display_name.into();
         let format = validate_screen_format(&connection.x11_setup(), screen_number, &display_name)?;
         let randr_version = query_randr_version(&connection, &display_name)?;
-        let watching_screen_changes = options.watch_screen_changes
+        if !options.allows_xwayland() {
+            let root = format.root;
+            if let Some(evidence) =
+                xwayland_evidence(&connection, &display_name, root, randr_version)?
+            {
+                return Err(xwayland_error(&display_name, evidence));
+            }
+        }
+        let watching_screen_changes = options.watches_screen_changes()
             && randr_version.is_some()
             && connection.delivers_x11_events();
         if watching_screen_changes {
@@ -212,6 +156,12 @@ impl<C: X11Connection> X11Display<C> {
         &self.connection
     }
 
+    /// What carries the requests, in words (`libxcb (loaded at run time)`, `x11rb pure Rust
+    /// (libxcb could not be loaded: ...)`), for status reports.
+    pub fn describe_connection(&self) -> String {
+        self.connection.describe_x11_connection().into_owned()
+    }
+
     /// The display's name as given or read from `$DISPLAY`.
     pub fn display_name(&self) -> &str {
         &self.display_name
@@ -225,11 +175,6 @@ impl<C: X11Connection> X11Display<C> {
     /// The root window, which grabs read from.
     pub fn root(&self) -> Window {
         self.format.root
-    }
-
-    /// The screen's pixel layout and its X details (depth, visual, bits per pixel, padding).
-    pub fn screen_format(&self) -> &ScreenFormat {
-        &self.format
     }
 
     /// The layout of frames from this screen.
@@ -284,7 +229,7 @@ impl<C: X11Connection> X11Display<C> {
             self.format.root,
             screen,
             self.randr_version,
-            self.options.monitor_source,
+            self.options.source(),
         )?;
         Ok(Monitors::new(self.display_name.clone(), screen, monitors))
     }
@@ -457,7 +402,7 @@ impl<C> fmt::Debug for X11Display<C> {
 ///
 /// [`Error::DisplayUnavailable`] when the name is empty, or none is given and `$DISPLAY` is
 /// unset or empty.
-pub fn resolve_display_name(
+pub(crate) fn resolve_display_name(
     given: Option<&str>,
     environment: Option<OsString>,
 ) -> Result<String, Error> {
@@ -543,6 +488,7 @@ mod tests {
     #[test]
     fn display_is_send() {
         fn assert_send<T: Send>() {}
-        assert_send::<X11Display<RustConnection>>();
+        assert_send::<X11Display>();
+        assert_send::<X11Display<x11rb::rust_connection::RustConnection>>();
     }
 }

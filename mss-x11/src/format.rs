@@ -9,7 +9,7 @@ use x11rb::protocol::xproto::{ImageOrder, Setup, VisualClass, Visualid, Window};
 /// Built by [`validate_screen_format`]; every field was checked against the others, so a
 /// backend can trust it when it sizes buffers and builds frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ScreenFormat {
+pub(crate) struct ScreenFormat {
     /// The root window.
     pub root: Window,
     /// The root window's depth in bits.
@@ -48,7 +48,7 @@ impl ScreenFormat {
 ///
 /// [`Error::UnsupportedFormat`] naming `display`, the root depth and the first rule broken;
 /// [`Error::DisplayUnavailable`] if the setup has no screen `screen_index`.
-pub fn validate_screen_format(
+pub(crate) fn validate_screen_format(
     setup: &Setup,
     screen_index: usize,
     display: &str,

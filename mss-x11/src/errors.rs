@@ -1,6 +1,8 @@
 //! Turning x11rb's errors into [`mss_core::Error`], naming the display and the request.
 
 use mss_core::{Error, Region};
+
+use crate::AutoConnectError;
 use x11rb::errors::{ConnectError, ConnectionError, ReplyError};
 use x11rb::x11_utils::X11Error;
 
@@ -14,7 +16,20 @@ pub fn connection_lost(display: &str, error: ConnectionError) -> Error {
 }
 
 /// Connecting to `display` failed.
-pub fn display_unavailable(display: &str, error: ConnectError) -> Error {
+pub(crate) fn display_unavailable(display: &str, error: AutoConnectError) -> Error {
+    let error = match error {
+        AutoConnectError::Connect(error) => error,
+        AutoConnectError::LibxcbUnavailable(load_error) => {
+            return Error::DisplayUnavailable {
+                display: display.to_owned(),
+                reason: format!(
+                    "libxcb was asked for and could not be loaded ({load_error}); install libxcb1 \
+                     or let the connection fall back to pure Rust"
+                ),
+                source: Some(Box::new(load_error)),
+            };
+        }
+    };
     let reason = match &error {
         ConnectError::DisplayParsingError(_) => format!("the display name is malformed ({error})"),
         ConnectError::IoError(_) => format!("no X server answers there ({error})"),

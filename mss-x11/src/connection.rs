@@ -1,6 +1,9 @@
 //! [`X11Connection`]: what this crate needs from an x11rb connection, implemented for x11rb's
-//! pure-Rust connection and (feature `xcb`) for libxcb connections, including one wrapping an
-//! application's own `xcb::Connection`.
+//! pure-Rust connection, for libxcb connections (loaded at run time), for [`AutoConnection`]
+//! and (feature `xcb`) for a libxcb connection wrapping an application's own
+//! `xcb::Connection`.
+//!
+//! [`AutoConnection`]: crate::AutoConnection
 //!
 //! x11rb's own `Connection` trait would almost do, but x11rb 0.14 implements it only for the
 //! plain `XCBConnection`, not for `XCBConnection<xcb::Connection>` (which has
@@ -14,12 +17,15 @@ use x11rb::errors::{ConnectionError, ReplyOrIdError};
 use x11rb::protocol::Event;
 use x11rb::protocol::xproto::Setup;
 use x11rb::rust_connection::{RustConnection, Stream};
+use x11rb::xcb_ffi::XCBConnection;
 
 /// An x11rb connection this crate can capture through.
 ///
-/// Implemented for [`RustConnection`] and, with the `xcb` feature, for
-/// `x11rb::xcb_ffi::XCBConnection` and `XCBConnection<xcb::Connection>`. Implement it for a
-/// connection of your own from its setup and event queue.
+/// Implemented for [`RustConnection`], [`XCBConnection`], [`AutoConnection`] (the default,
+/// which is one of the two) and, with the `xcb` feature, `XCBConnection<xcb::Connection>`.
+/// Implement it for a connection of your own from its setup and event queue.
+///
+/// [`AutoConnection`]: crate::AutoConnection
 pub trait X11Connection: RequestConnection + Send {
     /// The setup the server sent when the connection opened.
     fn x11_setup(&self) -> Cow<'_, Setup>;
@@ -44,6 +50,10 @@ pub trait X11Connection: RequestConnection + Send {
     fn delivers_x11_events(&self) -> bool {
         true
     }
+
+    /// What carries the requests, in words, for status reports: `libxcb (loaded at run
+    /// time)`, `x11rb pure Rust`, ...
+    fn describe_x11_connection(&self) -> Cow<'_, str>;
 }
 
 impl<S: Stream + Send + Sync> X11Connection for RustConnection<S> {
@@ -58,28 +68,41 @@ impl<S: Stream + Send + Sync> X11Connection for RustConnection<S> {
     fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError> {
         self.generate_id()
     }
+
+    fn describe_x11_connection(&self) -> Cow<'_, str> {
+        Cow::Borrowed(PURE_RUST)
+    }
+}
+
+/// How [`X11Connection::describe_x11_connection`] names x11rb's pure-Rust connection.
+pub(crate) const PURE_RUST: &str = "x11rb pure Rust";
+
+/// How [`X11Connection::describe_x11_connection`] names a libxcb connection.
+pub(crate) const LIBXCB: &str = "libxcb (loaded at run time)";
+
+impl X11Connection for XCBConnection {
+    fn x11_setup(&self) -> Cow<'_, Setup> {
+        Cow::Borrowed(self.setup())
+    }
+
+    fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {
+        self.poll_for_event()
+    }
+
+    fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError> {
+        self.generate_id()
+    }
+
+    fn describe_x11_connection(&self) -> Cow<'_, str> {
+        Cow::Borrowed(LIBXCB)
+    }
 }
 
 #[cfg(feature = "xcb")]
-mod libxcb {
+mod application_xcb {
     use super::*;
     use x11rb::protocol::xproto::{Depth, Format, ImageOrder, Screen, VisualClass, Visualtype};
-    use x11rb::xcb_ffi::XCBConnection;
     use xcb::Xid as _;
-
-    impl X11Connection for XCBConnection {
-        fn x11_setup(&self) -> Cow<'_, Setup> {
-            Cow::Borrowed(self.setup())
-        }
-
-        fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {
-            self.poll_for_event()
-        }
-
-        fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError> {
-            self.generate_id()
-        }
-    }
 
     /// An application's `xcb::Connection`: its events belong to the application, so none are
     /// read here.
@@ -100,6 +123,10 @@ mod libxcb {
             // libxcb hands out ids from the same range whichever wrapper asks.
             let pixmap: xcb::x::Pixmap = self.inner_connection().generate_id();
             Ok(pixmap.resource_id())
+        }
+
+        fn describe_x11_connection(&self) -> Cow<'_, str> {
+            Cow::Borrowed("libxcb (the application's xcb::Connection)")
         }
     }
 

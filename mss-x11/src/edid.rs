@@ -14,7 +14,7 @@ const DISPLAY_NAME_TAG: u8 = 0xFC;
 /// Returns `None` when the block is shorter than 128 bytes, lacks the EDID header, fails its
 /// checksum, has no name descriptor, or the name is empty. Name bytes outside printable ASCII
 /// become `U+FFFD` so a broken monitor cannot put control characters into logs.
-pub fn edid_display_name(edid: &[u8]) -> Option<String> {
+pub(crate) fn edid_display_name(edid: &[u8]) -> Option<String> {
     let block = edid.get(..BASE_BLOCK_LEN)?;
     if block[..8] != EDID_HEADER {
         return None;

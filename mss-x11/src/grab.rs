@@ -7,20 +7,20 @@ use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat};
 use crate::X11Display;
 
 /// Bytes before the pixel data in a GetImage reply.
-pub const GET_IMAGE_HEADER_LEN: usize = 32;
+pub(crate) const GET_IMAGE_HEADER_LEN: usize = 32;
 
 /// A raw reply buffer from an x11rb connection, holding a frame's pixels where they arrived.
 ///
 /// `B` is the connection's `Buf`: a `Vec<u8>` for `RustConnection`, a libxcb-allocated
 /// `CSlice` for `XCBConnection`. Dropping the frame frees it.
 #[derive(Debug)]
-pub struct ReplyStorage<B> {
+pub(crate) struct ReplyStorage<B> {
     buffer: B,
 }
 
 impl<B> ReplyStorage<B> {
     /// Wraps a reply buffer.
-    pub fn new(buffer: B) -> Self {
+    pub(crate) fn new(buffer: B) -> Self {
         Self { buffer }
     }
 }

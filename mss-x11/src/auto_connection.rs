@@ -1,0 +1,472 @@
+//! [`AutoConnection`]: libxcb when it can be loaded at run time, x11rb's pure-Rust connection
+//! otherwise.
+//!
+//! # Why
+//!
+//! Both connections speak the same protocol, but they read replies differently, and for the
+//! one reply that matters here, a `GetImage` of a whole screen, the difference is large:
+//! x11rb 0.14's pure-Rust reader grows a zero-filled buffer to the reply's size and then reads
+//! into it, so each 4K frame costs a 33 MB fill and fresh pages on top of the socket copy,
+//! about three times what libxcb takes (measured: see BENCHMARKS.md). libxcb is on every X11
+//! desktop, but linking it would put a C library in every build. x11rb's `dl-libxcb` feature
+//! loads it with `dlopen` on first use instead, so the build links nothing and the speed is
+//! libxcb's wherever the library exists; where it does not (a minimal container), the
+//! pure-Rust connection still works, and the status says why it is in use.
+
+use std::borrow::Cow;
+use std::ffi::CString;
+use std::fmt;
+use std::io::IoSlice;
+use std::os::fd::{AsFd, BorrowedFd};
+
+use x11rb::connection::{
+    BufWithFds, Connection, DiscardMode, ReplyOrError, RequestConnection, RequestKind,
+    SequenceNumber,
+};
+use x11rb::cookie::{Cookie, CookieWithFds, VoidCookie};
+use x11rb::errors::{
+    ConnectError, ConnectionError, DisplayParsingError, LibxcbLoadError, ParseError, ReplyOrIdError,
+};
+use x11rb::protocol::Event;
+use x11rb::protocol::xproto::Setup;
+use x11rb::rust_connection::RustConnection;
+use x11rb::utils::{CSlice, RawFdContainer};
+use x11rb::x11_utils::{ExtensionInformation, TryParse, TryParseFd, X11Error};
+use x11rb::xcb_ffi::XCBConnection;
+
+use crate::X11Connection;
+use crate::connection::{LIBXCB, PURE_RUST};
+
+/// Which connection [`AutoConnection::connect`] makes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConnectionPreference {
+    /// libxcb, loaded at run time, when it can be loaded and connects; x11rb's pure-Rust
+    /// connection otherwise (the reason is kept).
+    #[default]
+    Auto,
+    /// libxcb or nothing: an error when it cannot be loaded.
+    Libxcb,
+    /// x11rb's pure-Rust connection, without trying libxcb.
+    PureRust,
+}
+
+/// Why [`AutoConnection::connect`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AutoConnectError {
+    /// Connecting failed (a malformed name, no server, refused authentication).
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// [`ConnectionPreference::Libxcb`] was asked for and libxcb cannot be loaded.
+    #[error("libxcb could not be loaded: {0}")]
+    LibxcbUnavailable(#[source] LibxcbLoadError),
+}
+
+/// Why libxcb was not used.
+enum LibxcbFailure {
+    Load(LibxcbLoadError),
+    Connect(ConnectError),
+}
+
+/// An X11 connection over libxcb (loaded at run time) or over x11rb's pure-Rust
+/// implementation, chosen when it is opened ([`connect`](Self::connect)).
+///
+/// It is a complete x11rb [`Connection`], so requests of your own can go through it. Replies
+/// come back as [`AutoBuf`].
+///
+/// # Thread safety
+///
+/// `Send + Sync`, as both connections it can hold are.
+pub struct AutoConnection {
+    inner: Inner,
+}
+
+/// The connection an [`AutoConnection`] holds.
+enum Inner {
+    /// libxcb, loaded with `dlopen`. Both connections are boxed: they differ in size by
+    /// hundreds of bytes, and the box is followed once per request.
+    Libxcb(Box<XCBConnection>),
+    /// x11rb's pure-Rust connection, and why libxcb is not in use (`None` when it was not
+    /// tried).
+    PureRust(Box<RustConnection>, Option<String>),
+}
+
+/// A raw reply or event from an [`AutoConnection`]: libxcb's buffer or a `Vec`.
+#[derive(Debug)]
+pub enum AutoBuf {
+    /// A buffer allocated by libxcb, freed with `free` when dropped.
+    Libxcb(CSlice),
+    /// A buffer read by x11rb's pure-Rust connection.
+    PureRust(Vec<u8>),
+}
+
+impl AsRef<[u8]> for AutoBuf {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            AutoBuf::Libxcb(buffer) => buffer,
+            AutoBuf::PureRust(buffer) => buffer,
+        }
+    }
+}
+
+impl AutoConnection {
+    /// Connects to `display` (a name such as `:0`; `None` reads `$DISPLAY`, as libxcb and
+    /// x11rb do) with the connection `preference` names, and returns it with the screen number
+    /// the name selects.
+    ///
+    /// With [`ConnectionPreference::Auto`], libxcb is tried first; if it cannot be loaded or
+    /// cannot connect, the pure-Rust connection is opened and the reason is kept for
+    /// [`describe_x11_connection`](X11Connection::describe_x11_connection). When both fail, the
+    /// pure-Rust connection's error is returned: it tells a malformed name from a missing
+    /// server from a refused authentication.
+    ///
+    /// # Errors
+    ///
+    /// [`AutoConnectError::Connect`] with the connection error, as x11rb gives it; with
+    /// [`ConnectionPreference::Libxcb`], [`AutoConnectError::LibxcbUnavailable`] when the
+    /// library cannot be loaded.
+    pub fn connect(
+        display: Option<&str>,
+        preference: ConnectionPreference,
+    ) -> Result<(Self, usize), AutoConnectError> {
+        if preference == ConnectionPreference::PureRust {
+            let (connection, screen) = RustConnection::connect(display)?;
+            return Ok((Self::pure_rust(connection, None), screen));
+        }
+        let libxcb_failure = match Self::connect_libxcb(display) {
+            Ok((connection, screen)) => {
+                let inner = Inner::Libxcb(Box::new(connection));
+                return Ok((Self { inner }, screen));
+            }
+            Err(LibxcbFailure::Load(error)) if preference == ConnectionPreference::Libxcb => {
+                return Err(AutoConnectError::LibxcbUnavailable(error));
+            }
+            Err(LibxcbFailure::Connect(error)) if preference == ConnectionPreference::Libxcb => {
+                return Err(error.into());
+            }
+            Err(LibxcbFailure::Load(error)) => format!("libxcb could not be loaded: {error}"),
+            Err(LibxcbFailure::Connect(error)) => format!("libxcb could not connect: {error}"),
+        };
+        let (connection, screen) = RustConnection::connect(display)?;
+        Ok((Self::pure_rust(connection, Some(libxcb_failure)), screen))
+    }
+
+    fn pure_rust(connection: RustConnection, libxcb_failure: Option<String>) -> Self {
+        Self {
+            inner: Inner::PureRust(Box::new(connection), libxcb_failure),
+        }
+    }
+
+    fn connect_libxcb(display: Option<&str>) -> Result<(XCBConnection, usize), LibxcbFailure> {
+        // Loading first matters: x11rb panics if a libxcb function is called without it.
+        x11rb::xcb_ffi::load_libxcb().map_err(LibxcbFailure::Load)?;
+        let name = display.map(CString::new).transpose().map_err(|_| {
+            LibxcbFailure::Connect(ConnectError::DisplayParsingError(
+                DisplayParsingError::MalformedValue(display.unwrap_or_default().into()),
+            ))
+        })?;
+        XCBConnection::connect(name.as_deref()).map_err(LibxcbFailure::Connect)
+    }
+
+    /// Whether this is the libxcb connection.
+    pub fn is_libxcb(&self) -> bool {
+        matches!(self.inner, Inner::Libxcb(_))
+    }
+
+    /// The libxcb connection, if this is one.
+    pub fn as_libxcb(&self) -> Option<&XCBConnection> {
+        match &self.inner {
+            Inner::Libxcb(connection) => Some(connection),
+            Inner::PureRust(..) => None,
+        }
+    }
+
+    /// The pure-Rust connection, if this is one.
+    pub fn as_pure_rust(&self) -> Option<&RustConnection> {
+        match &self.inner {
+            Inner::PureRust(connection, _) => Some(connection),
+            Inner::Libxcb(_) => None,
+        }
+    }
+
+    /// Why libxcb is not in use, when it was tried and failed.
+    pub fn libxcb_failure(&self) -> Option<&str> {
+        match &self.inner {
+            Inner::PureRust(_, reason) => reason.as_deref(),
+            Inner::Libxcb(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for AutoConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AutoConnection")
+            .field(&self.describe_x11_connection())
+            .finish()
+    }
+}
+
+impl AsFd for AutoConnection {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match &self.inner {
+            Inner::Libxcb(connection) => connection.as_fd(),
+            Inner::PureRust(connection, _) => connection.stream().as_fd(),
+        }
+    }
+}
+
+/// Calls `$method` on whichever connection `$self` holds.
+macro_rules! delegate {
+    ($self:ident, $connection:ident => $call:expr) => {
+        match &$self.inner {
+            Inner::Libxcb($connection) => $call,
+            Inner::PureRust($connection, _) => $call,
+        }
+    };
+}
+
+/// Wraps a buffer from whichever connection.
+macro_rules! wrap_buffer {
+    ($self:ident, $connection:ident => $call:expr, $map:ident) => {
+        match &$self.inner {
+            Inner::Libxcb($connection) => $map($call, AutoBuf::Libxcb),
+            Inner::PureRust($connection, _) => $map($call, AutoBuf::PureRust),
+        }
+    };
+}
+
+fn map_reply_or_error<B: fmt::Debug + AsRef<[u8]>>(
+    result: Result<ReplyOrError<B>, ConnectionError>,
+    wrap: fn(B) -> AutoBuf,
+) -> Result<ReplyOrError<AutoBuf>, ConnectionError> {
+    Ok(match result? {
+        ReplyOrError::Reply(reply) => ReplyOrError::Reply(wrap(reply)),
+        ReplyOrError::Error(error) => ReplyOrError::Error(wrap(error)),
+    })
+}
+
+fn map_option<B>(
+    result: Result<Option<B>, ConnectionError>,
+    wrap: fn(B) -> AutoBuf,
+) -> Result<Option<AutoBuf>, ConnectionError> {
+    result.map(|buffer| buffer.map(wrap))
+}
+
+fn map_with_fds<B: fmt::Debug + AsRef<[u8]>>(
+    result: Result<ReplyOrError<BufWithFds<B>, B>, ConnectionError>,
+    wrap: fn(B) -> AutoBuf,
+) -> Result<ReplyOrError<BufWithFds<AutoBuf>, AutoBuf>, ConnectionError> {
+    Ok(match result? {
+        ReplyOrError::Reply((reply, fds)) => ReplyOrError::Reply((wrap(reply), fds)),
+        ReplyOrError::Error(error) => ReplyOrError::Error(wrap(error)),
+    })
+}
+
+fn map_event<B>(
+    result: Result<(B, SequenceNumber), ConnectionError>,
+    wrap: fn(B) -> AutoBuf,
+) -> Result<(AutoBuf, SequenceNumber), ConnectionError> {
+    result.map(|(event, sequence)| (wrap(event), sequence))
+}
+
+fn map_optional_event<B>(
+    result: Result<Option<(B, SequenceNumber)>, ConnectionError>,
+    wrap: fn(B) -> AutoBuf,
+) -> Result<Option<(AutoBuf, SequenceNumber)>, ConnectionError> {
+    result.map(|event| event.map(|(event, sequence)| (wrap(event), sequence)))
+}
+
+impl RequestConnection for AutoConnection {
+    type Buf = AutoBuf;
+
+    // The inner connection's cookie is given up for its sequence number without being
+    // dropped: dropping it would discard the reply this connection's own cookie waits for.
+    // A cookie holds only a reference and a number, so forgetting it leaks nothing.
+
+    fn send_request_with_reply<R>(
+        &self,
+        bufs: &[IoSlice<'_>],
+        fds: Vec<RawFdContainer>,
+    ) -> Result<Cookie<'_, Self, R>, ConnectionError>
+    where
+        R: TryParse,
+    {
+        let sequence = delegate!(self, connection => {
+            let cookie = connection.send_request_with_reply::<R>(bufs, fds)?;
+            let sequence = cookie.sequence_number();
+            std::mem::forget(cookie);
+            sequence
+        });
+        Ok(Cookie::new(self, sequence))
+    }
+
+    fn send_request_with_reply_with_fds<R>(
+        &self,
+        bufs: &[IoSlice<'_>],
+        fds: Vec<RawFdContainer>,
+    ) -> Result<CookieWithFds<'_, Self, R>, ConnectionError>
+    where
+        R: TryParseFd,
+    {
+        let sequence = delegate!(self, connection => {
+            let cookie = connection.send_request_with_reply_with_fds::<R>(bufs, fds)?;
+            let sequence = cookie.sequence_number();
+            std::mem::forget(cookie);
+            sequence
+        });
+        Ok(CookieWithFds::new(self, sequence))
+    }
+
+    fn send_request_without_reply(
+        &self,
+        bufs: &[IoSlice<'_>],
+        fds: Vec<RawFdContainer>,
+    ) -> Result<VoidCookie<'_, Self>, ConnectionError> {
+        let sequence = delegate!(self, connection => {
+            let cookie = connection.send_request_without_reply(bufs, fds)?;
+            let sequence = cookie.sequence_number();
+            std::mem::forget(cookie);
+            sequence
+        });
+        Ok(VoidCookie::new(self, sequence))
+    }
+
+    fn discard_reply(&self, sequence: SequenceNumber, kind: RequestKind, mode: DiscardMode) {
+        delegate!(self, connection => connection.discard_reply(sequence, kind, mode));
+    }
+
+    fn prefetch_extension_information(
+        &self,
+        extension_name: &'static str,
+    ) -> Result<(), ConnectionError> {
+        delegate!(self, connection => connection.prefetch_extension_information(extension_name))
+    }
+
+    fn extension_information(
+        &self,
+        extension_name: &'static str,
+    ) -> Result<Option<ExtensionInformation>, ConnectionError> {
+        delegate!(self, connection => connection.extension_information(extension_name))
+    }
+
+    fn wait_for_reply_or_raw_error(
+        &self,
+        sequence: SequenceNumber,
+    ) -> Result<ReplyOrError<AutoBuf>, ConnectionError> {
+        wrap_buffer!(self, connection => connection.wait_for_reply_or_raw_error(sequence), map_reply_or_error)
+    }
+
+    fn wait_for_reply(&self, sequence: SequenceNumber) -> Result<Option<AutoBuf>, ConnectionError> {
+        wrap_buffer!(self, connection => connection.wait_for_reply(sequence), map_option)
+    }
+
+    fn wait_for_reply_with_fds_raw(
+        &self,
+        sequence: SequenceNumber,
+    ) -> Result<ReplyOrError<BufWithFds<AutoBuf>, AutoBuf>, ConnectionError> {
+        wrap_buffer!(self, connection => connection.wait_for_reply_with_fds_raw(sequence), map_with_fds)
+    }
+
+    fn check_for_raw_error(
+        &self,
+        sequence: SequenceNumber,
+    ) -> Result<Option<AutoBuf>, ConnectionError> {
+        wrap_buffer!(self, connection => connection.check_for_raw_error(sequence), map_option)
+    }
+
+    fn prefetch_maximum_request_bytes(&self) {
+        delegate!(self, connection => connection.prefetch_maximum_request_bytes());
+    }
+
+    fn maximum_request_bytes(&self) -> usize {
+        delegate!(self, connection => connection.maximum_request_bytes())
+    }
+
+    fn parse_error(&self, error: &[u8]) -> Result<X11Error, ParseError> {
+        delegate!(self, connection => connection.parse_error(error))
+    }
+
+    fn parse_event(&self, event: &[u8]) -> Result<Event, ParseError> {
+        delegate!(self, connection => connection.parse_event(event))
+    }
+}
+
+impl Connection for AutoConnection {
+    fn wait_for_raw_event_with_sequence(
+        &self,
+    ) -> Result<(AutoBuf, SequenceNumber), ConnectionError> {
+        wrap_buffer!(self, connection => connection.wait_for_raw_event_with_sequence(), map_event)
+    }
+
+    fn poll_for_raw_event_with_sequence(
+        &self,
+    ) -> Result<Option<(AutoBuf, SequenceNumber)>, ConnectionError> {
+        wrap_buffer!(self, connection => connection.poll_for_raw_event_with_sequence(), map_optional_event)
+    }
+
+    fn flush(&self) -> Result<(), ConnectionError> {
+        delegate!(self, connection => connection.flush())
+    }
+
+    fn setup(&self) -> &Setup {
+        delegate!(self, connection => connection.setup())
+    }
+
+    fn generate_id(&self) -> Result<u32, ReplyOrIdError> {
+        delegate!(self, connection => connection.generate_id())
+    }
+}
+
+impl X11Connection for AutoConnection {
+    fn x11_setup(&self) -> Cow<'_, Setup> {
+        Cow::Borrowed(self.setup())
+    }
+
+    fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {
+        self.poll_for_event()
+    }
+
+    fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError> {
+        self.generate_id()
+    }
+
+    fn describe_x11_connection(&self) -> Cow<'_, str> {
+        match &self.inner {
+            Inner::Libxcb(_) => Cow::Borrowed(LIBXCB),
+            Inner::PureRust(_, None) => Cow::Borrowed(PURE_RUST),
+            Inner::PureRust(_, Some(reason)) => Cow::Owned(format!("{PURE_RUST} ({reason})")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_connections_and_their_buffers_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<AutoConnection>();
+        assert_send_sync::<AutoBuf>();
+    }
+
+    #[test]
+    fn buffers_read_as_their_bytes() {
+        let buffer = AutoBuf::PureRust(vec![1, 2, 3]);
+        assert_eq!(buffer.as_ref(), &[1, 2, 3]);
+    }
+
+    #[test]
+    fn display_names_with_a_nul_byte_are_malformed() {
+        let error =
+            AutoConnection::connect(Some(":1\0x"), ConnectionPreference::Libxcb).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                AutoConnectError::Connect(ConnectError::DisplayParsingError(_))
+            ),
+            "{error:?}"
+        );
+    }
+}

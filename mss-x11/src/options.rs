@@ -1,0 +1,107 @@
+//! [`X11Options`]: the choices an [`X11Display`](crate::X11Display) is opened with.
+
+use crate::ConnectionPreference;
+
+/// Where [`X11Display::monitors`] takes the monitor list from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MonitorSource {
+    /// RandR 1.5 `GetMonitors` when the server has it, else RandR 1.2 CRTCs, else the root
+    /// window as the only monitor.
+    #[default]
+    Auto,
+    /// RandR 1.2 CRTCs (`GetScreenResourcesCurrent` and `GetCrtcInfo`) even on a server with
+    /// RandR 1.5; the root window when RandR is older or absent. Virtual monitors made with
+    /// `xrandr --setmonitor` do not show up this way.
+    Crtcs,
+    /// The root window as the only monitor, without asking RandR.
+    RootOnly,
+}
+
+/// Choices for [`X11Display`] (and the capturers built on it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct X11Options {
+    monitor_source: MonitorSource,
+    watch_screen_changes: bool,
+    connection: ConnectionPreference,
+    allow_xwayland: bool,
+}
+
+impl Default for X11Options {
+    fn default() -> Self {
+        Self {
+            monitor_source: MonitorSource::Auto,
+            watch_screen_changes: true,
+            connection: ConnectionPreference::Auto,
+            allow_xwayland: false,
+        }
+    }
+}
+
+impl X11Options {
+    /// The defaults: [`MonitorSource::Auto`], screen changes watched, libxcb when it loads
+    /// ([`ConnectionPreference::Auto`]), XWayland refused.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where monitors are read from.
+    #[must_use]
+    pub fn monitor_source(mut self, source: MonitorSource) -> Self {
+        self.monitor_source = source;
+        self
+    }
+
+    /// Whether to select RandR `ScreenChangeNotify` events on the root window and read them
+    /// before each grab, so the cached screen size follows mode changes with no round trip
+    /// (the default).
+    ///
+    /// Reading them drains the connection's event queue: every other event on it is
+    /// discarded. Turn this off when the application reads events from the same connection;
+    /// the screen size is then re-read from the server only when a region looks out of
+    /// bounds or the server refuses a grab, which is slower after a change but still correct.
+    #[must_use]
+    pub fn watch_screen_changes(mut self, watch: bool) -> Self {
+        self.watch_screen_changes = watch;
+        self
+    }
+
+    /// Which connection [`X11Display::open`](crate::X11Display::open) makes: libxcb loaded at
+    /// run time when it can be (the default), or one of the two for certain. Displays built
+    /// from a connection of the caller's ignore this.
+    #[must_use]
+    pub fn connection(mut self, preference: ConnectionPreference) -> Self {
+        self.connection = preference;
+        self
+    }
+
+    /// Whether the root window of XWayland, the X server of a Wayland compositor, may be
+    /// captured. It is refused by default with [`mss_core::Error::XWaylandRoot`], because it
+    /// holds only the X11 windows, over black where the Wayland desktop is. Turn this on to
+    /// capture those X11 windows knowingly.
+    #[must_use]
+    pub fn allow_xwayland(mut self, allow: bool) -> Self {
+        self.allow_xwayland = allow;
+        self
+    }
+
+    /// The configured monitor source.
+    pub fn source(&self) -> MonitorSource {
+        self.monitor_source
+    }
+
+    /// Whether screen changes are watched through events.
+    pub fn watches_screen_changes(&self) -> bool {
+        self.watch_screen_changes
+    }
+
+    /// The configured connection preference.
+    pub fn connection_preference(&self) -> ConnectionPreference {
+        self.connection
+    }
+
+    /// Whether XWayland roots may be captured.
+    pub fn allows_xwayland(&self) -> bool {
+        self.allow_xwayland
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the X11 plumbing on private X servers started by mss-testkit: the
+//! connections it opens, the monitors it lists and the displays it refuses. Grabbing through
+//! each backend is tested in the backend crates and in the facade's conformance suite.
+#![forbid(unsafe_code)]
+
+/// Shared helpers: servers, regions, and a minimal `Capture` over `X11Display`.
+mod support;
+
+/// The default connection: libxcb when it loads, pure Rust on request; what each reports.
+mod connections;
+/// RandR monitor listing on Xvfb (with and without RandR) and on an Xorg dummy server with
+/// two outputs, following layout changes.
+mod monitors;
