@@ -1,21 +1,19 @@
 //! The floors: the least work a client can do to get a frame's pixels from the server.
 //!
-//! Both floors are written with x11rb directly and share no code with the backends they are
-//! compared with, so a slowdown in the backends' plumbing cannot hide in the floor too.
+//! Both floors are request loops over libxcb, the C library every X11 desktop has, through the
+//! `xcb` crate: thin bindings generated from the protocol, sharing no code with x11rb, which
+//! the backends speak through. A slow layer anywhere in the backends' stack (the connection
+//! included) therefore shows as a ratio above 1; a floor built on the backends' own connection
+//! could not reveal that the connection is slow.
 
 use std::fs::File;
 use std::io;
+use std::os::fd::IntoRawFd as _;
 use std::os::unix::fs::FileExt as _;
 
 use mss_core::Region;
 use rustix::fs::MemfdFlags;
-use x11rb::connection::{Connection as _, RequestConnection as _};
-use x11rb::protocol::shm::{self, ConnectionExt as _};
-use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, Window};
-use x11rb::rust_connection::RustConnection;
-
-/// Bytes before the pixels of a core `GetImage` reply.
-const GET_IMAGE_HEADER_LEN: usize = 32;
+use xcb::{Xid as _, shm, x};
 
 /// Why a floor could not be set up or could not grab.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +24,7 @@ pub enum FloorError {
     Connect {
         /// The display name.
         display: String,
-        /// What x11rb said.
+        /// What libxcb said.
         reason: String,
     },
     /// The screen is not what the floors measure (32 bits a pixel, with MIT-SHM 1.2).
@@ -44,7 +42,7 @@ pub enum FloorError {
         display: String,
         /// The request, such as `ShmGetImage`.
         request: &'static str,
-        /// What x11rb said.
+        /// What libxcb said.
         reason: String,
     },
     /// The operating system refused a step with the memfd.
@@ -72,48 +70,64 @@ fn protocol_region(display: &str, region: Region) -> Result<(i16, i16, u16, u16)
     ))
 }
 
-/// Connects and checks that the root window has 32 bits a pixel, so that a frame's bytes are
-/// `width * height * 4` with no row padding.
-fn connect(display: &str) -> Result<(RustConnection, Window), FloorError> {
+/// Connects over libxcb (with MIT-SHM known to the connection) and checks that the root window
+/// has 32 bits a pixel, so that a frame's bytes are `width * height * 4` with no row padding.
+fn connect(display: &str) -> Result<(xcb::Connection, x::Window), FloorError> {
     let (connection, screen_number) =
-        RustConnection::connect(Some(display)).map_err(|error| FloorError::Connect {
+        xcb::Connection::connect_with_extensions(Some(display), &[], &[xcb::Extension::Shm])
+            .map_err(|error| FloorError::Connect {
+                display: display.to_owned(),
+                reason: error.to_string(),
+            })?;
+    let setup = connection.get_setup();
+    let screen = setup
+        .roots()
+        .nth(usize::try_from(screen_number).unwrap_or(0))
+        .ok_or_else(|| FloorError::Connect {
             display: display.to_owned(),
-            reason: error.to_string(),
+            reason: format!("the server has no screen {screen_number}"),
         })?;
-    let setup = connection.setup();
-    let screen = &setup.roots[screen_number];
     let bits_per_pixel = setup
-        .pixmap_formats
+        .pixmap_formats()
         .iter()
-        .find(|format| format.depth == screen.root_depth)
-        .map(|format| format.bits_per_pixel);
+        .find(|format| format.depth() == screen.root_depth())
+        .map(|format| format.bits_per_pixel());
     if bits_per_pixel != Some(32) {
         return Err(FloorError::Unsupported {
             display: display.to_owned(),
             reason: format!(
                 "the root depth {} has {bits_per_pixel:?} bits a pixel, the floors need 32",
-                screen.root_depth
+                screen.root_depth()
             ),
         });
     }
-    let root = screen.root;
+    let root = screen.root();
     Ok((connection, root))
 }
 
 /// The SHM floor: `ShmGetImage` of one fixed region into one memfd segment attached once,
-/// with no pool, no lease, no frame and no check of the reply beyond its arrival.
+/// over libxcb, with no pool, no lease, no frame and no check of the reply beyond its arrival.
 ///
 /// The segment is never mapped in this process (nothing here reads it while timing), so the
 /// floor needs no `unsafe`; [`read_back`](Self::read_back) reads it through the memfd for tests.
-#[derive(Debug)]
 pub struct ShmFloor {
-    connection: RustConnection,
+    connection: xcb::Connection,
     display: String,
-    root: Window,
+    root: x::Window,
     segment: shm::Seg,
     memfd: File,
     region: (i16, i16, u16, u16),
     len: usize,
+}
+
+impl std::fmt::Debug for ShmFloor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShmFloor")
+            .field("display", &self.display)
+            .field("segment", &self.segment.resource_id())
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ShmFloor {
@@ -128,18 +142,10 @@ impl ShmFloor {
     pub fn open(display: &str, region: Region) -> Result<Self, FloorError> {
         let protocol = protocol_region(display, region)?;
         let (connection, root) = connect(display)?;
-        let request = |request: &'static str| {
-            let display = display.to_owned();
-            move |error: &dyn std::fmt::Display| FloorError::Request {
-                display,
-                request,
-                reason: error.to_string(),
-            }
-        };
-        let present = connection
-            .extension_information(shm::X11_EXTENSION_NAME)
-            .map_err(|error| request("QueryExtension")(&error))?;
-        if present.is_none() {
+        if !connection
+            .active_extensions()
+            .any(|extension| extension == xcb::Extension::Shm)
+        {
             return Err(FloorError::Unsupported {
                 display: display.to_owned(),
                 reason: "the server has no MIT-SHM extension".to_owned(),
@@ -155,19 +161,25 @@ impl ShmFloor {
         let memfd = rustix::fs::memfd_create("mss-bench-floor", MemfdFlags::CLOEXEC)
             .map_err(system("creating the memfd"))?;
         rustix::fs::ftruncate(&memfd, len as u64).map_err(system("sizing the memfd"))?;
-        // The server gets its own descriptor; ours stays for reading the segment back.
+        // The server gets its own descriptor (libxcb closes ours once sent); the original stays
+        // here for reading the segment back.
         let for_server = memfd.try_clone().map_err(|source| FloorError::System {
             step: "duplicating the memfd",
             source,
         })?;
-        let segment = connection
-            .generate_id()
-            .map_err(|error| request("allocating a segment id")(&error))?;
+        let segment: shm::Seg = connection.generate_id();
+        let cookie = connection.send_request_checked(&shm::AttachFd {
+            shmseg: segment,
+            shm_fd: for_server.into_raw_fd(),
+            read_only: false,
+        });
         connection
-            .shm_attach_fd(segment, for_server, false)
-            .map_err(|error| request("ShmAttachFd")(&error))?
-            .check()
-            .map_err(|error| request("ShmAttachFd")(&error))?;
+            .check_request(cookie)
+            .map_err(|error| FloorError::Request {
+                display: display.to_owned(),
+                request: "ShmAttachFd",
+                reason: error.to_string(),
+            })?;
         Ok(Self {
             connection,
             display: display.to_owned(),
@@ -187,28 +199,26 @@ impl ShmFloor {
     /// [`FloorError::Request`] when the request or its reply fails.
     pub fn grab(&self) -> Result<u32, FloorError> {
         let (x, y, width, height) = self.region;
-        let failed = |error: &dyn std::fmt::Display| FloorError::Request {
-            display: self.display.clone(),
-            request: "ShmGetImage",
-            reason: error.to_string(),
-        };
-        let reply = self
-            .connection
-            .shm_get_image(
-                self.root,
-                x,
-                y,
-                width,
-                height,
-                u32::MAX,
-                ImageFormat::Z_PIXMAP.into(),
-                self.segment,
-                0,
-            )
-            .map_err(|error| failed(&error))?
-            .reply()
-            .map_err(|error| failed(&error))?;
-        Ok(reply.size)
+        let cookie = self.connection.send_request(&shm::GetImage {
+            drawable: x::Drawable::Window(self.root),
+            x,
+            y,
+            width,
+            height,
+            plane_mask: u32::MAX,
+            format: x::ImageFormat::ZPixmap as u8,
+            shmseg: self.segment,
+            offset: 0,
+        });
+        let reply =
+            self.connection
+                .wait_for_reply(cookie)
+                .map_err(|error| FloorError::Request {
+                    display: self.display.clone(),
+                    request: "ShmGetImage",
+                    reason: error.to_string(),
+                })?;
+        Ok(reply.size())
     }
 
     /// The segment's bytes, read through the memfd (a copy; for tests, never timed).
@@ -233,14 +243,22 @@ impl ShmFloor {
     }
 }
 
-/// The GetImage floor: core `GetImage` of one fixed region, reply read raw (one allocation,
-/// the pixels copied once from the socket) and dropped by the caller.
-#[derive(Debug)]
+/// The GetImage floor: core `GetImage` of one fixed region over libxcb, the reply buffer
+/// libxcb allocated (the pixels copied once from the socket) freed by the caller.
 pub struct GetImageFloor {
-    connection: RustConnection,
+    connection: xcb::Connection,
     display: String,
-    root: Window,
+    root: x::Window,
     region: (i16, i16, u16, u16),
+}
+
+impl std::fmt::Debug for GetImageFloor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetImageFloor")
+            .field("display", &self.display)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GetImageFloor {
@@ -261,35 +279,29 @@ impl GetImageFloor {
         })
     }
 
-    /// One `GetImage` of the region: the raw reply, a 32-byte header then the pixels.
+    /// One `GetImage` of the region: libxcb's reply, whose [`data`](x::GetImageReply::data)
+    /// holds the pixels.
     ///
     /// # Errors
     ///
     /// [`FloorError::Request`] when the request or its reply fails.
-    pub fn grab(&self) -> Result<Vec<u8>, FloorError> {
+    pub fn grab(&self) -> Result<x::GetImageReply, FloorError> {
         let (x, y, width, height) = self.region;
-        let failed = |error: &dyn std::fmt::Display| FloorError::Request {
-            display: self.display.clone(),
-            request: "GetImage",
-            reason: error.to_string(),
-        };
+        let cookie = self.connection.send_request(&x::GetImage {
+            format: x::ImageFormat::ZPixmap,
+            drawable: x::Drawable::Window(self.root),
+            x,
+            y,
+            width,
+            height,
+            plane_mask: u32::MAX,
+        });
         self.connection
-            .get_image(
-                ImageFormat::Z_PIXMAP,
-                self.root,
-                x,
-                y,
-                width,
-                height,
-                u32::MAX,
-            )
-            .map_err(|error| failed(&error))?
-            .raw_reply()
-            .map_err(|error| failed(&error))
-    }
-
-    /// The pixels of a reply returned by [`grab`](Self::grab).
-    pub fn pixels(reply: &[u8]) -> &[u8] {
-        reply.get(GET_IMAGE_HEADER_LEN..).unwrap_or_default()
+            .wait_for_reply(cookie)
+            .map_err(|error| FloorError::Request {
+                display: self.display.clone(),
+                request: "GetImage",
+                reason: error.to_string(),
+            })
     }
 }

@@ -2,7 +2,7 @@
 
 use mss_core::{Capture, Frame, PixelFormat, Region};
 use mss_testkit::{Scene, SceneError, ServerError, XServer, XvfbOptions};
-use mss_x11_getimage::GetImageCapture;
+use mss_x11_getimage::{ConnectionPreference, GetImageCapture, X11Options};
 use mss_x11_shm::ShmCapture;
 
 use crate::{FloorError, GetImageFloor, ScreenSize, ShmFloor};
@@ -126,6 +126,22 @@ impl BenchScreen {
         })
     }
 
+    /// Opens a GetImage capturer over x11rb's pure-Rust connection, the one used where libxcb
+    /// cannot be loaded.
+    ///
+    /// # Errors
+    ///
+    /// [`ScreenError::Capture`] when it cannot open.
+    pub fn open_getimage_pure_rust(&self) -> Result<GetImageCapture, ScreenError> {
+        let options = X11Options::new().connection(ConnectionPreference::PureRust);
+        GetImageCapture::open_with(Some(self.display()), options).map_err(|source| {
+            ScreenError::Capture {
+                backend: "x11-getimage (pure Rust)",
+                source,
+            }
+        })
+    }
+
     /// Checks, before anything is timed, that both backends and both floors capture exactly
     /// the scene in `region` (every pixel compared).
     ///
@@ -145,6 +161,11 @@ impl BenchScreen {
             .grab(region)
             .map_err(capture_error("x11-getimage"))?;
         self.check("x11-getimage", &frame)?;
+        let frame = self
+            .open_getimage_pure_rust()?
+            .grab(region)
+            .map_err(capture_error("x11-getimage (pure Rust)"))?;
+        self.check("x11-getimage (pure Rust)", &frame)?;
 
         let shm_floor = ShmFloor::open(self.display(), region)?;
         shm_floor.grab()?;
@@ -153,7 +174,7 @@ impl BenchScreen {
         self.check("the SHM floor", &frame)?;
 
         let reply = GetImageFloor::open(self.display(), region)?.grab()?;
-        let pixels = GetImageFloor::pixels(&reply).to_vec();
+        let pixels = reply.data().to_vec();
         let frame = Frame::from_vec(pixels, region, PixelFormat::Bgrx8888)
             .map_err(capture_error("the GetImage floor"))?;
         self.check("the GetImage floor", &frame)

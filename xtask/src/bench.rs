@@ -83,7 +83,7 @@ pub struct Pair {
     pub group_prefix: &'static str,
     /// The function measured (`shm`).
     pub subject: &'static str,
-    /// What it is compared with (`floor_shm_loop`).
+    /// What it is compared with (`floor_shm_libxcb`).
     pub reference: &'static str,
     /// The claimed upper bound of `subject / reference`, if the project claims one.
     pub target: Option<f64>,
@@ -106,15 +106,16 @@ const fn pair(
 /// The ratios reported, with the targets the project claims. The ids are those of
 /// `mss-bench/benches/mss`.
 pub const PAIRS: &[Pair] = &[
-    pair("grab_", "shm", "floor_shm_loop", Some(1.10)),
+    pair("grab_", "shm", "floor_shm_libxcb", Some(1.10)),
     pair("grab_", "shm", "memcpy", None),
-    pair("grab_", "floor_shm_loop", "memcpy", None),
-    pair("grab_", "getimage", "floor_getimage_loop", Some(1.15)),
+    pair("grab_", "floor_shm_libxcb", "memcpy", None),
+    pair("grab_", "getimage", "floor_getimage_libxcb", Some(1.15)),
     pair("grab_", "getimage", "shm", None),
-    pair("region_", "shm", "floor_shm_loop", None),
-    pair("region_", "getimage", "floor_getimage_loop", None),
-    pair("two_threads_", "shm", "floor_shm_loop", None),
-    pair("two_threads_", "getimage", "floor_getimage_loop", None),
+    pair("grab_", "getimage_pure_rust", "floor_getimage_libxcb", None),
+    pair("region_", "shm", "floor_shm_libxcb", None),
+    pair("region_", "getimage", "floor_getimage_libxcb", None),
+    pair("two_threads_", "shm", "floor_shm_libxcb", None),
+    pair("two_threads_", "getimage", "floor_getimage_libxcb", None),
     pair("convert_", "to_rgb", "memcpy_to_vec", None),
     pair("convert_", "to_rgba", "memcpy_to_vec", None),
     pair("convert_", "write_rgb", "memcpy", None),
@@ -245,7 +246,7 @@ impl Ratio {
     }
 }
 
-/// The key of a pair in the bench's paired totals: `grab_1920x1080/shm vs floor_shm_loop`.
+/// The key of a pair in the bench's paired totals: `grab_1920x1080/shm vs floor_shm_libxcb`.
 pub fn paired_key(group: &str, pair: &Pair) -> String {
     format!("{group}/{} vs {}", pair.subject, pair.reference)
 }
@@ -608,11 +609,12 @@ const CHARTED_GROUPS: &[&str] = &["grab_", "region_", "two_threads_"];
 
 /// The order of bars within a group: each backend right under its floor.
 const CHART_ORDER: &[&str] = &[
-    "floor_shm_loop",
+    "floor_shm_libxcb",
     "shm",
     "memcpy",
-    "floor_getimage_loop",
+    "floor_getimage_libxcb",
     "getimage",
+    "getimage_pure_rust",
 ];
 
 /// A bar's colour: floors and memcpy grey, each backend its own colour.
@@ -620,6 +622,7 @@ fn bar_colour(function: &str) -> &'static str {
     match function {
         "shm" => "#1f77b4",
         "getimage" => "#ff7f0e",
+        "getimage_pure_rust" => "#d62728",
         _ => "#9a9a9a",
     }
 }
@@ -744,14 +747,14 @@ mod tests {
     fn ratios_pair_within_a_group_and_judge_the_targets() {
         let estimates = [
             estimate("grab_1920x1080", "shm", 0.26),
-            estimate("grab_1920x1080", "floor_shm_loop", 0.25),
+            estimate("grab_1920x1080", "floor_shm_libxcb", 0.25),
             estimate("grab_1920x1080", "getimage", 1.50),
-            estimate("grab_1920x1080", "floor_getimage_loop", 1.20),
+            estimate("grab_1920x1080", "floor_getimage_libxcb", 1.20),
             // A floor from another size must never pair with this group's backend.
-            estimate("grab_3840x2160", "floor_shm_loop", 1.60),
+            estimate("grab_3840x2160", "floor_shm_libxcb", 1.60),
         ];
         let paired = BTreeMap::from([(
-            "grab_1920x1080/getimage vs floor_getimage_loop".to_owned(),
+            "grab_1920x1080/getimage vs floor_getimage_libxcb".to_owned(),
             (1.10, 1.00),
         )]);
         let found = ratios(&estimates, &paired);
@@ -761,12 +764,12 @@ mod tests {
                 .find(|ratio| ratio.pair.subject == subject && ratio.pair.reference == reference)
                 .unwrap()
         };
-        let shm = get("shm", "floor_shm_loop");
+        let shm = get("shm", "floor_shm_libxcb");
         assert_eq!(shm.group, "grab_1920x1080");
         assert!((shm.value() - 1.04).abs() < 1e-9);
         assert_eq!(shm.verdict(false), "PASS");
         assert_eq!(shm.verdict(true), "n/a (quick)");
-        let getimage = get("getimage", "floor_getimage_loop");
+        let getimage = get("getimage", "floor_getimage_libxcb");
         assert!((getimage.value() - 1.25).abs() < 1e-9);
         // The paired ratio (1.10) is judged, not the ratio of medians (1.25).
         assert!((getimage.paired_value().unwrap() - 1.10).abs() < 1e-9);
@@ -785,14 +788,14 @@ mod tests {
         );
         let missing = missing_pairs(&found);
         assert!(missing.contains(&"convert_*/to_rgba vs memcpy_to_vec".to_owned()));
-        assert!(!missing.contains(&"grab_*/shm vs floor_shm_loop".to_owned()));
+        assert!(!missing.contains(&"grab_*/shm vs floor_shm_libxcb".to_owned()));
     }
 
     #[test]
     fn the_chart_draws_one_bar_per_charted_benchmark() {
         let estimates = [
             estimate("grab_1920x1080", "shm", 0.26),
-            estimate("grab_1920x1080", "floor_shm_loop", 0.25),
+            estimate("grab_1920x1080", "floor_shm_libxcb", 0.25),
             estimate("region_640x480", "getimage", 0.4),
             estimate("pool", "lease_release", 0.0001),
         ];
@@ -802,7 +805,7 @@ mod tests {
         assert!(svg.contains(r##"fill="#1f77b4""##));
         assert!(svg.contains("grab_1920x1080 (ms per iteration, median)"));
         assert!(
-            svg.find(">floor_shm_loop<").unwrap() < svg.find(">shm<").unwrap(),
+            svg.find(">floor_shm_libxcb<").unwrap() < svg.find(">shm<").unwrap(),
             "the floor comes first: {svg}"
         );
         assert!(!svg.contains("lease_release"));
@@ -811,10 +814,13 @@ mod tests {
     #[test]
     fn paired_totals_are_parsed_and_bad_ones_named() {
         let parsed = parse_paired(
-            r#"{"grab_1920x1080/shm vs floor_shm_loop": {"subject_ms": 0.25, "reference_ms": 0.24, "calls": 90}}"#,
+            r#"{"grab_1920x1080/shm vs floor_shm_libxcb": {"subject_ms": 0.25, "reference_ms": 0.24, "calls": 90}}"#,
         )
         .unwrap();
-        assert_eq!(parsed["grab_1920x1080/shm vs floor_shm_loop"], (0.25, 0.24));
+        assert_eq!(
+            parsed["grab_1920x1080/shm vs floor_shm_libxcb"],
+            (0.25, 0.24)
+        );
         let error = parse_paired(r#"{"x": {"subject_ms": 1.0}}"#).unwrap_err();
         assert!(
             error.to_string().contains("`x` has no `reference_ms`"),

@@ -1,10 +1,14 @@
 //! `grab_WxH`: full-screen grabs by each backend, beside their floors.
 //!
 //! - `shm`: `ShmCapture::grab` of the whole screen, frame dropped (slot back to the pool).
-//! - `floor_shm_loop`: `ShmGetImage` of the whole screen into one reused segment, no frame.
+//! - `floor_shm_libxcb`: `ShmGetImage` of the whole screen into one reused segment over libxcb
+//!   (the `xcb` crate), no frame.
 //! - `memcpy`: one frame's bytes copied into a reused buffer (the cost of touching them once).
-//! - `getimage`: `GetImageCapture::grab` of the whole screen, frame dropped.
-//! - `floor_getimage_loop`: raw `GetImage` reply read and dropped.
+//! - `getimage`: `GetImageCapture::grab` of the whole screen, frame dropped (its default
+//!   connection: libxcb, loaded at run time).
+//! - `getimage_pure_rust`: the same over x11rb's pure-Rust connection, the fallback where libxcb
+//!   cannot be loaded; it shows why libxcb is the default.
+//! - `floor_getimage_libxcb`: a `GetImage` loop over libxcb (the `xcb` crate), reply freed.
 //!
 //! Each backend and its floor are timed alternately ([`interleaved`]), so their ratio does not
 //! depend on which ran first; the pair's totals over both benchmarks give the paired ratio.
@@ -38,22 +42,23 @@ pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
     group.finish();
 }
 
-/// The four pair benchmarks of `region`: `floor_shm_loop` and `shm`, then
-/// `floor_getimage_loop` and `getimage`, each pair timed alternately.
+/// The pair benchmarks of `region`: `floor_shm_libxcb` and `shm`, then
+/// `floor_getimage_libxcb` and `getimage`, each pair timed alternately, then
+/// `getimage_pure_rust` alternated with the same floor.
 pub fn grab_pairs(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     group_name: &str,
     screen: &BenchScreen,
     region: Region,
 ) {
-    let shm_pair = format!("{group_name}/shm vs floor_shm_loop");
-    let getimage_pair = format!("{group_name}/getimage vs floor_getimage_loop");
+    let shm_pair = format!("{group_name}/shm vs floor_shm_libxcb");
+    let getimage_pair = format!("{group_name}/getimage vs floor_getimage_libxcb");
     let shm_floor = ShmFloor::open(screen.display(), region).expect("SHM floor");
     let mut shm = screen.open_shm().expect("SHM capturer");
     let mut floor_grab = || {
         black_box(shm_floor.grab().expect("ShmGetImage"));
     };
-    group.bench_function("floor_shm_loop", |bencher| {
+    group.bench_function("floor_shm_libxcb", |bencher| {
         interleaved(bencher, &shm_pair, Side::Reference, &mut floor_grab, || {
             drop(black_box(shm.grab(region).expect("SHM grab")));
         });
@@ -72,7 +77,7 @@ pub fn grab_pairs(
     let getimage_floor = GetImageFloor::open(screen.display(), region).expect("GetImage floor");
     let mut getimage = screen.open_getimage().expect("GetImage capturer");
     let mut floor_grab = || drop(black_box(getimage_floor.grab().expect("GetImage")));
-    group.bench_function("floor_getimage_loop", |bencher| {
+    group.bench_function("floor_getimage_libxcb", |bencher| {
         interleaved(
             bencher,
             &getimage_pair,
@@ -89,6 +94,22 @@ pub fn grab_pairs(
             &getimage_pair,
             Side::Subject,
             || drop(black_box(getimage.grab(region).expect("GetImage grab"))),
+            &mut floor_grab,
+        );
+    });
+    drop(getimage);
+
+    // The pure-Rust connection, alternated with the same floor; its pair is this one benchmark.
+    let pure_rust_pair = format!("{group_name}/getimage_pure_rust vs floor_getimage_libxcb");
+    let mut pure_rust = screen
+        .open_getimage_pure_rust()
+        .expect("GetImage capturer over pure Rust");
+    group.bench_function("getimage_pure_rust", |bencher| {
+        interleaved(
+            bencher,
+            &pure_rust_pair,
+            Side::Subject,
+            || drop(black_box(pure_rust.grab(region).expect("GetImage grab"))),
             &mut floor_grab,
         );
     });

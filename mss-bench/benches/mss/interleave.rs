@@ -39,7 +39,7 @@ pub enum Side {
 }
 
 /// Times `timed` for criterion, calling `partner` before each call; both are added to the
-/// pair's totals under `pair` (`grab_1920x1080/shm vs floor_shm_loop`).
+/// pair's totals under `pair` (`grab_1920x1080/shm vs floor_shm_libxcb`).
 pub fn interleaved(
     bencher: &mut Bencher<'_>,
     pair: &str,

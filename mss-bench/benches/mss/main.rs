@@ -3,7 +3,7 @@
 //! The binary starts its own Xvfb servers (one per screen size of the [`BenchPlan`]), paints
 //! the known scene, checks that every backend and floor captures it exactly, and only then
 //! times. Benchmark ids pair each subject with its floor inside one group, for example
-//! `grab_1920x1080/shm` with `grab_1920x1080/floor_shm_loop` and `grab_1920x1080/memcpy`;
+//! `grab_1920x1080/shm` with `grab_1920x1080/floor_shm_libxcb` and `grab_1920x1080/memcpy`;
 //! `cargo xtask bench` computes the ratios. `--quick` (criterion's flag) also selects the small
 //! smoke plan.
 #![forbid(unsafe_code)]

@@ -39,7 +39,7 @@ pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
 
     let open_shm_floor = || ShmFloor::open(screen.display(), region).expect("SHM floor");
     let mut shm_floors = [open_shm_floor(), open_shm_floor()];
-    group.bench_function("floor_shm_loop", |bencher| {
+    group.bench_function("floor_shm_libxcb", |bencher| {
         bencher.iter_custom(|iterations| {
             on_two_threads(&mut shm_floors, iterations, |floor| {
                 black_box(floor.grab().expect("ShmGetImage"));
@@ -62,7 +62,7 @@ pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
     let open_getimage_floor =
         || GetImageFloor::open(screen.display(), region).expect("GetImage floor");
     let mut getimage_floors = [open_getimage_floor(), open_getimage_floor()];
-    group.bench_function("floor_getimage_loop", |bencher| {
+    group.bench_function("floor_getimage_libxcb", |bencher| {
         bencher.iter_custom(|iterations| {
             on_two_threads(&mut getimage_floors, iterations, |floor| {
                 drop(black_box(floor.grab().expect("GetImage")));

@@ -38,12 +38,9 @@ fn getimage_floor_returns_header_and_pixels() {
     let region = Region::new(5, 7, 64, 32).unwrap();
     let floor = GetImageFloor::open(screen.display(), region).unwrap();
     let reply = floor.grab().unwrap();
-    assert_eq!(GetImageFloor::pixels(&reply).len(), 64 * 32 * 4);
+    assert_eq!(reply.data().len(), 64 * 32 * 4);
     let expected = screen.scene().expected(5, 7);
-    assert_eq!(
-        &GetImageFloor::pixels(&reply)[..3],
-        &[expected.b, expected.g, expected.r]
-    );
+    assert_eq!(&reply.data()[..3], &[expected.b, expected.g, expected.r]);
 }
 
 #[test]
