@@ -31,7 +31,9 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
     };
     let mut results = Vec::new();
     for backend in backends {
-        let mut builder = Mss::builder().backend(backend);
+        let mut builder = Mss::builder()
+            .backend(backend)
+            .allow_xwayland(arguments.connect.xwayland);
         if let Some(display) = &arguments.connect.display {
             builder = builder.display(display);
         }

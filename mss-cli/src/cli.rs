@@ -44,10 +44,15 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub display: Option<String>,
 
-    /// The capture backend (`x11-shm`, `x11-getimage`); the best available when not given,
-    /// or `$MSS_BACKEND`.
+    /// The capture backend (`mss info` lists them: `x11-shm`, `x11-getimage`); when not
+    /// given, `$MSS_BACKEND`, else the best one for the session.
     #[arg(short = 'b', long)]
     pub backend: Option<String>,
+
+    /// Capture XWayland's root even though it holds only the X11 windows of a Wayland desktop
+    /// (over black where the Wayland windows are). Without it, an XWayland display is refused.
+    #[arg(long)]
+    pub xwayland: bool,
 }
 
 /// `mss shot`.

@@ -1,6 +1,6 @@
 //! `mss info`: the display, its screen, the backends and the monitors.
 
-use mss::{Backend, Capture};
+use mss::{Backend, Capture, Session};
 use serde_json::json;
 
 use crate::Failure;
@@ -13,6 +13,7 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
     let monitors = screen.monitors()?;
     let status = screen.status();
     let compiled: Vec<&str> = Backend::compiled_in().iter().map(|b| b.name()).collect();
+    let session = Session::from_env();
     let shm_active = status.backend == "x11-shm" && status.method == "MIT-SHM";
     let shm_note = if shm_active {
         "active".to_owned()
@@ -49,8 +50,20 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
                 "format": format!("{:?}", info.format),
             },
             "backends_compiled_in": compiled,
+            "backends": Backend::all().iter().map(|backend| json!({
+                "name": backend.name(),
+                "display_system": backend.display_system().name(),
+                "compiled_in": backend.is_compiled_in(),
+                "summary": backend.summary(),
+            })).collect::<Vec<_>>(),
+            "session": {
+                "wayland_display": session.wayland_display(),
+                "x11_display": session.x11_display(),
+            },
             "backend": status.backend,
             "method": status.method,
+            "connection": status.connection,
+            "caveats": status.caveats,
             "zero_copy": status.zero_copy,
             "shm_active": shm_active,
             "fallback_reason": status.fallback_reason,
@@ -71,6 +84,9 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
         info.width, info.height, info.depth, info.format
     );
     println!("backends compiled in: {}", compiled.join(", "));
+    if let Some(wayland) = session.wayland_display() {
+        println!("session: Wayland ({wayland})");
+    }
     println!("backend: {status}");
     println!("MIT-SHM: {shm_note}");
     println!("monitors:");

@@ -13,7 +13,9 @@ const REGION_TEMPLATE: &str = "sct-{top}x{left}_{width}x{height}.png";
 
 /// Opens the display as `connect` and `with_cursor` say.
 pub fn open(connect: &ConnectArgs, with_cursor: bool) -> Result<Mss, Failure> {
-    let mut builder = Mss::builder().with_cursor(with_cursor);
+    let mut builder = Mss::builder()
+        .with_cursor(with_cursor)
+        .allow_xwayland(connect.xwayland);
     if let Some(display) = &connect.display {
         builder = builder.display(display);
     }

@@ -85,6 +85,35 @@ pub trait Capture: Send {
     }
 }
 
+/// The kind of display server a backend captures from.
+///
+/// Backends are grouped by it, and a program picks the family that suits the session it runs
+/// in: an X11 backend cannot see a Wayland desktop, and the other way round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DisplaySystem {
+    /// The X Window System (an X server: Xorg, Xvfb, XWayland).
+    X11,
+    /// A Wayland compositor.
+    Wayland,
+}
+
+impl DisplaySystem {
+    /// The system's name, as users know it: `X11`, `Wayland`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DisplaySystem::X11 => "X11",
+            DisplaySystem::Wayland => "Wayland",
+        }
+    }
+}
+
+impl fmt::Display for DisplaySystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A display's screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -140,6 +169,9 @@ pub struct BackendStatus {
     /// What carries the requests to the display, when the backend has a choice (`libxcb
     /// (loaded at run time)`, `x11rb pure Rust (libxcb could not be loaded: ...)`).
     pub connection: Option<String>,
+    /// What frames may lack, in words, when the caller chose a capture that cannot be complete
+    /// (an XWayland root, which holds only X11 windows).
+    pub caveats: Vec<String>,
 }
 
 impl BackendStatus {
@@ -152,6 +184,7 @@ impl BackendStatus {
             proven: false,
             fallback_reason: None,
             connection: None,
+            caveats: Vec::new(),
         }
     }
 
@@ -182,6 +215,13 @@ impl BackendStatus {
         self.connection = Some(connection.into());
         self
     }
+
+    /// Adds a caveat to [`caveats`](Self::caveats).
+    #[must_use]
+    pub fn with_caveat(mut self, caveat: impl Into<String>) -> Self {
+        self.caveats.push(caveat.into());
+        self
+    }
 }
 
 impl fmt::Display for BackendStatus {
@@ -197,6 +237,9 @@ impl fmt::Display for BackendStatus {
         }
         if let Some(connection) = &self.connection {
             write!(f, "; connection: {connection}")?;
+        }
+        for caveat in &self.caveats {
+            write!(f, "; caveat: {caveat}")?;
         }
         Ok(())
     }
@@ -264,6 +307,11 @@ mod tests {
         assert_eq!(
             status.to_string(),
             "x11-getimage: GetImage; connection: libxcb"
+        );
+        let status = status.with_caveat("X11 windows only");
+        assert_eq!(
+            status.to_string(),
+            "x11-getimage: GetImage; connection: libxcb; caveat: X11 windows only"
         );
     }
 

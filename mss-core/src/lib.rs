@@ -39,7 +39,7 @@ mod frame;
 mod monitor;
 mod region;
 
-pub use capture::{BackendStatus, Capture, CursorImage, ScreenInfo};
+pub use capture::{BackendStatus, Capture, CursorImage, DisplaySystem, ScreenInfo};
 pub use error::{BoxError, Error};
 pub use format::{PixelFormat, Rgba};
 pub use frame::{Frame, PixelStorage};

@@ -81,9 +81,13 @@ impl<C: X11Connection> Capture for GetImageCapture<C> {
     }
 
     fn status(&self) -> BackendStatus {
-        BackendStatus::new(BACKEND_NAME, METHOD)
+        let status = BackendStatus::new(BACKEND_NAME, METHOD)
             .with_proven(self.proven)
-            .with_connection(self.display.describe_connection())
+            .with_connection(self.display.describe_connection());
+        match self.display.xwayland_caveat() {
+            Some(caveat) => status.with_caveat(caveat),
+            None => status,
+        }
     }
 
     fn screen(&mut self) -> Result<ScreenInfo, Error> {

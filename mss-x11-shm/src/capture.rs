@@ -275,9 +275,13 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
             Shm::Unavailable(reason) => BackendStatus::new(BACKEND_NAME, METHOD_GET_IMAGE)
                 .with_fallback_reason(reason.clone()),
         };
-        status
+        let status = status
             .with_proven(self.proven)
-            .with_connection(self.display.describe_connection())
+            .with_connection(self.display.describe_connection());
+        match self.display.xwayland_caveat() {
+            Some(caveat) => status.with_caveat(caveat),
+            None => status,
+        }
     }
 
     fn screen(&mut self) -> Result<ScreenInfo, Error> {

@@ -40,6 +40,8 @@ pub struct X11Display<C = AutoConnection> {
     randr_version: Option<(u32, u32)>,
     watching_screen_changes: bool,
     options: X11Options,
+    /// How the server was recognised as XWayland, when it is one (and the options allow it).
+    xwayland: Option<String>,
     /// The XFixes version, asked for the first time the cursor is read: `None` until then,
     /// `Some(None)` when the server has no XFixes.
     pub(crate) xfixes_version: Option<Option<(u32, u32)>>,
@@ -115,13 +117,9 @@ impl<C: X11Connection> X11Display<C> {
         let display_name = display_name.into();
         let format = validate_screen_format(&connection.x11_setup(), screen_number, &display_name)?;
         let randr_version = query_randr_version(&connection, &display_name)?;
-        if !options.allows_xwayland() {
-            let root = format.root;
-            if let Some(evidence) =
-                xwayland_evidence(&connection, &display_name, root, randr_version)?
-            {
-                return Err(xwayland_error(&display_name, evidence));
-            }
+        let xwayland = xwayland_evidence(&connection, &display_name, format.root, randr_version)?;
+        if let (Some(evidence), false) = (&xwayland, options.allows_xwayland()) {
+            return Err(xwayland_error(&display_name, evidence.clone()));
         }
         let watching_screen_changes = options.watches_screen_changes()
             && randr_version.is_some()
@@ -143,6 +141,7 @@ impl<C: X11Connection> X11Display<C> {
             randr_version,
             watching_screen_changes,
             options,
+            xwayland,
             xfixes_version: None,
         };
         // The setup's size is from when the connection opened, which for a connection the
@@ -154,6 +153,19 @@ impl<C: X11Connection> X11Display<C> {
     /// The connection, for requests of your own (the SHM backend sends its own here).
     pub fn connection(&self) -> &C {
         &self.connection
+    }
+
+    /// When the server is XWayland (captured because [`X11Options::allow_xwayland`] said so),
+    /// what frames lack, in words, for [`mss_core::BackendStatus::caveats`]; `None` for any other
+    /// server.
+    pub fn xwayland_caveat(&self) -> Option<String> {
+        self.xwayland.as_ref().map(|evidence| {
+            format!(
+                "X11 windows only: display {:?} is XWayland ({evidence}), whose root shows no \
+                 Wayland windows",
+                self.display_name
+            )
+        })
     }
 
     /// What carries the requests, in words (`libxcb (loaded at run time)`, `x11rb pure Rust

@@ -1,13 +1,15 @@
 //! [`Mss`] and [`MssBuilder`]: opening the chosen backend, and the capturer that wraps it.
 
-use mss_core::{BackendStatus, Capture, CursorImage, Frame, Monitors, Region, ScreenInfo};
+use mss_core::{
+    BackendStatus, Capture, CursorImage, DisplaySystem, Frame, Monitors, Region, ScreenInfo,
+};
 
-use crate::backend::{BACKEND_ENV_VAR, backend_from_env};
-use crate::{Backend, Error};
+use crate::registry::{BACKEND_ENV_VAR, OpenOptions, backend_from_env};
+use crate::{Backend, Error, Session};
 
-/// Opens the default display (`$DISPLAY`) with the best backend available: `x11-shm` when
-/// compiled in (which itself falls back to `GetImage`, saying why, when shared memory cannot
-/// work), else `x11-getimage`; `MSS_BACKEND` overrides the choice.
+/// Opens the default display with the best backend for the session (see
+/// [`MssBuilder::chosen_backend`]): on X11, `x11-shm` when compiled in (which itself falls
+/// back to `GetImage`, saying why, when shared memory cannot work), else `x11-getimage`.
 ///
 /// # Errors
 ///
@@ -23,17 +25,19 @@ pub struct MssBuilder {
     backend: Option<Backend>,
     ignore_env: bool,
     with_cursor: bool,
+    allow_xwayland: bool,
+    session: Option<Session>,
 }
 
 impl MssBuilder {
-    /// The display to open (`:1`, `localhost:10.0`); `$DISPLAY` when not set.
+    /// The display to open (`:1`, `localhost:10.0`); the session's (`$DISPLAY`) when not set.
     #[must_use]
     pub fn display(mut self, display: impl Into<String>) -> Self {
         self.display = Some(display.into());
         self
     }
 
-    /// Uses this backend, whatever `MSS_BACKEND` says.
+    /// Uses this backend, whatever `MSS_BACKEND` and the session say.
     #[must_use]
     pub fn backend(mut self, backend: Backend) -> Self {
         self.backend = Some(backend);
@@ -54,9 +58,41 @@ impl MssBuilder {
         self
     }
 
-    /// The backend [`open`](Self::open) would use: the one set with
-    /// [`backend`](Self::backend), else the one `MSS_BACKEND` names, else
-    /// [`Backend::preferred`].
+    /// Lets an X11 backend capture the root window of XWayland, the X server of a Wayland
+    /// compositor, knowing that it holds only the X11 windows (over black where the Wayland
+    /// desktop is). Without this, opening XWayland fails with
+    /// [`mss_core::Error::XWaylandRoot`]. The status then carries a caveat saying so.
+    #[must_use]
+    pub fn allow_xwayland(mut self, allow: bool) -> Self {
+        self.allow_xwayland = allow;
+        self
+    }
+
+    /// Chooses the backend for this session instead of the one read from the environment
+    /// (`$WAYLAND_DISPLAY`, `$DISPLAY`); for tests and for programs that know better.
+    #[must_use]
+    pub fn session(mut self, session: Session) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// The session the choice is made for: the one given, else the display's when one is
+    /// named, else the environment's.
+    fn chosen_session(&self) -> Session {
+        if let Some(session) = &self.session {
+            return session.clone();
+        }
+        match &self.display {
+            Some(display) => Session::for_display(display),
+            None => Session::from_env(),
+        }
+    }
+
+    /// The backend [`open`](Self::open) would use, in this order: the one set with
+    /// [`backend`](Self::backend); else the one `MSS_BACKEND` names (unless
+    /// [`ignore_env`](Self::ignore_env)); else the best compiled-in backend for the session
+    /// ([`Backend::best_for`]): a Wayland backend on a Wayland session, an X11 backend on an X11
+    /// session, `x11-shm` before `x11-getimage`.
     ///
     /// # Errors
     ///
@@ -70,7 +106,7 @@ impl MssBuilder {
                 return Ok(backend);
             }
         }
-        Ok(Backend::preferred())
+        Ok(Backend::best_for(&self.chosen_session()))
     }
 
     /// Connects to the display with the chosen backend.
@@ -79,10 +115,25 @@ impl MssBuilder {
     ///
     /// - [`Error::UnknownBackend`] or [`Error::BackendNotCompiled`] for a bad backend choice.
     /// - [`Error::Capture`] with [`mss_core::Error::DisplayUnavailable`] when the display
-    ///   cannot be opened, and the backend's other setup errors.
+    ///   cannot be opened, [`mss_core::Error::XWaylandRoot`] when an X11 backend meets
+    ///   XWayland without [`allow_xwayland`](Self::allow_xwayland), and the backend's other
+    ///   setup errors.
     pub fn open(self) -> Result<Mss, Error> {
         let backend = self.chosen_backend()?;
-        let inner = open_backend(backend, self.display.as_deref())?;
+        let options = OpenOptions {
+            display: self.display.clone(),
+            allow_xwayland: self.allow_xwayland,
+        };
+        let inner = backend.open(&options).map_err(|error| match error {
+            Error::Capture(mss_core::Error::XWaylandRoot {
+                display, evidence, ..
+            }) => Error::Capture(mss_core::Error::XWaylandRoot {
+                display,
+                evidence,
+                instead: xwayland_advice(),
+            }),
+            other => other,
+        })?;
         Ok(Mss {
             inner,
             backend,
@@ -91,18 +142,25 @@ impl MssBuilder {
     }
 }
 
-fn open_backend(backend: Backend, display: Option<&str>) -> Result<Box<dyn Capture>, Error> {
-    match backend {
-        #[cfg(feature = "x11-shm")]
-        Backend::X11Shm => Ok(Box::new(mss_x11_shm::ShmCapture::open(display)?)),
-        #[cfg(feature = "x11-getimage")]
-        Backend::X11GetImage => Ok(Box::new(mss_x11_getimage::GetImageCapture::open(display)?)),
-        // Only reachable in builds that lack a backend.
-        #[allow(unreachable_patterns)]
-        other => Err(Error::BackendNotCompiled {
-            name: other.name().to_owned(),
-            available: crate::backend::available_names(),
-        }),
+/// What to do on XWayland, given the backends this build carries.
+fn xwayland_advice() -> String {
+    let wayland: Vec<&str> = Backend::compiled_in()
+        .into_iter()
+        .filter(|backend| backend.display_system() == DisplaySystem::Wayland)
+        .map(Backend::name)
+        .collect();
+    let opt_in = "to capture its X11 windows only, opt in with `--xwayland` (mss command) or \
+                  `MssBuilder::allow_xwayland(true)`";
+    if wayland.is_empty() {
+        format!(
+            "this build of mss has no Wayland backend to capture the Wayland desktop with; {opt_in}"
+        )
+    } else {
+        format!(
+            "capture the Wayland desktop with the {} backend instead (the default on a Wayland \
+             session); {opt_in}",
+            wayland.join(" or ")
+        )
     }
 }
 

@@ -34,7 +34,7 @@ fn main() -> Result<(), mss::Error> {
     // Another display, a given backend, with the mouse pointer drawn in.
     let mut other = mss::Mss::builder()
         .display(":1")
-        .backend(mss::Backend::X11Shm)
+        .backend(mss::Backend::X11_SHM)
         .with_cursor(true)
         .open()?;
     println!("{}", other.status()); // "x11-shm: MIT-SHM, zero-copy"
@@ -47,13 +47,25 @@ fn main() -> Result<(), mss::Error> {
 //!
 //! # Choosing a backend
 //!
-//! At run time the first backend compiled in is used: `x11-shm`, which grabs into shared
-//! memory with no copy and, when MIT-SHM cannot work (extension missing, a TCP display...),
-//! falls back to `GetImage` by itself; then `x11-getimage`. [`Capture::status`] tells which
-//! method is in use and why a fallback happened. The choice can be overridden with
-//! [`MssBuilder::backend`] or, when the program does not set one, with the `MSS_BACKEND`
-//! environment variable (`x11-shm`, `x11-getimage`, or `auto`); an unknown or not compiled-in
-//! name is an error listing the available backends.
+//! Every backend is described once, in the registry behind [`Backend`]: its name (equal to its
+//! Cargo feature), the display system it captures and how to open it. The backend opened is, in
+//! this order: the one set with [`MssBuilder::backend`]; else the one the `MSS_BACKEND`
+//! environment variable names (`x11-shm`, `x11-getimage`, or `auto`); else the best compiled-in
+//! backend for the session ([`Session`], [`Backend::best_for`]): on X11, `x11-shm`, which grabs
+//! into shared memory with no copy and, when MIT-SHM cannot work (extension missing, a TCP
+//! display...), falls back to `GetImage` by itself, then `x11-getimage`. An unknown or not
+//! compiled-in name is an error listing the available backends. [`Capture::status`] tells
+//! which method and which connection are in use, and why a fallback happened.
+//!
+//! # Wayland sessions and XWayland
+//!
+//! On a Wayland desktop, `$DISPLAY` names XWayland, the X server the compositor runs for X11
+//! programs. Its root window holds only the X11 windows, over black where the Wayland desktop
+//! is, so a capture of it would look like a working screenshot and be mostly black. The X11
+//! backends therefore refuse an XWayland root with [`mss_core::Error::XWaylandRoot`], naming
+//! XWayland and saying what to do instead, whether the backend was chosen automatically or
+//! named. [`MssBuilder::allow_xwayland`] (`--xwayland` on the command line) captures those X11
+//! windows knowingly; the status then carries a caveat. This build has no Wayland backend yet.
 //!
 //! # Cargo features
 //!
@@ -79,31 +91,34 @@ compile_error!(
     "the mss crate needs a capture backend: enable the `x11-shm` or `x11-getimage` feature (or both)"
 );
 
-mod backend;
 mod capturer;
 pub mod cursor;
 mod error;
 #[cfg(feature = "image")]
 mod image_interop;
+mod open;
 #[cfg(feature = "png")]
 pub mod png_file;
+mod registry;
+mod session;
 pub mod template;
 
-pub use backend::{BACKEND_ENV_VAR, Backend, backend_from_env};
 pub use capturer::{Mss, MssBuilder, open};
 pub use error::Error;
 #[cfg(feature = "image")]
 pub use image_interop::ToImage;
 #[cfg(feature = "png")]
 pub use png_file::{DEFAULT_LEVEL, SavePng, check_level, encode_png, write_png};
+pub use registry::{BACKEND_ENV_VAR, Backend, backend_from_env};
+pub use session::Session;
 pub use template::{TemplateValues, render_template};
 
 /// The capture error of [`mss_core`], which [`Capture`] methods return; it converts into
 /// [`Error`] with `?`.
 pub use mss_core::Error as CaptureError;
 pub use mss_core::{
-    BackendStatus, Capture, CursorImage, Frame, Monitor, Monitors, PixelFormat, Region, Rgba,
-    ScreenInfo,
+    BackendStatus, Capture, CursorImage, DisplaySystem, Frame, Monitor, Monitors, PixelFormat,
+    Region, Rgba, ScreenInfo,
 };
 
 /// The traits and types most programs need: `use mss::prelude::*;`.

@@ -1,0 +1,378 @@
+//! The backend registry: every capture backend this crate knows, described once.
+//!
+//! An entry says what a backend is called (its name is its Cargo feature, and the feature turns
+//! on the crate `mss-<name>`), which display system it captures, what it does in a line, and how
+//! to open it. Everything that deals in backends reads this table: the run-time choice
+//! ([`crate::MssBuilder`]), the command line (`-b`, `mss info`, `mss bench`), the facade's
+//! conformance tests, and `cargo xtask`, which finds the backend features by the naming rule.
+//! Adding a backend family means one crate, one feature and one entry in [`registry!`] below.
+
+use std::ffi::OsStr;
+use std::fmt;
+
+use mss_core::{Capture, DisplaySystem};
+
+use crate::Error;
+use crate::session::Session;
+
+/// The environment variable that overrides the automatic backend choice.
+pub const BACKEND_ENV_VAR: &str = "MSS_BACKEND";
+
+/// What a backend is opened with: the display and the caller's choices.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OpenOptions {
+    /// The display to open; the session's (`$DISPLAY`, `$WAYLAND_DISPLAY`) when `None`.
+    pub(crate) display: Option<String>,
+    /// Whether an XWayland root may be captured (X11 windows only).
+    pub(crate) allow_xwayland: bool,
+}
+
+/// How a backend is opened.
+type OpenFn = fn(&OpenOptions) -> Result<Box<dyn Capture>, mss_core::Error>;
+
+/// One registry entry.
+struct Entry {
+    name: &'static str,
+    system: DisplaySystem,
+    summary: &'static str,
+    /// `None` when the backend's feature is off in this build.
+    open: Option<OpenFn>,
+}
+
+/// Declares the registry: one constant per backend on [`Backend`], and the list in order of
+/// preference. The `open` function is only compiled, and only named, when the feature is on.
+macro_rules! registry {
+    ($(
+        $(#[$doc:meta])*
+        $constant:ident {
+            name: $name:literal,
+            system: $system:expr,
+            summary: $summary:literal,
+            open: $open:path $(,)?
+        }
+    ),+ $(,)?) => {
+        impl Backend {
+            $(
+                $(#[$doc])*
+                pub const $constant: Backend = Backend(&Entry {
+                    name: $name,
+                    system: $system,
+                    summary: $summary,
+                    open: {
+                        #[cfg(feature = $name)]
+                        let open: Option<OpenFn> = Some($open);
+                        #[cfg(not(feature = $name))]
+                        let open: Option<OpenFn> = None;
+                        open
+                    },
+                });
+            )+
+        }
+
+        /// Every backend, in order of preference within a display system.
+        static REGISTRY: &[Backend] = &[$(Backend::$constant),+];
+    };
+}
+
+registry! {
+    /// `x11-shm`: MIT-SHM into pooled shared memory, zero-copy frames, falling back to
+    /// `GetImage` (with a stated reason) when shared memory cannot work.
+    X11_SHM {
+        name: "x11-shm",
+        system: DisplaySystem::X11,
+        summary: "X11, MIT-SHM into pooled shared memory: zero-copy frames; falls back to GetImage with a stated reason",
+        open: crate::open::x11::open_shm,
+    },
+    /// `x11-getimage`: the core `GetImage` request; works on every X server and connection, one
+    /// copy per frame.
+    X11_GETIMAGE {
+        name: "x11-getimage",
+        system: DisplaySystem::X11,
+        summary: "X11, the core GetImage request: every server and connection (TCP too), one copy per frame",
+        open: crate::open::x11::open_getimage,
+    },
+}
+
+/// A capture backend: a handle on its registry entry, named as its Cargo feature.
+///
+/// The constants ([`Backend::X11_SHM`], [`Backend::X11_GETIMAGE`]) name every backend this
+/// crate knows, whether or not this build carries it; [`Backend::compiled_in`] lists the ones
+/// it does.
+#[derive(Clone, Copy)]
+pub struct Backend(&'static Entry);
+
+impl Backend {
+    /// Every backend this crate knows, compiled in or not, in order of preference within each
+    /// display system.
+    pub fn all() -> &'static [Backend] {
+        REGISTRY
+    }
+
+    /// The backends this build carries, in order of preference.
+    pub fn compiled_in() -> Vec<Backend> {
+        REGISTRY
+            .iter()
+            .copied()
+            .filter(|backend| backend.is_compiled_in())
+            .collect()
+    }
+
+    /// The backend's name, equal to its Cargo feature (`x11-shm`).
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// The display system it captures.
+    pub fn display_system(self) -> DisplaySystem {
+        self.0.system
+    }
+
+    /// What it does, in a line, for `mss info` and help texts.
+    pub fn summary(self) -> &'static str {
+        self.0.summary
+    }
+
+    /// Whether this build carries the backend (its Cargo feature is on).
+    pub fn is_compiled_in(self) -> bool {
+        self.0.open.is_some()
+    }
+
+    /// The backend named `name` (`x11-shm`, `x11-getimage`), if this build carries it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownBackend`] for a name no backend has, [`Error::BackendNotCompiled`] for
+    /// a known backend whose feature is off; both list the backends available.
+    pub fn from_name(name: &str) -> Result<Backend, Error> {
+        let backend = REGISTRY
+            .iter()
+            .copied()
+            .find(|backend| backend.name() == name)
+            .ok_or_else(|| Error::UnknownBackend {
+                name: name.to_owned(),
+                available: available_names(),
+            })?;
+        if backend.is_compiled_in() {
+            Ok(backend)
+        } else {
+            Err(Error::BackendNotCompiled {
+                name: name.to_owned(),
+                available: available_names(),
+            })
+        }
+    }
+
+    /// The backend to open in `session` when none is asked for: the first compiled-in backend
+    /// of the session's display system, else the first compiled-in backend of any system (an
+    /// X11 backend on a Wayland session then meets XWayland, and says so).
+    pub fn best_for(session: &Session) -> Backend {
+        let compiled = Self::compiled_in();
+        let preferred = session.display_system();
+        compiled
+            .iter()
+            .copied()
+            .find(|backend| Some(backend.display_system()) == preferred)
+            .or_else(|| compiled.first().copied())
+            .expect("the crate does not build without a backend feature")
+    }
+
+    /// Opens the backend.
+    pub(crate) fn open(self, options: &OpenOptions) -> Result<Box<dyn Capture>, Error> {
+        match self.0.open {
+            Some(open) => Ok(open(options)?),
+            None => Err(Error::BackendNotCompiled {
+                name: self.name().to_owned(),
+                available: available_names(),
+            }),
+        }
+    }
+}
+
+impl PartialEq for Backend {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Backend {}
+
+impl std::hash::Hash for Backend {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name().hash(state);
+    }
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Backend")
+            .field("name", &self.name())
+            .field("display_system", &self.display_system())
+            .field("compiled_in", &self.is_compiled_in())
+            .finish()
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The backends compiled in, as `x11-shm, x11-getimage`, for error messages.
+pub(crate) fn available_names() -> String {
+    Backend::compiled_in()
+        .iter()
+        .map(|backend| backend.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads the backend override from the value of `MSS_BACKEND` (passed in, so this stays a
+/// pure function): `None` when unset, empty or `auto`, else the named backend.
+///
+/// # Errors
+///
+/// As [`Backend::from_name`], plus [`Error::UnknownBackend`] for a value that is not UTF-8;
+/// messages name the variable.
+pub fn backend_from_env(value: Option<&OsStr>) -> Result<Option<Backend>, Error> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let Some(name) = value.to_str() else {
+        return Err(Error::UnknownBackend {
+            name: format!("{BACKEND_ENV_VAR}={}", value.to_string_lossy()),
+            available: available_names(),
+        });
+    };
+    let name = name.trim();
+    if name.is_empty() || name == "auto" {
+        return Ok(None);
+    }
+    Backend::from_name(name)
+        .map(Some)
+        .map_err(|error| match error {
+            Error::UnknownBackend { name, available } => Error::UnknownBackend {
+                name: format!("{BACKEND_ENV_VAR}={name}"),
+                available,
+            },
+            Error::BackendNotCompiled { name, available } => Error::BackendNotCompiled {
+                name: format!("{BACKEND_ENV_VAR}={name}"),
+                available,
+            },
+            other => other,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::ffi::OsString;
+
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip_for_compiled_backends() {
+        let names: HashSet<_> = Backend::all()
+            .iter()
+            .map(|backend| backend.name())
+            .collect();
+        assert_eq!(names.len(), Backend::all().len());
+        for backend in Backend::compiled_in() {
+            assert_eq!(Backend::from_name(backend.name()).unwrap(), backend);
+        }
+        assert_eq!(Backend::X11_SHM.name(), "x11-shm");
+        assert_eq!(Backend::X11_GETIMAGE.display_system(), DisplaySystem::X11);
+    }
+
+    #[test]
+    fn compiled_in_follows_the_features() {
+        assert_eq!(Backend::X11_SHM.is_compiled_in(), cfg!(feature = "x11-shm"));
+        assert_eq!(
+            Backend::X11_GETIMAGE.is_compiled_in(),
+            cfg!(feature = "x11-getimage")
+        );
+    }
+
+    /// The registry's rule, checked against the manifest: every entry's name is a feature of
+    /// this crate that turns on the crate `mss-<name>`, and every such feature has an entry.
+    #[test]
+    fn every_entry_is_a_feature_turning_on_its_crate_and_the_other_way_round() {
+        let manifest = include_str!("../Cargo.toml");
+        let features: Vec<(String, String)> = manifest
+            .split("[features]")
+            .nth(1)
+            .expect("the manifest has features")
+            .split("\n[")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| {
+                let (name, value) = line.split_once('=')?;
+                Some((name.trim().to_owned(), value.trim().to_owned()))
+            })
+            .collect();
+        let backend_features: Vec<&str> = features
+            .iter()
+            .filter(|(name, value)| value.contains(&format!("\"dep:mss-{name}\"")))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let entries: Vec<&str> = Backend::all()
+            .iter()
+            .map(|backend| backend.name())
+            .collect();
+        assert_eq!(backend_features, entries, "features: {features:?}");
+    }
+
+    #[test]
+    fn unknown_names_list_the_available_backends() {
+        let error = Backend::from_name("vnc").unwrap_err();
+        assert!(matches!(&error, Error::UnknownBackend { name, .. } if name == "vnc"));
+        let message = error.to_string();
+        for backend in Backend::compiled_in() {
+            assert!(message.contains(backend.name()), "{message}");
+        }
+    }
+
+    #[test]
+    fn backends_not_compiled_in_are_named_as_such() {
+        for backend in Backend::all().iter().filter(|b| !b.is_compiled_in()) {
+            let error = Backend::from_name(backend.name()).unwrap_err();
+            assert!(
+                matches!(error, Error::BackendNotCompiled { .. }),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("not compiled in"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_best_backend_follows_the_session() {
+        let x11 = Session::new(None, Some(":0".to_owned()));
+        let best = Backend::best_for(&x11);
+        assert_eq!(best.display_system(), DisplaySystem::X11);
+        assert_eq!(best, Backend::compiled_in()[0]);
+        if Backend::X11_SHM.is_compiled_in() {
+            assert_eq!(best, Backend::X11_SHM);
+        }
+        // No Wayland backend exists yet: a Wayland session gets the first backend, which
+        // refuses XWayland with a message saying so.
+        let wayland = Session::new(Some("wayland-1".to_owned()), Some(":0".to_owned()));
+        assert_eq!(Backend::best_for(&wayland), Backend::compiled_in()[0]);
+    }
+
+    #[test]
+    fn environment_override_is_parsed_purely() {
+        assert_eq!(backend_from_env(None).unwrap(), None);
+        assert_eq!(backend_from_env(Some(OsStr::new(""))).unwrap(), None);
+        assert_eq!(backend_from_env(Some(OsStr::new("auto"))).unwrap(), None);
+        for backend in Backend::compiled_in() {
+            let value = OsString::from(format!(" {} ", backend.name()));
+            assert_eq!(backend_from_env(Some(&value)).unwrap(), Some(backend));
+        }
+        let error = backend_from_env(Some(OsStr::new("xlib"))).unwrap_err();
+        assert!(
+            error.to_string().contains("MSS_BACKEND=xlib"),
+            "the message names the variable: {error}"
+        );
+    }
+}
