@@ -49,8 +49,8 @@ pub struct ConnectArgs {
     #[arg(short = 'b', long)]
     pub backend: Option<String>,
 
-    /// Capture XWayland's root even though it holds only the X11 windows of a Wayland desktop
-    /// (over black where the Wayland windows are). Without it, an XWayland display is refused.
+    /// Capture the root of XWayland (the X server of a Wayland desktop) anyway: an X11 desktop
+    /// on a rootful XWayland, black on a rootless one. Without it, XWayland is refused.
     #[arg(long)]
     pub xwayland: bool,
 }

@@ -7,8 +7,19 @@ use crate::Failure;
 use crate::cli::InfoArgs;
 
 /// Runs `mss info`.
+///
+/// `info` captures nothing, so it describes an XWayland display even without `--xwayland`,
+/// saying that screenshots of it are refused.
 pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
-    let mut screen = crate::shot::open(&arguments.connect, false)?;
+    let builder = crate::shot::builder(&arguments.connect)?;
+    let (mut screen, xwayland_refusal) = match builder.clone().open() {
+        Ok(screen) => (screen, None),
+        Err(mss::Error::Capture(refusal @ mss::CaptureError::XWaylandRoot { .. })) => (
+            builder.allow_xwayland(true).open()?,
+            Some(refusal.to_string()),
+        ),
+        Err(error) => return Err(error.into()),
+    };
     let info = screen.screen()?;
     let monitors = screen.monitors()?;
     let status = screen.status();
@@ -64,6 +75,7 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
             "method": status.method,
             "connection": status.connection,
             "caveats": status.caveats,
+            "xwayland_refused": xwayland_refusal,
             "zero_copy": status.zero_copy,
             "shm_active": shm_active,
             "fallback_reason": status.fallback_reason,
@@ -88,6 +100,9 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
         println!("session: Wayland ({wayland})");
     }
     println!("backend: {status}");
+    if let Some(refusal) = &xwayland_refusal {
+        println!("screenshots: refused without --xwayland: {refusal}");
+    }
     println!("MIT-SHM: {shm_note}");
     println!("monitors:");
     println!("  0: {} (all monitors)", monitors.all());

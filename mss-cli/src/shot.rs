@@ -13,16 +13,19 @@ const REGION_TEMPLATE: &str = "sct-{top}x{left}_{width}x{height}.png";
 
 /// Opens the display as `connect` and `with_cursor` say.
 pub fn open(connect: &ConnectArgs, with_cursor: bool) -> Result<Mss, Failure> {
-    let mut builder = Mss::builder()
-        .with_cursor(with_cursor)
-        .allow_xwayland(connect.xwayland);
+    Ok(builder(connect)?.with_cursor(with_cursor).open()?)
+}
+
+/// The builder for the display and backend `connect` names.
+pub fn builder(connect: &ConnectArgs) -> Result<mss::MssBuilder, Failure> {
+    let mut builder = Mss::builder().allow_xwayland(connect.xwayland);
     if let Some(display) = &connect.display {
         builder = builder.display(display);
     }
     if let Some(name) = &connect.backend {
         builder = builder.backend(Backend::from_name(name)?);
     }
-    Ok(builder.open()?)
+    Ok(builder)
 }
 
 /// Places `--region` text on the screen: absolute coordinates, not cropped.

@@ -90,16 +90,17 @@ pub enum Error {
     },
 
     /// The display is XWayland, the X server a Wayland compositor runs for X11 programs. Its
-    /// root window holds only the X11 windows, over black where the Wayland desktop is, so a
-    /// capture of it would look right and be mostly black; it is refused unless the caller
-    /// opted in to capturing X11 windows only.
+    /// root window is not the Wayland desktop: a rootless XWayland's root holds no pixels at all
+    /// (X11 windows are drawn off-screen), a rootful one's is an X11 desktop shown in one
+    /// Wayland window. A capture of it would look like one that worked and not show what the
+    /// user sees, so it is refused unless the caller opted in.
     #[error(
-        "display {display:?} is XWayland, the X server of a Wayland compositor ({evidence}): its root window holds no Wayland windows, only X11 ones over black, so it is not captured; {instead}"
+        "display {display:?} is XWayland, the X server of a Wayland compositor, and its root window is not the Wayland desktop ({evidence}), so it is not captured; {instead}"
     )]
     XWaylandRoot {
         /// The display.
         display: String,
-        /// How it was recognised (the `XWAYLAND` extension, output names).
+        /// How it was recognised and what its root holds, in words.
         evidence: String,
         /// What to do instead, in words.
         instead: String,

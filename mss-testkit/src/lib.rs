@@ -47,7 +47,9 @@ pub mod server;
 pub use backends::Backend;
 pub use fake::{FakeCapture, FakeFailure};
 pub use scene::{Scene, SceneError};
-pub use server::{DummyOptions, ServerError, ServerKind, XServer, XvfbOptions};
+pub use server::{
+    DummyOptions, ServerError, ServerKind, SwayOptions, WaylandServer, XServer, XvfbOptions,
+};
 
 /// The core crate, re-exported so [`backend_test!`] can name its types from any crate.
 pub use mss_core;

@@ -13,7 +13,7 @@ use x11rb::x11_utils::X11Error;
 use crate::errors::{connection_lost, display_unavailable, region_to_protocol, reply_error};
 use crate::format::{ScreenFormat, validate_screen_format};
 use crate::monitors::list_monitors;
-use crate::xwayland::{xwayland_error, xwayland_evidence};
+use crate::xwayland::{XWayland, detect_xwayland, xwayland_error};
 use crate::{AutoConnection, X11Connection, X11Options};
 
 /// One screen of an X connection, validated for capture: the plumbing both X11 backends share.
@@ -40,8 +40,8 @@ pub struct X11Display<C = AutoConnection> {
     randr_version: Option<(u32, u32)>,
     watching_screen_changes: bool,
     options: X11Options,
-    /// How the server was recognised as XWayland, when it is one (and the options allow it).
-    xwayland: Option<String>,
+    /// The server as XWayland, when it is one (and the options allow it).
+    xwayland: Option<XWayland>,
     /// The XFixes version, asked for the first time the cursor is read: `None` until then,
     /// `Some(None)` when the server has no XFixes.
     pub(crate) xfixes_version: Option<Option<(u32, u32)>>,
@@ -117,9 +117,9 @@ impl<C: X11Connection> X11Display<C> {
         let display_name = display_name.into();
         let format = validate_screen_format(&connection.x11_setup(), screen_number, &display_name)?;
         let randr_version = query_randr_version(&connection, &display_name)?;
-        let xwayland = xwayland_evidence(&connection, &display_name, format.root, randr_version)?;
-        if let (Some(evidence), false) = (&xwayland, options.allows_xwayland()) {
-            return Err(xwayland_error(&display_name, evidence.clone()));
+        let xwayland = detect_xwayland(&connection, &display_name, format.root, randr_version)?;
+        if let (Some(xwayland), false) = (&xwayland, options.allows_xwayland()) {
+            return Err(xwayland_error(&display_name, xwayland));
         }
         let watching_screen_changes = options.watches_screen_changes()
             && randr_version.is_some()
@@ -159,13 +159,9 @@ impl<C: X11Connection> X11Display<C> {
     /// what frames lack, in words, for [`mss_core::BackendStatus::caveats`]; `None` for any other
     /// server.
     pub fn xwayland_caveat(&self) -> Option<String> {
-        self.xwayland.as_ref().map(|evidence| {
-            format!(
-                "X11 windows only: display {:?} is XWayland ({evidence}), whose root shows no \
-                 Wayland windows",
-                self.display_name
-            )
-        })
+        self.xwayland
+            .as_ref()
+            .map(|xwayland| xwayland.caveat(&self.display_name))
     }
 
     /// What carries the requests, in words (`libxcb (loaded at run time)`, `x11rb pure Rust

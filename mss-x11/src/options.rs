@@ -76,9 +76,10 @@ impl X11Options {
     }
 
     /// Whether the root window of XWayland, the X server of a Wayland compositor, may be
-    /// captured. It is refused by default with [`mss_core::Error::XWaylandRoot`], because it
-    /// holds only the X11 windows, over black where the Wayland desktop is. Turn this on to
-    /// capture those X11 windows knowingly.
+    /// captured. It is refused by default with [`mss_core::Error::XWaylandRoot`], because it is
+    /// not the Wayland desktop: a rootless XWayland's root (what compositors start) holds no
+    /// pixels and gives black frames, a rootful one's is an X11 desktop of its own. Turn this on
+    /// to capture it knowingly; the backends' status then carries a caveat saying which.
     #[must_use]
     pub fn allow_xwayland(mut self, allow: bool) -> Self {
         self.allow_xwayland = allow;

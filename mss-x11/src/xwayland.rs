@@ -1,16 +1,23 @@
 //! Telling XWayland from a real X server.
 //!
 //! XWayland is the X server a Wayland compositor runs for X11 programs. Its root window is not
-//! the desktop: in the usual rootless mode it holds only the X11 windows, each placed where the
-//! compositor shows it, over black. A screenshot of that root looks like a capture that worked
-//! and is all black where the Wayland windows are, which is exactly the silent black frame
-//! mss-rs promises never to hand out, so [`X11Display`](crate::X11Display) refuses it unless
-//! the caller opts in ([`X11Options::allow_xwayland`](crate::X11Options::allow_xwayland)).
+//! the desktop. In the usual rootless mode (what compositors start) the root holds no pixels at
+//! all: each X11 window is drawn into a buffer of its own that the compositor shows, and the
+//! Wayland windows are not on the X side. Measured on Xwayland 22.1 under sway: `ShmGetImage` of
+//! the root returns black, even where an X11 window is shown, and `GetImage` of the root fails
+//! with `BadMatch`. In rootful mode (`Xwayland` started without `-rootless`) the root is an X11
+//! desktop of its own, shown in one Wayland window; capturing it is meaningful, but it is still
+//! not the Wayland desktop. A screenshot of either looks like a capture that worked and is not
+//! what the user sees, the silent black frame mss-rs promises never to hand out, so
+//! [`X11Display`](crate::X11Display) refuses both unless the caller opts in
+//! ([`X11Options::allow_xwayland`](crate::X11Options::allow_xwayland)).
 
 use x11rb::CURRENT_TIME;
 use x11rb::connection::RequestConnection;
+use x11rb::errors::ReplyError;
+use x11rb::protocol::ErrorKind;
 use x11rb::protocol::randr::ConnectionExt as _;
-use x11rb::protocol::xproto::Window;
+use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, Window};
 
 use crate::errors::{connection_lost, reply_error};
 use mss_core::Error;
@@ -20,12 +27,79 @@ const XWAYLAND_EXTENSION: &str = "XWAYLAND";
 /// The prefix of XWayland's RandR output names (`XWAYLAND0`, `XWAYLAND1`, ...).
 const XWAYLAND_OUTPUT_PREFIX: &[u8] = b"XWAYLAND";
 
-/// Why a server was recognised as XWayland, in words, or `None` for any other server.
+/// An XWayland server, as recognised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct XWayland {
+    /// How it was recognised, in words.
+    pub(crate) evidence: String,
+    /// Whether it runs rootless: its root window holds no pixels.
+    pub(crate) rootless: bool,
+}
+
+impl XWayland {
+    /// What it is and why its root is not the desktop, in words, for errors.
+    pub(crate) fn describe(&self) -> String {
+        if self.rootless {
+            format!(
+                "{}; it runs rootless: its root window holds no pixels at all, neither the \
+                 Wayland desktop nor the X11 windows, which are drawn off-screen",
+                self.evidence
+            )
+        } else {
+            format!(
+                "{}; it runs rootful: its root is an X11 desktop of its own, shown in one \
+                 Wayland window, not the Wayland desktop",
+                self.evidence
+            )
+        }
+    }
+
+    /// What frames of its root lack, for [`mss_core::BackendStatus::caveats`].
+    pub(crate) fn caveat(&self, display: &str) -> String {
+        if self.rootless {
+            format!(
+                "display {display:?} is a rootless XWayland: its root holds no pixels, so \
+                 frames are black"
+            )
+        } else {
+            format!(
+                "display {display:?} is a rootful XWayland: frames show its X11 desktop, not \
+                 the Wayland desktop around it"
+            )
+        }
+    }
+}
+
+/// The server as XWayland, or `None` for any other server.
 ///
 /// The `XWAYLAND` extension is asked for first (no round trip when x11rb already knows the
 /// extensions); older XWayland servers, such as Debian 12's 22.1, lack it and are recognised
-/// by their RandR output names, which takes two pipelined round trips.
-pub(crate) fn xwayland_evidence<C: RequestConnection>(
+/// by their RandR output names, which takes two pipelined round trips. Whether it runs rootless
+/// is then asked the only way the protocol tells: a `GetImage` of one pixel of the root, which
+/// a rootless XWayland answers with `BadMatch`.
+pub(crate) fn detect_xwayland<C: RequestConnection>(
+    connection: &C,
+    display: &str,
+    root: Window,
+    randr_version: Option<(u32, u32)>,
+) -> Result<Option<XWayland>, Error> {
+    let Some(evidence) = xwayland_evidence(connection, display, root, randr_version)? else {
+        return Ok(None);
+    };
+    let probe = connection
+        .get_image(ImageFormat::Z_PIXMAP, root, 0, 0, 1, 1, u32::MAX)
+        .map_err(|error| connection_lost(display, error))?
+        .reply();
+    let rootless = match probe {
+        Ok(_) => false,
+        Err(ReplyError::X11Error(error)) if error.error_kind == ErrorKind::Match => true,
+        Err(error) => return Err(reply_error(display, "GetImage", error)),
+    };
+    Ok(Some(XWayland { evidence, rootless }))
+}
+
+/// Why a server was recognised as XWayland, in words, or `None` for any other server.
+fn xwayland_evidence<C: RequestConnection>(
     connection: &C,
     display: &str,
     root: Window,
@@ -73,12 +147,13 @@ fn names_evidence(names: &[Vec<u8>]) -> Option<String> {
 }
 
 /// The error for capturing the root of an XWayland server without opting in.
-pub(crate) fn xwayland_error(display: &str, evidence: String) -> Error {
+pub(crate) fn xwayland_error(display: &str, xwayland: &XWayland) -> Error {
     Error::XWaylandRoot {
         display: display.to_owned(),
-        evidence,
-        instead: "capture the Wayland session with a Wayland backend, or opt in to capturing \
-                  its X11 windows only"
+        evidence: xwayland.describe(),
+        instead: "capture the Wayland desktop with a Wayland backend; to capture this X \
+                  server's root anyway (an X11 desktop on a rootful XWayland, black on a \
+                  rootless one), allow XWayland in the options"
             .to_owned(),
     }
 }

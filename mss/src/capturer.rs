@@ -59,9 +59,10 @@ impl MssBuilder {
     }
 
     /// Lets an X11 backend capture the root window of XWayland, the X server of a Wayland
-    /// compositor, knowing that it holds only the X11 windows (over black where the Wayland
-    /// desktop is). Without this, opening XWayland fails with
-    /// [`mss_core::Error::XWaylandRoot`]. The status then carries a caveat saying so.
+    /// compositor, knowing that it is not the Wayland desktop: a rootful XWayland's root is an
+    /// X11 desktop of its own, a rootless one's (what compositors start) holds no pixels and
+    /// gives black frames. Without this, opening XWayland fails with
+    /// [`mss_core::Error::XWaylandRoot`]. The status then carries a caveat saying which.
     #[must_use]
     pub fn allow_xwayland(mut self, allow: bool) -> Self {
         self.allow_xwayland = allow;
@@ -149,7 +150,8 @@ fn xwayland_advice() -> String {
         .filter(|backend| backend.display_system() == DisplaySystem::Wayland)
         .map(Backend::name)
         .collect();
-    let opt_in = "to capture its X11 windows only, opt in with `--xwayland` (mss command) or \
+    let opt_in = "to capture this X server's root anyway (an X11 desktop on a rootful XWayland, \
+                  black on a rootless one), pass `--xwayland` (mss command) or \
                   `MssBuilder::allow_xwayland(true)`";
     if wayland.is_empty() {
         format!(

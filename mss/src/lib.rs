@@ -60,12 +60,14 @@ fn main() -> Result<(), mss::Error> {
 //! # Wayland sessions and XWayland
 //!
 //! On a Wayland desktop, `$DISPLAY` names XWayland, the X server the compositor runs for X11
-//! programs. Its root window holds only the X11 windows, over black where the Wayland desktop
-//! is, so a capture of it would look like a working screenshot and be mostly black. The X11
-//! backends therefore refuse an XWayland root with [`mss_core::Error::XWaylandRoot`], naming
-//! XWayland and saying what to do instead, whether the backend was chosen automatically or
-//! named. [`MssBuilder::allow_xwayland`] (`--xwayland` on the command line) captures those X11
-//! windows knowingly; the status then carries a caveat. This build has no Wayland backend yet.
+//! programs. Its root window is not the desktop: in the rootless mode compositors use it holds
+//! no pixels at all (each X11 window is drawn into a buffer of its own, and the Wayland windows
+//! are not on the X side), so a capture gives black frames that look like a capture that
+//! worked; a rootful XWayland's root is an X11 desktop of its own. The X11 backends therefore
+//! refuse an XWayland root with [`mss_core::Error::XWaylandRoot`], naming XWayland, saying
+//! which kind it is and what to do instead, whether the backend was chosen automatically or
+//! named. [`MssBuilder::allow_xwayland`] (`--xwayland` on the command line) captures the root
+//! anyway; the status then carries a caveat. This build has no Wayland backend yet.
 //!
 //! # Cargo features
 //!

@@ -23,7 +23,7 @@ pub const BACKEND_ENV_VAR: &str = "MSS_BACKEND";
 pub(crate) struct OpenOptions {
     /// The display to open; the session's (`$DISPLAY`, `$WAYLAND_DISPLAY`) when `None`.
     pub(crate) display: Option<String>,
-    /// Whether an XWayland root may be captured (X11 windows only).
+    /// Whether an XWayland root may be captured (see `MssBuilder::allow_xwayland`).
     pub(crate) allow_xwayland: bool,
 }
 

@@ -68,7 +68,7 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
     },
     Requirement {
         package: "x11-xserver-utils",
-        needed_for: "xrandr, which arranges monitors in the tests",
+        needed_for: "xrandr, which arranges monitors in the tests, and xhost, which lets the tests into XWayland",
         probe: Probe::Program("xrandr"),
     },
     Requirement {
@@ -82,6 +82,16 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         probe: Probe::Program("xdotool"),
     },
     IMAGEMAGICK,
+    Requirement {
+        package: "sway",
+        needed_for: "a headless Wayland compositor (with XWayland) for the session tests",
+        probe: Probe::Program("sway"),
+    },
+    Requirement {
+        package: "xwayland",
+        needed_for: "XWayland, rootless under sway and rootful, which the X11 backends refuse",
+        probe: Probe::Program("Xwayland"),
+    },
     Requirement {
         package: "libxcb1-dev",
         // The xcb crate (1.7) and x11rb's libxcb connection link only libxcb itself; extension

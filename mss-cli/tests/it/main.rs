@@ -4,3 +4,4 @@ mod commands;
 mod errors;
 mod shots;
 mod support;
+mod xwayland;

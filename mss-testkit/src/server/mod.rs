@@ -17,6 +17,7 @@
 //!   the packages; tests that need a server fail with it, they are never skipped.
 
 mod process;
+mod sway;
 mod xorg;
 mod xvfb;
 
@@ -27,6 +28,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+pub use sway::{SwayOptions, WaylandServer};
 pub use xorg::DummyOptions;
 pub use xvfb::XvfbOptions;
 
@@ -138,6 +140,8 @@ pub enum ServerKind {
     Xvfb,
     /// Xorg with the `dummy` video driver.
     XorgDummy,
+    /// A rootful XWayland, a client of a headless Wayland compositor.
+    XWayland,
 }
 
 /// A private X server that lives as long as this value.

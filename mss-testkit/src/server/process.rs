@@ -4,13 +4,14 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, kill_process};
+use rustix::process::{Pid, Signal, kill_process, kill_process_group};
 
 use super::ServerError;
 
@@ -37,13 +38,27 @@ pub(crate) fn start_with_displayfd(
     log_path: &Path,
     timeout: Duration,
 ) -> Result<StartedServer, ServerError> {
+    let mut command = Command::new(binary);
+    command.args(arguments);
+    start_command_with_displayfd(command, binary, log_path, timeout)
+}
+
+/// [`start_with_displayfd`] for a command already set up (a program run as another user, with
+/// its own environment); `binary` names the server in errors.
+pub(crate) fn start_command_with_displayfd(
+    mut command: Command,
+    binary: &Path,
+    log_path: &Path,
+    timeout: Duration,
+) -> Result<StartedServer, ServerError> {
     let log = File::create(log_path).map_err(|source| ServerError::Io {
         context: format!("creating the server log {}", log_path.display()),
         source,
     })?;
-    let mut child = Command::new(binary)
-        .args(arguments)
+    let mut child = command
         .args(["-displayfd", "1"])
+        // Its own process group, so stopping it also stops whatever it runs through (runuser).
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log)
@@ -102,14 +117,19 @@ pub(crate) fn start_with_displayfd(
 }
 
 /// Stops a child: SIGTERM so a server removes its socket and lock file, then SIGKILL if it
-/// has not exited within [`STOP_GRACE`]; always reaps it so no zombie is left.
+/// has not exited within [`STOP_GRACE`]; always reaps it so no zombie is left. A child that
+/// leads its own process group (servers do) has the signals sent to the whole group.
 pub(crate) fn stop(child: &mut Child) {
     if let Ok(Some(_)) = child.try_wait() {
         return;
     }
-    // A failure here means the process is already gone, which the wait below handles.
-    let _ = kill_process(Pid::from_child(child), Signal::TERM);
+    let pid = Pid::from_child(child);
+    // Failures here mean the process (or group) is already gone, which the wait handles.
+    if kill_process_group(pid, Signal::TERM).is_err() {
+        let _ = kill_process(pid, Signal::TERM);
+    }
     if wait_with_timeout(child, STOP_GRACE).is_none() {
+        let _ = kill_process_group(pid, Signal::KILL);
         let _ = child.kill();
         let _ = child.wait();
     }

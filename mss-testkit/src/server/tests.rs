@@ -7,6 +7,7 @@ use rstest::rstest;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
 
+use super::sway::processes_in_group;
 use super::*;
 use crate::scene::SceneError;
 
@@ -243,4 +244,54 @@ fn xorg_dummy_starts_with_dummy0_primary_and_grows_with_outputs() {
     let pid = server.pid();
     drop(server);
     assert!(!process_exists(pid));
+}
+
+#[test]
+fn sway_with_xwayland_serves_both_and_leaves_nothing_behind() {
+    let server =
+        WaylandServer::start(&SwayOptions::new().outputs(&[(320, 200)]).xwayland(true)).unwrap();
+    assert!(server.wayland_display().exists(), "{server:?}");
+    let display = server.x11_display().expect("XWayland's display").to_owned();
+    // The user running the tests was let in: a plain connection works, and XWayland shows its
+    // output under its own name.
+    let (connection, screen) = x11rb::connect(Some(&display)).unwrap();
+    let root = connection.setup().roots[screen].root;
+    let geometry = connection.get_geometry(root).unwrap().reply().unwrap();
+    assert_eq!((geometry.width, geometry.height), (320, 200));
+    let outputs = server
+        .run_as_compositor_user("xrandr", ["--listmonitors"])
+        .unwrap();
+    assert!(outputs.contains("XWAYLAND0"), "{outputs}");
+    let swaymsg = server.swaymsg(["-t", "get_outputs", "-r"]).unwrap();
+    assert!(swaymsg.contains("HEADLESS-1"), "{swaymsg}");
+    drop(connection);
+
+    let group = server.pid();
+    assert!(
+        processes_in_group(group).len() >= 2,
+        "sway and XWayland run"
+    );
+    drop(server);
+    assert_eq!(
+        processes_in_group(group),
+        Vec::<u32>::new(),
+        "all stopped and reaped"
+    );
+}
+
+#[test]
+fn sway_without_xwayland_has_no_x_display() {
+    let server = WaylandServer::start(&SwayOptions::new()).unwrap();
+    assert_eq!(server.x11_display(), None);
+    let outputs = server.swaymsg(["-t", "get_outputs", "-r"]).unwrap();
+    assert!(outputs.contains("\"width\": 640"), "{outputs}");
+}
+
+#[test]
+fn a_missing_sway_says_to_run_xtask() {
+    let error = WaylandServer::start(&SwayOptions::new().binary("/nonexistent/sway")).unwrap_err();
+    assert!(
+        matches!(error, ServerError::BinaryMissing { .. }),
+        "{error:?}"
+    );
 }

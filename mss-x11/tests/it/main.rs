@@ -11,3 +11,5 @@ mod connections;
 /// RandR monitor listing on Xvfb (with and without RandR) and on an Xorg dummy server with
 /// two outputs, following layout changes.
 mod monitors;
+/// XWayland recognised (rootless and rootful), refused by default, allowed on request.
+mod xwayland;

@@ -1,0 +1,212 @@
+//! A Wayland session with XWayland (headless sway): the X11 backends refuse XWayland's root,
+//! which is not the Wayland desktop, unless `--xwayland` opts in. A rootless XWayland's root
+//! holds no pixels at all (black even where an X11 window shows); a rootful one's is an X11
+//! desktop of its own.
+
+use std::process::{Command, Output};
+
+use mss_testkit::{SwayOptions, WaylandServer};
+use x11rb::connection::Connection as _;
+use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, WindowClass};
+
+use crate::support::{assert_failure, assert_png_shows, region, success_lines};
+
+/// Maps an override-redirect X11 window filled with one colour at (40, 30) on `display`; it
+/// lives as long as the returned connection.
+fn map_solid_window(display: &str) -> x11rb::rust_connection::RustConnection {
+    let (connection, screen) = x11rb::connect(Some(display)).unwrap();
+    let screen = &connection.setup().roots[screen];
+    let window = connection.generate_id().unwrap();
+    connection
+        .create_window(
+            screen.root_depth,
+            window,
+            screen.root,
+            40,
+            30,
+            100,
+            50,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            screen.root_visual,
+            &CreateWindowAux::new()
+                .override_redirect(1)
+                .background_pixel(0x0033_6699),
+        )
+        .unwrap();
+    connection.map_window(window).unwrap();
+    connection.get_input_focus().unwrap().reply().unwrap();
+    // XWayland hands the window to the compositor, which shows it on its next frame.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    connection
+}
+
+/// Decodes an 8-bit RGB PNG.
+fn decode_rgb(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    pixels.truncate(info.buffer_size());
+    (info.width, info.height, pixels)
+}
+
+/// A headless sway with XWayland and one 320x200 output.
+fn wayland_session() -> WaylandServer {
+    WaylandServer::start(&SwayOptions::new().outputs(&[(320, 200)]).xwayland(true)).unwrap_or_else(
+        |error| panic!("cannot start sway ({error}); run `cargo xtask test`, which installs it"),
+    )
+}
+
+/// Runs `mss` as a program on that Wayland session would: `WAYLAND_DISPLAY` and `DISPLAY` set.
+fn mss_on(session: &WaylandServer, directory: &std::path::Path, arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mss"))
+        .args(arguments)
+        .current_dir(directory)
+        .env_remove("MSS_BACKEND")
+        .env("WAYLAND_DISPLAY", session.wayland_display())
+        .env("XDG_RUNTIME_DIR", session.runtime_dir())
+        .env("DISPLAY", session.x11_display().expect("XWayland runs"))
+        .output()
+        .expect("the mss binary runs")
+}
+
+fn files_in(directory: &std::path::Path) -> usize {
+    std::fs::read_dir(directory).unwrap().count()
+}
+
+#[test]
+fn screenshots_of_xwayland_are_refused_naming_it_and_write_nothing() {
+    let session = wayland_session();
+    let directory = tempfile::tempdir().unwrap();
+    for arguments in [
+        &["-o", "shot.png"][..],
+        &[][..],
+        &["-m", "-1"][..],
+        // An explicit X11 backend is refused the same way.
+        &["-b", "x11-getimage", "-o", "shot.png"][..],
+        &["-b", "x11-shm", "--region", "0,0,10,10"][..],
+    ] {
+        let output = mss_on(&session, directory.path(), arguments);
+        assert_failure(
+            &output,
+            1,
+            "is XWayland, the X server of a Wayland compositor",
+        );
+        let message = String::from_utf8_lossy(&output.stderr);
+        for fragment in [
+            "its RandR outputs are named XWAYLAND0",
+            "is not the Wayland desktop",
+            "it runs rootless",
+            "no Wayland backend",
+            "--xwayland",
+        ] {
+            assert!(message.contains(fragment), "{arguments:?}: {message}");
+        }
+        assert_eq!(files_in(directory.path()), 0, "{arguments:?} wrote a file");
+    }
+}
+
+#[test]
+fn an_explicitly_named_xwayland_display_is_refused_too() {
+    let session = wayland_session();
+    let directory = tempfile::tempdir().unwrap();
+    let display = session.x11_display().unwrap().to_owned();
+    // No WAYLAND_DISPLAY at all: the X server itself is recognised.
+    let output = Command::new(env!("CARGO_BIN_EXE_mss"))
+        .args(["--display", &display, "-o", "x.png"])
+        .current_dir(directory.path())
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY")
+        .env_remove("MSS_BACKEND")
+        .output()
+        .unwrap();
+    assert_failure(&output, 1, "is XWayland");
+    assert_eq!(files_in(directory.path()), 0);
+}
+
+#[test]
+fn a_rootless_root_is_black_even_under_an_x11_window_which_is_why_it_is_refused() {
+    let session = wayland_session();
+    let directory = tempfile::tempdir().unwrap();
+    let window = map_solid_window(session.x11_display().unwrap());
+    let output = mss_on(&session, directory.path(), &["-o", "refused.png"]);
+    assert_failure(
+        &output,
+        1,
+        "it runs rootless: its root window holds no pixels",
+    );
+    // Opting in captures what the root holds: nothing, not even the X11 window at (40, 30).
+    let lines = success_lines(&mss_on(
+        &session,
+        directory.path(),
+        &["--xwayland", "-o", "black.png"],
+    ));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let (width, height, rgb) = decode_rgb(&directory.path().join("black.png"));
+    assert_eq!((width, height), (320, 200));
+    assert!(
+        rgb.iter().all(|&byte| byte == 0),
+        "the rootless root is black"
+    );
+    drop(window);
+
+    let json = success_lines(&mss_on(&session, directory.path(), &["info", "--json"])).join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        info["xwayland_refused"]
+            .as_str()
+            .is_some_and(|refusal| refusal.contains("rootless")),
+        "{info}"
+    );
+    assert!(info["session"]["wayland_display"].is_string(), "{info}");
+    assert_eq!(
+        info["caveats"][0].as_str().unwrap(),
+        format!(
+            "display {:?} is a rootless XWayland: its root holds no pixels, so frames are black",
+            session.x11_display().unwrap()
+        ),
+        "{info}"
+    );
+    let json = success_lines(&mss_on(
+        &session,
+        directory.path(),
+        &["info", "--json", "--xwayland"],
+    ))
+    .join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(info["xwayland_refused"].is_null(), "{info}");
+}
+
+#[test]
+fn a_rootful_xwayland_is_refused_too_and_its_desktop_captured_exactly_on_request() {
+    let session = wayland_session();
+    let rootful = session.start_rootful_xwayland().unwrap();
+    let scene = rootful.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let run = |arguments: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mss"))
+            .args(["--display", rootful.display()])
+            .args(arguments)
+            .current_dir(directory.path())
+            .env_remove("MSS_BACKEND")
+            .output()
+            .unwrap()
+    };
+    assert_failure(
+        &run(&["-o", "x.png"]),
+        1,
+        "it runs rootful: its root is an X11 desktop",
+    );
+    assert!(!directory.path().join("x.png").exists());
+    for backend in ["x11-shm", "x11-getimage"] {
+        let name = format!("{backend}.png");
+        success_lines(&run(&["--xwayland", "-b", backend, "-o", &name]));
+        assert_png_shows(
+            &directory.path().join(&name),
+            region(0, 0, 320, 200),
+            &scene,
+        );
+    }
+}
