@@ -1,11 +1,20 @@
-//! [`backend_test!`](crate::backend_test): one test body, one `#[test]` per enabled backend.
+//! [`backend_test!`](crate::backend_test): one test body, run against every backend under test.
 
-/// Turns one test body into one `#[test]` per backend enabled in **mss-testkit** (its
-/// `x11-getimage` and `x11-shm` features), each on a fresh private Xvfb with the
-/// [`Scene`](crate::Scene) painted.
+/// Turns one test body into a `#[test]` that runs it against every backend the calling test
+/// crate hands in, each on a fresh server of its own display system with the known scene
+/// painted ([`run_backend_test`](crate::harness::run_backend_test)).
+///
+/// The calling crate names its backends with a function at its root,
+/// `fn backends_under_test() -> Vec<Box<dyn mss_testkit::BackendUnderTest>>` (the facade's
+/// conformance suite builds it from the backend registry). mss-testkit knows no backend itself.
 ///
 /// ```
-/// use mss_testkit::{backend_test, XvfbOptions};
+/// use mss_testkit::{BackendUnderTest, XvfbOptions, backend_test};
+///
+/// /// The backends this test crate runs (the facade builds them from its registry).
+/// fn backends_under_test() -> Vec<Box<dyn BackendUnderTest>> {
+///     Vec::new()
+/// }
 ///
 /// backend_test!(fn full_screen_is_pixel_exact(capture, scene) {
 ///     scene.assert_frame(&capture.grab_screen().unwrap());
@@ -18,103 +27,57 @@
 /// # fn main() {}
 /// ```
 ///
-/// Each use expands to a module named after the function, holding one test per backend
-/// (`full_screen_is_pixel_exact::x11_getimage`, `full_screen_is_pixel_exact::x11_shm`), so
-/// `cargo test full_screen` runs all backends and `cargo test x11_shm` one backend. The body
-/// sees the calling module's items (`use super::*`) and gets `capture: &mut dyn Capture`,
-/// `scene: &Scene` and, when named, `server: &XServer`. Without `#[server(...)]` the server is
-/// [`XvfbOptions::default`](crate::XvfbOptions) (640x480, depth 24).
-///
-/// Which backends get a test is decided by mss-testkit's own features, not the calling
-/// crate's: the expansion goes through helper macros that mss-testkit defines differently
-/// depending on its features. A `#[cfg(feature = "...")]` written in the expansion would
-/// instead be evaluated in the calling crate, which may not have those features.
+/// The body gets `capture: &mut dyn Capture`, `scene: &dyn KnownScene` and, when named,
+/// `server: &dyn TestServer`, and sees the calling module's items. Without `#[server(...)]`
+/// each backend runs on [`default_server`](crate::harness::default_server) of its display
+/// system (a 640x480 Xvfb for X11), so the body must hold for every system; with
+/// `#[server(SPEC)]` (any [`ServerSpec`](crate::ServerSpec), such as an
+/// [`XvfbOptions`](crate::XvfbOptions)) only the backends of the spec's system run. A test in
+/// which no backend runs fails. A backend that fails does not stop the others, and the failure
+/// names every failing backend.
 #[macro_export]
+#[allow(
+    clippy::crate_in_macro_def,
+    reason = "`crate::backends_under_test` is the calling test crate's list of backends, on purpose"
+)]
 macro_rules! backend_test {
-    (#[server($options:expr)] fn $name:ident($capture:ident, $scene:ident, $server:ident) $body:block) => {
-        #[allow(non_snake_case)]
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn options() -> $crate::XvfbOptions {
-                $options
-            }
-
+    (#[server($spec:expr)] fn $name:ident($capture:ident, $scene:ident, $server:ident) $body:block) => {
+        #[test]
+        fn $name() {
             #[allow(unused_variables)]
             fn body(
                 $capture: &mut dyn $crate::mss_core::Capture,
-                $scene: &$crate::Scene,
-                $server: &$crate::XServer,
+                $scene: &dyn $crate::KnownScene,
+                $server: &dyn $crate::TestServer,
             ) $body
-
-            // Referenced here so that the body, and the helpers it calls, count as used even
-            // when no backend feature is on and no test below is generated.
-            const _: (fn() -> $crate::XvfbOptions, $crate::backends::BackendTestBody) =
-                (options, body);
-
-            $crate::__if_x11_getimage! {
-                #[test]
-                fn x11_getimage() {
-                    $crate::backends::run_backend_test(
-                        $crate::Backend::X11GetImage,
-                        &options(),
-                        body,
-                    );
-                }
-            }
-
-            $crate::__if_x11_shm! {
-                #[test]
-                fn x11_shm() {
-                    $crate::backends::run_backend_test(
-                        $crate::Backend::X11Shm,
-                        &options(),
-                        body,
-                    );
-                }
-            }
+            let spec = $spec;
+            $crate::harness::run_backend_test(
+                &crate::backends_under_test(),
+                $crate::harness::Servers::Only(&spec),
+                body,
+            );
         }
     };
-    (#[server($options:expr)] fn $name:ident($capture:ident, $scene:ident) $body:block) => {
-        $crate::backend_test!(#[server($options)] fn $name($capture, $scene, _server) $body);
+    (#[server($spec:expr)] fn $name:ident($capture:ident, $scene:ident) $body:block) => {
+        $crate::backend_test!(#[server($spec)] fn $name($capture, $scene, _server) $body);
     };
-    (fn $name:ident($capture:ident, $scene:ident $(, $server:ident)?) $body:block) => {
-        $crate::backend_test!(
-            #[server($crate::XvfbOptions::default())]
-            fn $name($capture, $scene $(, $server)?) $body
-        );
+    (fn $name:ident($capture:ident, $scene:ident, $server:ident) $body:block) => {
+        #[test]
+        fn $name() {
+            #[allow(unused_variables)]
+            fn body(
+                $capture: &mut dyn $crate::mss_core::Capture,
+                $scene: &dyn $crate::KnownScene,
+                $server: &dyn $crate::TestServer,
+            ) $body
+            $crate::harness::run_backend_test(
+                &crate::backends_under_test(),
+                $crate::harness::Servers::Default,
+                body,
+            );
+        }
     };
-}
-
-/// Expands its input when mss-testkit has the `x11-getimage` feature.
-#[cfg(feature = "x11-getimage")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __if_x11_getimage {
-    ($($item:item)*) => { $($item)* };
-}
-
-/// Expands its input when mss-testkit has the `x11-getimage` feature.
-#[cfg(not(feature = "x11-getimage"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __if_x11_getimage {
-    ($($item:item)*) => {};
-}
-
-/// Expands its input when mss-testkit has the `x11-shm` feature.
-#[cfg(feature = "x11-shm")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __if_x11_shm {
-    ($($item:item)*) => { $($item)* };
-}
-
-/// Expands its input when mss-testkit has the `x11-shm` feature.
-#[cfg(not(feature = "x11-shm"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __if_x11_shm {
-    ($($item:item)*) => {};
+    (fn $name:ident($capture:ident, $scene:ident) $body:block) => {
+        $crate::backend_test!(fn $name($capture, $scene, _server) $body);
+    };
 }

@@ -221,7 +221,7 @@ impl<C: X11Connection> X11Display<C> {
         ))
     }
 
-    /// The monitors as they are now, read fresh from the server (see [`MonitorSource`]).
+    /// The monitors as they are now, read fresh from the server (see [`MonitorSource`](crate::MonitorSource)).
     /// Region 0 ("all") is the root window's current size.
     ///
     /// # Errors
@@ -276,7 +276,7 @@ impl<C: X11Connection> X11Display<C> {
     /// A server `BadMatch` on a region that passed [`check_region`](Self::check_region)
     /// means the screen shrank since: the root size is re-read and, if `region` is now off
     /// the screen, the result is [`Error::RegionOutOfBounds`]. Anything else is mapped as by
-    /// [`reply_error`](crate::reply_error).
+    /// [`reply_error`](Self::reply_error).
     pub fn grab_error(
         &mut self,
         region: Region,

@@ -2,7 +2,7 @@
 
 use crate::ConnectionPreference;
 
-/// Where [`X11Display::monitors`] takes the monitor list from.
+/// Where [`X11Display::monitors`](crate::X11Display::monitors) takes the monitor list from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MonitorSource {
@@ -18,7 +18,7 @@ pub enum MonitorSource {
     RootOnly,
 }
 
-/// Choices for [`X11Display`] (and the capturers built on it).
+/// Choices for [`X11Display`](crate::X11Display) (and the capturers built on it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct X11Options {
     monitor_source: MonitorSource,

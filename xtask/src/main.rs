@@ -12,6 +12,7 @@
 mod bench;
 mod demo;
 mod error;
+mod layering;
 mod shell;
 mod steps;
 mod system_packages;
@@ -45,7 +46,8 @@ commands:
                other arguments      passed to criterion (filters, --sample-size N, ...)
   valgrind   run the tests of the crates with unsafe code under valgrind memcheck
   tidy       check the project rules (forbid(unsafe_code), SAFETY comments, no ignored tests
-             or stubs, README set-up commands, workspace lints)
+             or stubs, README set-up commands, workspace lints, allowed dependencies between
+             crates)
   help       show this text";
 
 /// One parsed command line.

@@ -8,7 +8,8 @@
 //! - no Rust file holds an ignored test, a `todo`/`unimplemented` stub or a `dbg` call;
 //! - README.md opens with the two set-up commands in [`README_FIRST_LINES`];
 //! - every crate's manifest has `[lints] workspace = true`;
-//! - every row of xtask's backend-feature table names a member and features it declares.
+//! - the facade has backend features, each turning on a member crate `mss-<feature>`;
+//! - every crate keeps to its layer's allowed dependencies ([`crate::layering`]).
 
 use std::path::{Path, PathBuf};
 
@@ -90,7 +91,16 @@ pub fn check() -> Result<Vec<Problem>> {
             .map(|message| Problem {
                 path: root.join("xtask/src/test_and_ci.rs"),
                 line: None,
-                message: format!("BACKEND_FEATURE_RUNS: {message}"),
+                message: format!("backend feature runs: {message}"),
+            }),
+    );
+    problems.extend(
+        crate::layering::layering_problems(&members)
+            .into_iter()
+            .map(|message| Problem {
+                path: root.join("Cargo.toml"),
+                line: None,
+                message: format!("layering: {message}"),
             }),
     );
     for path in rust_files(&root)? {

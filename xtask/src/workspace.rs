@@ -1,6 +1,7 @@
 //! Where the project is and which crates it has, read from `cargo metadata` so that a crate added
 //! to the workspace is checked by tidy without editing xtask.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Result, XtaskError};
@@ -24,8 +25,18 @@ pub struct Member {
     pub directory: PathBuf,
     /// The crate roots of its library and binaries (`src/lib.rs`, `src/main.rs`, ...).
     pub crate_roots: Vec<PathBuf>,
-    /// The features it declares.
-    pub features: Vec<String>,
+    /// The features it declares, each with what it turns on (`dep:mss-x11-shm`, ...).
+    pub features: BTreeMap<String, Vec<String>>,
+    /// The packages it depends on as a library or build script needs them (not
+    /// dev-dependencies), by package name.
+    pub dependencies: Vec<String>,
+}
+
+impl Member {
+    /// Whether it declares `feature`.
+    pub fn has_feature(&self, feature: &str) -> bool {
+        self.features.contains_key(feature)
+    }
 }
 
 /// The members of the workspace, in the order cargo lists them.
@@ -70,13 +81,41 @@ pub fn members() -> Result<Vec<Member>> {
                 .unwrap_or_default();
             let features = package["features"]
                 .as_object()
-                .map(|features| features.keys().cloned().collect())
+                .map(|features| {
+                    features
+                        .iter()
+                        .map(|(name, enables)| {
+                            let enables = enables
+                                .as_array()
+                                .map(|list| {
+                                    list.iter()
+                                        .filter_map(|item| item.as_str().map(str::to_owned))
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            (name.clone(), enables)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            // `kind` is null for normal dependencies, "build" for build dependencies and "dev"
+            // for dev-dependencies, which are left out.
+            let dependencies = package["dependencies"]
+                .as_array()
+                .map(|dependencies| {
+                    dependencies
+                        .iter()
+                        .filter(|dependency| dependency["kind"].as_str() != Some("dev"))
+                        .filter_map(|dependency| dependency["name"].as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             Ok(Member {
                 name: name.to_owned(),
                 directory,
                 crate_roots,
                 features,
+                dependencies,
             })
         })
         .collect()
@@ -104,6 +143,20 @@ mod tests {
         let manifest = project_root().join("Cargo.toml");
         let text = std::fs::read_to_string(&manifest).unwrap();
         assert!(text.contains("[workspace]"), "{}", manifest.display());
+    }
+
+    #[test]
+    fn members_carry_feature_values_and_normal_dependencies_only() {
+        let members = members().unwrap();
+        let facade = members.iter().find(|member| member.name == "mss").unwrap();
+        assert!(
+            facade.features["x11-shm"].contains(&"dep:mss-x11-shm".to_owned()),
+            "{:?}",
+            facade.features
+        );
+        assert!(facade.dependencies.contains(&"mss-core".to_owned()));
+        // mss-testkit is only a dev-dependency of the facade.
+        assert!(!facade.dependencies.contains(&"mss-testkit".to_owned()));
     }
 
     #[test]

@@ -1,4 +1,54 @@
-//! Integration tests of the mss facade against private X servers.
+//! Integration tests of the mss facade against private display servers: opening, backend
+//! choice, saving, the pointer, and the cross-backend conformance suite, which runs every
+//! compiled-in backend of the registry.
 
+/// Opening, backend choice, grabbing and saving through the facade.
 mod capture;
+
+/// The conformance suite every backend must pass.
+mod conformance;
+
+/// The pointer drawn onto frames.
 mod cursor;
+
+use mss::{Backend, Capture, DisplaySystem, Mss};
+use mss_testkit::BackendUnderTest;
+
+/// A registry backend as the test kit's harness sees it: opened through the facade, as
+/// applications open it.
+struct RegistryBackend(Backend);
+
+impl BackendUnderTest for RegistryBackend {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn system(&self) -> DisplaySystem {
+        self.0.display_system()
+    }
+
+    fn open(&self, display: &str) -> Result<Box<dyn Capture>, mss_core::Error> {
+        let screen = Mss::builder()
+            .display(display)
+            .backend(self.0)
+            .open()
+            .map_err(|error| match error {
+                mss::Error::Capture(error) => error,
+                other => panic!("backend {}: {other}", self.0),
+            })?;
+        Ok(Box::new(screen))
+    }
+}
+
+/// Every compiled-in backend of the registry, for `backend_test!` and the suite's loops.
+pub fn backends_under_test() -> Vec<Box<dyn BackendUnderTest>> {
+    let backends: Vec<Box<dyn BackendUnderTest>> = Backend::compiled_in()
+        .into_iter()
+        .map(|backend| Box::new(RegistryBackend(backend)) as Box<dyn BackendUnderTest>)
+        .collect();
+    assert!(
+        !backends.is_empty(),
+        "the facade builds with at least one backend"
+    );
+    backends
+}

@@ -1,8 +1,15 @@
 use mss_core::{Capture, PixelFormat, Region};
-use mss_testkit::{Scene, XvfbOptions, backend_test};
+use mss_testkit::{KnownScene, XvfbOptions, backend_test};
 
 /// Grabs `region` and checks every pixel against the scene.
-fn check(capture: &mut dyn Capture, scene: &Scene, left: i32, top: i32, width: u32, height: u32) {
+fn check(
+    capture: &mut dyn Capture,
+    scene: &dyn KnownScene,
+    left: i32,
+    top: i32,
+    width: u32,
+    height: u32,
+) {
     let region = Region::new(left, top, width, height).unwrap();
     let frame = capture
         .grab(region)
@@ -14,7 +21,12 @@ fn check(capture: &mut dyn Capture, scene: &Scene, left: i32, top: i32, width: u
 
 /// Every width 1..=`max_width` and height 1..=`max_height` at an odd offset, so that row
 /// padding and unaligned starts show.
-fn check_odd_sizes(capture: &mut dyn Capture, scene: &Scene, max_width: u32, max_height: u32) {
+fn check_odd_sizes(
+    capture: &mut dyn Capture,
+    scene: &dyn KnownScene,
+    max_width: u32,
+    max_height: u32,
+) {
     for width in 1..=max_width {
         for height in 1..=max_height {
             check(capture, scene, 101, 53, width, height);
@@ -23,8 +35,8 @@ fn check_odd_sizes(capture: &mut dyn Capture, scene: &Scene, max_width: u32, max
 }
 
 /// Regions touching each edge and each corner, and single pixels at the corners and centre.
-fn check_edges_and_corners(capture: &mut dyn Capture, scene: &Scene) {
-    let (width, height) = (scene.width(), scene.height());
+fn check_edges_and_corners(capture: &mut dyn Capture, scene: &dyn KnownScene) {
+    let (width, height) = (scene.region().width(), scene.region().height());
     let (right, bottom) = (width as i32, height as i32);
     let (strip_width, strip_height) = (37, 23);
     let (sw, sh) = (strip_width as i32, strip_height as i32);

@@ -3,7 +3,7 @@ use std::thread;
 use mss_core::{Frame, Region};
 use mss_testkit::XServer;
 
-use crate::backends;
+use crate::backends_under_test as backends;
 
 #[test]
 fn frames_are_send_and_sync() {

@@ -1,6 +1,6 @@
 use mss_consumer_example::{PixelSummary, summarize_monitors, summarize_rgb};
 use mss_core::{Monitor, PixelFormat, Region, Rgba};
-use mss_testkit::{FakeCapture, FakeFailure, backend_test};
+use mss_testkit::{FakeCapture, FakeFailure, XvfbOptions, backend_test};
 
 /// The summary downstream code must compute for `region`, from the expected colours alone.
 fn expected_summary(region: Region, colour_at: impl Fn(u32, u32) -> Rgba) -> PixelSummary {
@@ -14,7 +14,8 @@ fn expected_summary(region: Region, colour_at: impl Fn(u32, u32) -> Rgba) -> Pix
     summarize_rgb(&rgb)
 }
 
-backend_test!(fn consumer_example_summarizes_every_monitor(capture, scene) {
+backend_test!(#[server(XvfbOptions::default())]
+fn consumer_example_summarizes_every_monitor(capture, scene) {
     let summaries = summarize_monitors(capture).unwrap();
     assert_eq!(summaries.len(), 1);
     let summary = &summaries[0];

@@ -1,7 +1,7 @@
 use mss_core::{Monitors, Region};
 use mss_testkit::{DummyOptions, XServer, XvfbOptions, backend_test};
 
-use crate::backends;
+use crate::backends_under_test as backends;
 
 fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
     Region::new(left, top, width, height).unwrap()
@@ -16,7 +16,8 @@ fn layout(monitors: &Monitors) -> Vec<(Region, bool, Option<&str>)> {
         .collect()
 }
 
-backend_test!(fn xvfb_has_one_monitor_named_screen(capture, scene, server) {
+backend_test!(#[server(XvfbOptions::default())]
+fn xvfb_has_one_monitor_named_screen(capture, scene, server) {
     let monitors = capture.monitors().unwrap();
     assert_eq!(monitors.display(), server.display());
     assert_eq!(monitors.all(), region(0, 0, 640, 480));

@@ -1,0 +1,253 @@
+//! The allowed dependency edges between the workspace's crates, checked by tidy from
+//! `cargo metadata`, so the layering ARCHITECTURE.md describes cannot silently decay.
+//!
+//! Every crate has a [`Layer`]. Backends are found, not listed: a crate `mss-F` is a backend
+//! when the facade has a feature `F` that turns it on (the registry's rule), so a new backend
+//! is checked without editing this file. Every other crate must be listed in [`LAYERS`]; a new
+//! crate that is not is reported, so its place is decided, not defaulted. Only normal and
+//! build dependencies are checked: tests may use anything.
+
+use crate::test_and_ci::{FACADE, backend_features};
+use crate::workspace::Member;
+
+/// Where a crate stands in the layering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layer {
+    /// The contract and generic building blocks (`mss-core`, `mss-buffer`, `mss-memfd`): they
+    /// depend on no crate of the workspace.
+    Foundation,
+    /// Plumbing one display system's backends share (`mss-x11`): foundations only.
+    Plumbing,
+    /// A capture backend (`mss-<feature>`): foundations and plumbing, never another backend
+    /// and never the facade.
+    Backend,
+    /// Code that must work with any backend from the contract alone (`mss-testkit`,
+    /// `mss-consumer-example`): `mss-core` only.
+    ContractOnly,
+    /// The facade (`mss`): foundations, plumbing and backends.
+    Facade,
+    /// The command line (`mss-cli`): the facade and foundations.
+    Application,
+    /// The benchmarks (`mss-bench`): anything but the tooling, to compare layers.
+    Benchmarks,
+    /// Project automation (`xtask`): no crate of the workspace, so it builds while they break.
+    Tooling,
+}
+
+/// The layer of every crate that is not a backend.
+pub const LAYERS: &[(&str, Layer)] = &[
+    ("mss-core", Layer::Foundation),
+    ("mss-buffer", Layer::Foundation),
+    ("mss-memfd", Layer::Foundation),
+    ("mss-x11", Layer::Plumbing),
+    ("mss-testkit", Layer::ContractOnly),
+    ("mss-consumer-example", Layer::ContractOnly),
+    (FACADE, Layer::Facade),
+    ("mss-cli", Layer::Application),
+    ("mss-bench", Layer::Benchmarks),
+    ("xtask", Layer::Tooling),
+];
+
+impl Layer {
+    /// Whether a crate of this layer may depend on `dependency`, of layer `dependency_layer`.
+    fn may_depend_on(self, dependency: &str, dependency_layer: Layer) -> bool {
+        use Layer::*;
+        match self {
+            Foundation | Tooling => false,
+            Plumbing => dependency_layer == Foundation,
+            Backend => matches!(dependency_layer, Foundation | Plumbing),
+            ContractOnly => dependency == "mss-core",
+            Facade => matches!(dependency_layer, Foundation | Plumbing | Backend),
+            Application => matches!(dependency_layer, Foundation | Facade),
+            Benchmarks => dependency_layer != Tooling,
+        }
+    }
+}
+
+/// The layer of `name` among `members`, or `None` for a crate with no layer.
+fn layer_of(name: &str, members: &[Member]) -> Option<Layer> {
+    if let Some((_, layer)) = LAYERS.iter().find(|(crate_name, _)| *crate_name == name) {
+        return Some(*layer);
+    }
+    let facade = members.iter().find(|member| member.name == FACADE)?;
+    backend_features(facade)
+        .iter()
+        .any(|feature| format!("mss-{feature}") == name)
+        .then_some(Layer::Backend)
+}
+
+/// Every broken layering rule among `members`, in words.
+pub fn layering_problems(members: &[Member]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for member in members {
+        let Some(layer) = layer_of(&member.name, members) else {
+            problems.push(format!(
+                "{} has no layer: add it to LAYERS in xtask/src/layering.rs (or, for a backend, \
+                 a facade feature `F` turning on `dep:mss-F`)",
+                member.name
+            ));
+            continue;
+        };
+        for dependency in &member.dependencies {
+            // Third-party crates are not the layering's business.
+            let Some(dependency_layer) = members
+                .iter()
+                .any(|other| &other.name == dependency)
+                .then(|| layer_of(dependency, members))
+                .flatten()
+            else {
+                continue;
+            };
+            if !layer.may_depend_on(dependency, dependency_layer) {
+                problems.push(format!(
+                    "{} ({layer:?}) may not depend on {dependency} ({dependency_layer:?})",
+                    member.name
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn member(name: &str, dependencies: &[&str]) -> Member {
+        Member {
+            name: name.to_owned(),
+            directory: format!("/w/{name}").into(),
+            crate_roots: Vec::new(),
+            features: BTreeMap::new(),
+            dependencies: dependencies.iter().map(|name| (*name).to_owned()).collect(),
+        }
+    }
+
+    /// A small workspace with the real layering: two X11 backends, the facade, the rest.
+    fn workspace() -> Vec<Member> {
+        let mut facade = member(
+            FACADE,
+            &[
+                "mss-core",
+                "mss-x11",
+                "mss-x11-shm",
+                "mss-x11-getimage",
+                "png",
+            ],
+        );
+        for backend in ["x11-shm", "x11-getimage"] {
+            facade.features.insert(
+                backend.to_owned(),
+                vec![format!("dep:mss-{backend}"), "dep:mss-x11".to_owned()],
+            );
+        }
+        vec![
+            member("mss-core", &["thiserror"]),
+            member("mss-buffer", &["crossbeam"]),
+            member("mss-memfd", &["memmap2"]),
+            member("mss-x11", &["mss-core", "x11rb"]),
+            member("mss-x11-getimage", &["mss-core", "mss-x11"]),
+            member(
+                "mss-x11-shm",
+                &["mss-core", "mss-buffer", "mss-memfd", "mss-x11", "x11rb"],
+            ),
+            member("mss-testkit", &["mss-core", "x11rb"]),
+            member("mss-consumer-example", &["mss-core"]),
+            facade,
+            member("mss-cli", &["mss", "mss-memfd", "clap"]),
+            member("mss-bench", &["mss", "mss-x11-shm", "mss-testkit"]),
+            member("xtask", &["serde_json"]),
+        ]
+    }
+
+    #[test]
+    fn the_real_workspace_keeps_its_layering() {
+        let members = crate::workspace::members().unwrap();
+        assert_eq!(layering_problems(&members), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_model_workspace_has_no_problem() {
+        assert_eq!(layering_problems(&workspace()), Vec::<String>::new());
+    }
+
+    /// Adds `dependency` to `crate_name` in the model workspace and returns the problems.
+    fn with_edge(crate_name: &str, dependency: &str) -> Vec<String> {
+        let mut members = workspace();
+        let member = members
+            .iter_mut()
+            .find(|member| member.name == crate_name)
+            .unwrap();
+        member.dependencies.push(dependency.to_owned());
+        layering_problems(&members)
+    }
+
+    #[test]
+    fn each_forbidden_edge_is_named() {
+        let check = |from: &str, to: &str, expected: &str| {
+            assert_eq!(with_edge(from, to), [expected.to_owned()], "{from} -> {to}");
+        };
+        check(
+            "mss-x11-shm",
+            "mss-x11-getimage",
+            "mss-x11-shm (Backend) may not depend on mss-x11-getimage (Backend)",
+        );
+        check(
+            "mss-x11-getimage",
+            "mss",
+            "mss-x11-getimage (Backend) may not depend on mss (Facade)",
+        );
+        check(
+            "mss-testkit",
+            "mss-x11-shm",
+            "mss-testkit (ContractOnly) may not depend on mss-x11-shm (Backend)",
+        );
+        check(
+            "mss-testkit",
+            "mss-buffer",
+            "mss-testkit (ContractOnly) may not depend on mss-buffer (Foundation)",
+        );
+        check(
+            "mss-core",
+            "mss-buffer",
+            "mss-core (Foundation) may not depend on mss-buffer (Foundation)",
+        );
+        check(
+            "mss-x11",
+            "mss-x11-shm",
+            "mss-x11 (Plumbing) may not depend on mss-x11-shm (Backend)",
+        );
+        check(
+            "mss-cli",
+            "mss-x11-shm",
+            "mss-cli (Application) may not depend on mss-x11-shm (Backend)",
+        );
+        check(
+            "xtask",
+            "mss-core",
+            "xtask (Tooling) may not depend on mss-core (Foundation)",
+        );
+    }
+
+    #[test]
+    fn a_new_backend_is_found_from_the_facade_and_a_new_crate_must_get_a_layer() {
+        let mut members = workspace();
+        members.push(member(
+            "mss-wayland",
+            &["mss-core", "mss-buffer", "mss-memfd"],
+        ));
+        members[8]
+            .features
+            .insert("wayland".to_owned(), vec!["dep:mss-wayland".to_owned()]);
+        assert_eq!(layering_problems(&members), Vec::<String>::new());
+        members.push(member("mss-extra", &[]));
+        let problems = layering_problems(&members);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("mss-extra has no layer"),
+            "{problems:?}"
+        );
+    }
+}
