@@ -1,6 +1,10 @@
-//! `mss bench`: grabs per second with each available backend.
+//! `mss bench`: milliseconds per grab with each available backend, beside its floor.
+//!
+//! The floor (`crate::floor`) is the cheapest loop of the same request over libxcb. Backend
+//! and floor calls alternate, one each per frame, so both see the same machine load, and their
+//! ratio is what a slow layer in mss would show as.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use mss::{Backend, Capture, Mss};
@@ -8,6 +12,7 @@ use serde_json::json;
 
 use crate::Failure;
 use crate::cli::BenchArgs;
+use crate::floor::Floor;
 
 /// One backend's measurement.
 struct Measurement {
@@ -17,6 +22,33 @@ struct Measurement {
     height: u32,
     frames: u32,
     milliseconds_per_frame: f64,
+    floor: Result<FloorMeasurement, String>,
+}
+
+/// The floor's side of a measurement.
+struct FloorMeasurement {
+    describe: &'static str,
+    milliseconds_per_frame: f64,
+}
+
+impl Measurement {
+    fn ratio(&self) -> Option<f64> {
+        self.floor
+            .as_ref()
+            .ok()
+            .map(|floor| self.milliseconds_per_frame / floor.milliseconds_per_frame)
+    }
+}
+
+/// The floor for what `screen` grabs with, or why there is none.
+fn open_floor(screen: &mut Mss, backend: Backend, region: mss::Region) -> Result<Floor, String> {
+    let display = screen.screen().map_err(|error| error.to_string())?.display;
+    Floor::for_backend(
+        backend.display_system(),
+        screen.status().method,
+        &display,
+        region,
+    )
 }
 
 /// Runs `mss bench`.
@@ -44,26 +76,42 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
         };
         // One grab first: it sets up buffers and proves the method, which is not what is timed.
         drop(screen.grab(region)?);
+        let floor = open_floor(&mut screen, backend, region);
+        if let Ok(floor) = &floor {
+            floor.grab().map_err(Failure::Capture)?;
+        }
         let progress = ProgressBar::new(u64::from(arguments.frames)).with_message(backend.name());
         progress.set_style(
             ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {per_sec}")
                 .expect("the template is valid")
                 .progress_chars("=> "),
         );
-        let started = Instant::now();
+        let (mut backend_time, mut floor_time) = (Duration::ZERO, Duration::ZERO);
         for _ in 0..arguments.frames {
+            let started = Instant::now();
             drop(screen.grab(region)?);
+            let grabbed = Instant::now();
+            backend_time += grabbed - started;
+            if let Ok(floor) = &floor {
+                floor.grab().map_err(Failure::Capture)?;
+                floor_time += grabbed.elapsed();
+            }
             progress.inc(1);
         }
-        let elapsed = started.elapsed();
         progress.finish_and_clear();
+        let per_frame =
+            |total: Duration| total.as_secs_f64() * 1000.0 / f64::from(arguments.frames);
         results.push(Measurement {
             backend: backend.name(),
             method: screen.status().method,
             width: region.width(),
             height: region.height(),
             frames: arguments.frames,
-            milliseconds_per_frame: elapsed.as_secs_f64() * 1000.0 / f64::from(arguments.frames),
+            milliseconds_per_frame: per_frame(backend_time),
+            floor: floor.map(|floor| FloorMeasurement {
+                describe: floor.describe(),
+                milliseconds_per_frame: per_frame(floor_time),
+            }),
         });
     }
     if arguments.json {
@@ -77,6 +125,14 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
                     "height": result.height,
                     "frames": result.frames,
                     "milliseconds_per_frame": result.milliseconds_per_frame,
+                    "floor": result.floor.as_ref().ok().map(|floor| floor.describe),
+                    "floor_milliseconds_per_frame": result
+                        .floor
+                        .as_ref()
+                        .ok()
+                        .map(|floor| floor.milliseconds_per_frame),
+                    "ratio_to_floor": result.ratio(),
+                    "floor_unavailable": result.floor.as_ref().err(),
                 })
             })
             .collect();
@@ -86,8 +142,16 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
         );
     } else {
         for result in &results {
+            let floor = match (&result.floor, result.ratio()) {
+                (Ok(floor), Some(ratio)) => format!(
+                    "; floor ({}) {:.3} ms/frame, ratio {ratio:.3}",
+                    floor.describe, floor.milliseconds_per_frame
+                ),
+                (Err(reason), _) => format!("; no floor: {reason}"),
+                (Ok(_), None) => String::new(),
+            };
             println!(
-                "{:<13} {:<9} {}x{}: {} frames, {:.3} ms/frame, {:.1} grabs/s",
+                "{:<13} {:<9} {}x{}: {} frames, {:.3} ms/frame, {:.1} grabs/s{floor}",
                 result.backend,
                 result.method,
                 result.width,

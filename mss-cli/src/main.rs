@@ -9,6 +9,7 @@
 
 mod bench;
 mod cli;
+mod floor;
 mod geometry;
 mod info;
 mod shot;

@@ -2,7 +2,7 @@
 
 use mss_testkit::{XServer, XvfbOptions};
 
-use crate::support::{assert_failure, mss, success_lines, xvfb};
+use crate::support::{assert_failure, assert_png_shows, mss, region, success_lines, xvfb};
 
 #[test]
 fn info_describes_display_backends_and_monitors() {
@@ -98,7 +98,16 @@ fn bench_measures_every_backend() {
         );
         assert_eq!(result["frames"], 5);
         assert!(result["milliseconds_per_frame"].as_f64().unwrap() > 0.0);
+        // Each backend beside the same request looped over libxcb.
+        let floor = result["floor_milliseconds_per_frame"].as_f64().unwrap();
+        assert!(floor > 0.0, "{result}");
+        let ratio = result["ratio_to_floor"].as_f64().unwrap();
+        let expected = result["milliseconds_per_frame"].as_f64().unwrap() / floor;
+        assert!((ratio - expected).abs() < 1e-9, "{result}");
+        assert!(result["floor_unavailable"].is_null(), "{result}");
     }
+    assert_eq!(results[0]["floor"], "ShmGetImage loop over libxcb");
+    assert_eq!(results[1]["floor"], "GetImage loop over libxcb");
     assert!(
         output.stderr.is_empty(),
         "no progress bar when not a terminal"
@@ -110,4 +119,89 @@ fn bench_measures_every_backend() {
     ));
     assert_eq!(text.len(), 1, "{text:?}");
     assert!(text[0].starts_with("x11-getimage"), "{text:?}");
+    assert!(
+        text[0].contains("; floor (GetImage loop over libxcb) "),
+        "{text:?}"
+    );
+}
+
+/// Runs `mss` where `libxcb.so.1` cannot be loaded: a file by that name that is not a library
+/// comes first on the library path.
+fn mss_without_libxcb(
+    directory: &std::path::Path,
+    display: &str,
+    arguments: &[&str],
+) -> std::process::Output {
+    let libraries = directory.join("broken-libraries");
+    std::fs::create_dir_all(&libraries).unwrap();
+    std::fs::write(libraries.join("libxcb.so.1"), b"not a shared library").unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_mss"))
+        .args(arguments)
+        .current_dir(directory)
+        .env("DISPLAY", display)
+        .env("LD_LIBRARY_PATH", &libraries)
+        .env_remove("MSS_BACKEND")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn without_libxcb_the_pure_rust_connection_captures_and_says_why() {
+    let server = xvfb(96, 64);
+    let scene = server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let json = success_lines(&mss_without_libxcb(
+        directory.path(),
+        server.display(),
+        &["info", "--json"],
+    ))
+    .join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let connection = info["connection"].as_str().unwrap();
+    assert!(
+        connection.starts_with("x11rb pure Rust (libxcb could not be loaded: "),
+        "{connection}"
+    );
+    assert_eq!(
+        info["shm_active"], true,
+        "MIT-SHM works over either connection"
+    );
+    for backend in ["x11-shm", "x11-getimage"] {
+        let name = format!("{backend}.png");
+        let lines = success_lines(&mss_without_libxcb(
+            directory.path(),
+            server.display(),
+            &["-b", backend, "-o", &name],
+        ));
+        assert_eq!(lines.len(), 1);
+        assert_png_shows(&directory.path().join(&name), region(0, 0, 96, 64), &scene);
+    }
+    // The bench has no libxcb floor then, and says why.
+    let json = success_lines(&mss_without_libxcb(
+        directory.path(),
+        server.display(),
+        &["bench", "--frames", "2", "-b", "x11-getimage", "--json"],
+    ))
+    .join("\n");
+    let results: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(results[0]["ratio_to_floor"].is_null(), "{results}");
+    assert!(
+        results[0]["floor_unavailable"]
+            .as_str()
+            .unwrap()
+            .starts_with("libxcb could not be loaded"),
+        "{results}"
+    );
+}
+
+#[test]
+fn the_binary_links_no_libxcb_and_loads_it_at_run_time() {
+    let output = std::process::Command::new("ldd")
+        .arg(env!("CARGO_BIN_EXE_mss"))
+        .output()
+        .expect("ldd runs");
+    assert!(output.status.success(), "{output:?}");
+    let libraries = String::from_utf8_lossy(&output.stdout);
+    assert!(libraries.contains("libc.so"), "{libraries}");
+    assert!(!libraries.contains("libxcb"), "{libraries}");
 }
