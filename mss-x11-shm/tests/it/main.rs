@@ -1,6 +1,6 @@
 //! Integration tests of the MIT-SHM backend against real Xvfb servers.
 //!
-//! Pixel-exactness and geometry common to every backend live in mss-testkit's conformance
+//! Pixel-exactness and geometry common to every backend live in the facade's conformance
 //! suite; here is what only this backend has: the zero-copy pool, its limits and lifetimes,
 //! the fallback to GetImage, and resource use over many grabs.
 
