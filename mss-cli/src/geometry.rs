@@ -115,8 +115,12 @@ fn parse_comma(text: &str, order: CommaOrder) -> Option<Geometry> {
     })
 }
 
-/// `WxH{+|-}[+|-]X{+|-}[+|-]Y`.
+/// `WxH{+|-}[+|-]X{+|-}[+|-]Y`. Spaces may stand around the separators, never inside a
+/// number: `3 00x200+0+0` is refused, not read as 300x200.
 fn parse_x11(text: &str) -> Option<Geometry> {
+    if splits_a_number(text) {
+        return None;
+    }
     let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let (width, rest) = text.split_once(['x', 'X'])?;
     let width = parse_unsigned(width)?;
@@ -135,6 +139,27 @@ fn parse_x11(text: &str) -> Option<Geometry> {
         from_right,
         from_bottom,
     })
+}
+
+/// Whether whitespace stands between two digits somewhere in `text`.
+fn splits_a_number(text: &str) -> bool {
+    let mut last_non_space = None;
+    let mut space_since = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space_since = true;
+            continue;
+        }
+        if space_since
+            && c.is_ascii_digit()
+            && last_non_space.is_some_and(|p: char| p.is_ascii_digit())
+        {
+            return true;
+        }
+        last_non_space = Some(c);
+        space_since = false;
+    }
+    false
 }
 
 fn parse_unsigned(text: &str) -> Option<i64> {
@@ -256,6 +281,11 @@ mod tests {
     #[case("100x50+1+1junk")]
     #[case("100x50+++1+1")]
     #[case("axb+1+1")]
+    #[case("3 00x200+0+0")]
+    #[case("300x2 00+0+0")]
+    #[case("300x200+1 0+0")]
+    #[case("300x200+10+0 5")]
+    #[case("1 0,20,30,40")]
     fn refused_with_the_syntax(#[case] text: &str) {
         let error = parse_geometry(text, CommaOrder::TopLeft).unwrap_err();
         assert_eq!(error.text, text);

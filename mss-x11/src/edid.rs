@@ -35,19 +35,26 @@ pub(crate) fn edid_display_name(edid: &[u8]) -> Option<String> {
             .iter()
             .position(|&byte| byte == b'\n')
             .unwrap_or(text.len());
-        let name: String = text[..end]
-            .iter()
-            .map(|&byte| {
-                if byte.is_ascii_graphic() || byte == b' ' {
-                    char::from(byte)
-                } else {
-                    char::REPLACEMENT_CHARACTER
-                }
-            })
-            .collect();
+        let name = printable_name(&text[..end]);
         let name = name.trim();
         (!name.is_empty()).then(|| name.to_owned())
     })
+}
+
+/// A name the server or a monitor sent, safe to print: printable ASCII and spaces are kept,
+/// every other byte (control characters, escape sequences, broken UTF-8) becomes `U+FFFD`, so a
+/// broken monitor or a hostile server cannot put terminal escapes into logs and listings.
+pub(crate) fn printable_name(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&byte| {
+            if byte.is_ascii_graphic() || byte == b' ' {
+                char::from(byte)
+            } else {
+                char::REPLACEMENT_CHARACTER
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -56,6 +63,18 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+
+    #[test]
+    fn printable_names_keep_ascii_and_replace_everything_else() {
+        assert_eq!(printable_name(b"DUMMY0"), "DUMMY0");
+        assert_eq!(printable_name(b"HDMI-A 1"), "HDMI-A 1");
+        assert_eq!(
+            printable_name(b"\x1b[31mred\x07"),
+            "\u{fffd}[31mred\u{fffd}"
+        );
+        assert_eq!(printable_name("é".as_bytes()), "\u{fffd}\u{fffd}");
+        assert_eq!(printable_name(b"a\nb\tc\0"), "a\u{fffd}b\u{fffd}c\u{fffd}");
+    }
 
     /// Builds a valid base block whose descriptors are `descriptors` (tag, 13 text bytes),
     /// placed from the first slot on, with a correct checksum.

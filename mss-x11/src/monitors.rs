@@ -13,7 +13,7 @@ use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, Window};
 use x11rb::{CURRENT_TIME, NONE};
 
 use crate::MonitorSource;
-use crate::edid::edid_display_name;
+use crate::edid::{edid_display_name, printable_name};
 use crate::errors::{connection_lost, reply_error};
 
 /// How often a listing is restarted when the configuration changes under it.
@@ -255,7 +255,7 @@ fn describe<C: RequestConnection>(
             if info.status != SetConfig::SUCCESS {
                 return Err(Attempt::ConfigurationChanged);
             }
-            monitor = monitor.with_output(String::from_utf8_lossy(&info.name));
+            monitor = monitor.with_output(printable_name(&info.name));
             if let Some(cookie) = edid_cookie {
                 let property = cookie
                     .reply()
