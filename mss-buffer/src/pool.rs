@@ -142,6 +142,23 @@ impl<S: Send> Pool<S> {
         self.shared.drain_free()
     }
 
+    /// Takes out of the pool, for the caller to free, the idle slots `evict` picks (a segment
+    /// that failed, one larger than a shrunken screen still needs); the other idle slots stay,
+    /// in their order. Leased slots are not affected.
+    ///
+    /// If `evict` panics, the slot it was looking at is dropped and no longer counted (as in
+    /// [`acquire`](Self::acquire)); the slots not yet looked at stay in the pool.
+    #[must_use = "evicted slots are simply dropped; free them as they need (detach them, say)"]
+    pub fn evict_free(&self, mut evict: impl FnMut(&S) -> bool) -> Vec<S> {
+        let counts = &self.shared.counts;
+        self.shared.evict_free(|slot| {
+            let guard = UndoOnDrop::new(counts, SlotCounts::remove_free);
+            let evicted = evict(slot);
+            guard.disarm();
+            evicted
+        })
+    }
+
     /// Closes the pool and returns its idle slots, for the caller to free.
     ///
     /// Every slot ends up in exactly one place: either in the returned list, or dropped by

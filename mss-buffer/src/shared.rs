@@ -84,6 +84,30 @@ impl<S> Shared<S> {
         drained
     }
 
+    /// Takes the idle slots `evict` picks off the free list (and stops counting them); the
+    /// others go back on it, in their order.
+    ///
+    /// Each slot present when this starts is looked at once: the list's length is read first,
+    /// and only that many slots are taken, so slots released meanwhile are left alone and the
+    /// loop ends. A slot in hand here is counted live and not leased, exactly like one an
+    /// acquirer is inspecting, so an acquirer that finds the list empty meanwhile waits for it
+    /// rather than reporting the pool exhausted.
+    pub(crate) fn evict_free(&self, mut evict: impl FnMut(&S) -> bool) -> Vec<S> {
+        let mut evicted = Vec::new();
+        for _ in 0..self.free.len() {
+            let Some(slot) = self.free.pop() else {
+                break;
+            };
+            if evict(&slot) {
+                self.counts.remove_free();
+                evicted.push(slot);
+            } else {
+                self.free.push(slot);
+            }
+        }
+        evicted
+    }
+
     /// Marks the pool closed, so that later releases drop their slot, and takes every idle
     /// slot. See [`give_back`](Self::give_back) for why the order matters.
     pub(crate) fn close(&self) -> Vec<S> {

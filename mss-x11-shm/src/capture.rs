@@ -80,8 +80,9 @@ pub struct ShmCapture<C: X11Connection = AutoConnection> {
     // without talking to the server, which forgets a closed connection's segments itself.
     shm: Shm,
     display: X11Display<C>,
-    /// Bytes every new segment gets: the whole screen at its largest size seen, so any
-    /// region fits any segment.
+    /// Bytes every new segment gets: the whole screen at its current size, so any region
+    /// fits any segment. Idle segments of another size are replaced as they are met: smaller
+    /// ones because a region may not fit, larger ones so memory follows a shrinking screen.
     segment_len: usize,
     /// Whether a grab has succeeded with the current method.
     proven: bool,
@@ -129,10 +130,8 @@ impl<C: X11Connection> ShmCapture<C> {
     /// [`Error::ConnectionLost`] or [`Error::Protocol`] if the server fails during setup in a
     /// way that is not about shared memory.
     pub fn from_display(mut display: X11Display<C>, options: ShmOptions) -> Result<Self, Error> {
-        let screen = display.screen_info()?;
-        let height = usize::from(u16::try_from(screen.height).unwrap_or(u16::MAX));
-        let width = u16::try_from(screen.width).unwrap_or(u16::MAX);
-        let segment_len = display.stride_for(width) * height;
+        display.screen_info()?;
+        let segment_len = screen_bytes(&display);
         let shm = match set_up_shared_memory(&display, segment_len, options.max_buffers.max(1))? {
             Ok(pool) => Shm::Active(pool),
             Err(reason) => Shm::Unavailable(reason),
@@ -170,19 +169,30 @@ impl<C: X11Connection> ShmCapture<C> {
         let (x, y, width, height) = self.display.check_region(region)?;
         let stride = self.display.stride_for(width);
         let needed = stride * usize::from(height);
-        // A screen that grew makes every later segment grow with it.
-        self.segment_len = self.segment_len.max(needed);
+        // Segments follow the screen: the check above left its current size in the cache.
+        let screen_len = screen_bytes(&self.display);
+        let shrank = screen_len < self.segment_len;
+        self.segment_len = screen_len;
         let Shm::Active(pool) = &self.shm else {
             unreachable!("grab_shared is only called with shared memory active")
         };
         let connection = self.display.connection();
         let segment_len = self.segment_len;
+        if shrank {
+            // Idle segments sized for the larger screen go now; leased ones when they come
+            // back and an acquire meets them.
+            detach_all(
+                connection,
+                pool.evict_free(|segment| segment.len() > segment_len),
+            );
+        }
         let lease = pool
             .acquire(
-                |segment| segment.len() >= needed,
+                |segment| segment.len() == segment_len && !segment.is_failed(),
                 || Segment::create(connection, segment_len),
-                // A segment too small for today's screen. If the detach cannot even be sent,
-                // the connection is broken and the ShmGetImage below will say so.
+                // A segment of another screen size, or one a request failed on. If the
+                // detach cannot even be sent, the connection is broken and the ShmGetImage
+                // below will say so.
                 |stale| drop(stale.detach(connection)),
             )
             .map_err(|error| match error {
@@ -248,18 +258,28 @@ impl<C: X11Connection> ShmCapture<C> {
                 self.proven = true;
                 Ok(frame)
             }
-            Err(error) => Err(self.display.grab_error(region, "ShmGetImage", error)),
+            Err(error) => {
+                // The server refused a request on this segment after shared memory had
+                // worked: it is not trusted again. Back in the pool it is marked, and the next
+                // acquire detaches it; the sweep below does it at once when it is idle.
+                let mut lease = lease;
+                lease.mark_failed();
+                drop(lease);
+                if let Shm::Active(pool) = &self.shm {
+                    detach_all(
+                        self.display.connection(),
+                        pool.evict_free(Segment::is_failed),
+                    );
+                }
+                Err(self.display.grab_error(region, "ShmGetImage", error))
+            }
         }
     }
 
     /// Stops using shared memory for good, detaching the idle segments.
     fn fall_back(&mut self, reason: String) {
         if let Shm::Active(pool) = std::mem::replace(&mut self.shm, Shm::Unavailable(reason)) {
-            for segment in pool.close() {
-                // A detach that cannot be sent means a broken connection, which the next
-                // request reports.
-                drop(segment.detach(self.display.connection()));
-            }
+            detach_all(self.display.connection(), pool.close());
         }
     }
 }
@@ -305,6 +325,22 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
                 Ok(frame)
             }
         }
+    }
+}
+
+/// Bytes of a segment that holds the whole screen as `display` knows it now.
+fn screen_bytes<C: X11Connection>(display: &X11Display<C>) -> usize {
+    let screen = display.known_screen();
+    let width = u16::try_from(screen.width()).unwrap_or(u16::MAX);
+    let height = usize::from(u16::try_from(screen.height()).unwrap_or(u16::MAX));
+    display.stride_for(width) * height
+}
+
+/// Detaches `segments` from the server and unmaps them. A detach that cannot be sent means a
+/// broken connection, which the next request reports.
+fn detach_all<C: X11Connection>(connection: &C, segments: Vec<Segment>) {
+    for segment in segments {
+        drop(segment.detach(connection));
     }
 }
 

@@ -22,8 +22,12 @@
 //! Every live frame holds one segment. The pool grows lazily, one segment per frame held at
 //! the same time, up to [`ShmOptions::max_buffers`] (8 by default); a grab beyond that fails
 //! with [`mss_core::Error::BuffersExhausted`] instead of growing without bound. Segments are
-//! sized for the whole screen, so any region fits any segment; memfd pages are only backed by
-//! memory once the server writes them, so small grabs cost little memory.
+//! sized for the whole screen as it is now, so any region fits any segment; memfd pages are
+//! only backed by memory once the server writes them, so small grabs cost little memory. When
+//! the screen changes size, idle segments of the old size are detached (at once when it
+//! shrank, as they are met otherwise), so memory follows the screen down as well as up. A
+//! segment the server refused a request on after shared memory had worked is detached, never
+//! reused.
 //!
 //! # When MIT-SHM cannot work
 //!

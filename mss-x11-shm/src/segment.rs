@@ -21,6 +21,8 @@ use x11rb::protocol::shm::{self, ConnectionExt as _};
 pub(crate) struct Segment {
     id: shm::Seg,
     memory: SharedMemory,
+    /// Set when the server refused a request on this segment: it is detached, not reused.
+    failed: bool,
 }
 
 /// Why a segment could not be made.
@@ -62,10 +64,24 @@ impl Segment {
             .map_err(SegmentError::Connection)?
             .check();
         match attached {
-            Ok(()) => Ok(Self { id, memory }),
+            Ok(()) => Ok(Self {
+                id,
+                memory,
+                failed: false,
+            }),
             Err(ReplyError::X11Error(error)) => Err(SegmentError::Refused(error)),
             Err(ReplyError::ConnectionError(error)) => Err(SegmentError::Connection(error)),
         }
+    }
+
+    /// Marks the segment as one the server refused a request on.
+    pub(crate) fn mark_failed(&mut self) {
+        self.failed = true;
+    }
+
+    /// Whether the server refused a request on this segment.
+    pub(crate) fn is_failed(&self) -> bool {
+        self.failed
     }
 
     /// The segment's id on the server.

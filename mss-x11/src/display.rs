@@ -365,6 +365,13 @@ impl<C: X11Connection> X11Display<C> {
         }
     }
 
+    /// The screen rectangle as last read: current after [`check_region`](Self::check_region)
+    /// or [`screen_info`](Self::screen_info), with no round trip. Backends size their buffers
+    /// from it.
+    pub fn known_screen(&self) -> Region {
+        self.cached_screen()
+    }
+
     fn cached_screen(&self) -> Region {
         let (width, height) = self.root_size;
         Region::new(0, 0, u32::from(width.max(1)), u32::from(height.max(1)))

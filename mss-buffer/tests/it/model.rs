@@ -1,4 +1,4 @@
-//! Random sequences of acquire, release, drain, close and drop, run against a pool and against
+//! Random sequences of acquire, release, drain, eviction, close and drop, run against a pool and against
 //! a plain model of it (a FIFO of free slot ids and a list of leases). After every step the
 //! pool's counts, the ids it hands out and the set of slots still alive must match the model.
 
@@ -19,6 +19,8 @@ enum Operation {
     Release(Index),
     /// Drains the idle slots and drops them.
     Drain,
+    /// Evicts the idle slots smaller than `below` bytes and drops them.
+    EvictSmallerThan { below: usize },
     /// Closes the pool, checks the idle slots it returns, and drops them.
     Close,
     /// Drops the pool.
@@ -33,6 +35,7 @@ fn operation() -> impl Strategy<Value = Operation> {
             .prop_map(|(needed, creation_fails)| Operation::Acquire { needed, creation_fails }),
         16 => any::<Index>().prop_map(Operation::Release),
         2 => Just(Operation::Drain),
+        3 => (1usize..=4).prop_map(|below| Operation::EvictSmallerThan { below }),
         1 => Just(Operation::Close),
         1 => Just(Operation::DropPool),
     ]
@@ -67,6 +70,28 @@ impl Harness {
                 if let Some(pool) = &self.pool {
                     let drained = pool.drain_free();
                     self.expect_idle(drained);
+                }
+            }
+            Operation::EvictSmallerThan { below } => {
+                if let Some(pool) = &self.pool {
+                    let evicted = pool.evict_free(|slot| slot.size < below);
+                    let evicted_ids: Vec<usize> = evicted.iter().map(|slot| slot.id).collect();
+                    let (expected, kept): (Vec<_>, Vec<_>) = self
+                        .model
+                        .free
+                        .drain(..)
+                        .partition(|(_, size)| *size < below);
+                    self.model.free = kept.into();
+                    let expected_ids: Vec<usize> = expected.iter().map(|(id, _)| *id).collect();
+                    assert_eq!(evicted_ids, expected_ids, "evicted in order, the rest kept");
+                    drop(evicted);
+                    for id in expected_ids {
+                        assert_eq!(
+                            self.registry.drops_of(id),
+                            1,
+                            "evicted slot {id} dropped once"
+                        );
+                    }
                 }
             }
             Operation::Close => {

@@ -249,6 +249,64 @@ fn drain_takes_idle_slots_and_leased_ones_later() {
     registry.assert_each_dropped_once();
 }
 
+#[test]
+fn eviction_takes_the_idle_slots_picked_and_keeps_the_rest_in_order() {
+    let registry = Registry::new();
+    let pool = Pool::new(5);
+    let held = acquire(&pool, &registry, 2);
+    let sizes = [4, 1, 5, 1];
+    let idle: Vec<_> = sizes
+        .iter()
+        .map(|&size| {
+            pool.acquire(
+                |_| false,
+                || Ok::<_, CreateFailed>(registry.create(size)),
+                drop,
+            )
+            .unwrap()
+        })
+        .collect();
+    drop(idle);
+    assert_eq!(counts(&pool), stats(5, 1));
+
+    let evicted: Vec<usize> = pool
+        .evict_free(|slot| slot.size < 2)
+        .iter()
+        .map(|slot| slot.id)
+        .collect();
+    assert_eq!(evicted, [2, 4], "the small idle slots, oldest first");
+    assert_eq!(
+        counts(&pool),
+        stats(3, 1),
+        "the leased slot is not looked at"
+    );
+    // The kept ones are reused in their old order.
+    let first = acquire(&pool, &registry, 1);
+    let second = acquire(&pool, &registry, 1);
+    assert_eq!((first.id, second.id), (1, 3));
+    drop((first, second, held));
+    assert!(pool.evict_free(|_| false).is_empty());
+    assert_eq!(counts(&pool), stats(3, 0));
+    drop(pool);
+    registry.assert_each_dropped_once();
+}
+
+#[test]
+fn a_panicking_eviction_test_leaves_the_counts_right() {
+    let registry = Registry::new();
+    let pool = Pool::new(3);
+    drop([acquire(&pool, &registry, 1), acquire(&pool, &registry, 1)]);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        let _ = pool.evict_free(|_| panic!("the caller's test failed"));
+    }));
+    assert!(outcome.is_err());
+    // The slot being looked at was dropped by the unwinding; the other stays, counted.
+    assert_eq!(counts(&pool), stats(1, 0));
+    assert_eq!(acquire(&pool, &registry, 1).id, 1);
+    drop(pool);
+    registry.assert_each_dropped_once();
+}
+
 #[rstest]
 #[case::dropped(false)]
 #[case::closed(true)]

@@ -1,6 +1,6 @@
 //! Many threads at once: acquirers send their leases through a channel to dropper threads, so
 //! slots are released on other threads than the one that took them, and the owner closes the
-//! pool while releases are still in flight. Afterwards every slot created must have been
+//! pool while releases are still in flight; idle slots are evicted meanwhile. Afterwards every slot created must have been
 //! dropped exactly once.
 
 use std::sync::{Arc, Barrier};
@@ -60,6 +60,11 @@ fn run_round(registry: &Arc<Registry>, close_mid_flight: bool) -> Option<Pool<Sl
                         stats.leased <= stats.live && stats.live <= LIMIT,
                         "{stats:?}"
                     );
+                    // Now and then, evict the largest idle slots while others acquire and
+                    // release around us.
+                    if round % 50 == thread_number {
+                        drop(pool.evict_free(|slot| slot.size == 3));
+                    }
                     match result {
                         Ok(lease) => {
                             registry.mark_leased(lease.id);
