@@ -25,6 +25,8 @@ pub enum Failure {
     Usage(String),
     /// The capture or the file failed: exit code 1.
     Capture(String),
+    /// Several captures or files failed (monitors of `-m 0`): exit code 1, one line each.
+    Captures(Vec<String>),
 }
 
 impl From<mss::Error> for Failure {
@@ -83,12 +85,15 @@ fn clap_message(error: &clap::Error) -> String {
 }
 
 fn report(failure: Failure) -> ExitCode {
-    let (message, code) = match failure {
-        Failure::Usage(message) => (message, 2),
-        Failure::Capture(message) => (message, 1),
+    let (messages, code) = match failure {
+        Failure::Usage(message) => (vec![message], 2),
+        Failure::Capture(message) => (vec![message], 1),
+        Failure::Captures(messages) => (messages, 1),
     };
-    // One line, whatever the message holds.
-    let message = message.replace(['\n', '\r'], " ");
-    eprintln!("mss: error: {message}");
+    for message in messages {
+        // One line per error, whatever the message holds.
+        let message = message.replace(['\n', '\r'], " ");
+        eprintln!("mss: error: {message}");
+    }
     ExitCode::from(code)
 }

@@ -93,14 +93,34 @@ pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
         })?;
         vec![screen.save_region(cropped, arguments.monitor, template, arguments.level)?]
     } else {
-        screen.save(arguments.monitor, template, arguments.level)?
+        match screen.save(arguments.monitor, template, arguments.level) {
+            Ok(written) => written,
+            // Every monitor that could be saved was: say which, then each failure.
+            Err(mss::Error::MonitorsFailed {
+                written, failures, ..
+            }) => {
+                print_written(&written, arguments.quiet);
+                return Err(Failure::Captures(
+                    failures
+                        .iter()
+                        .map(|(monitor, error)| format!("monitor {monitor}: {error}"))
+                        .collect(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
     };
-    if !arguments.quiet {
+    print_written(&written, arguments.quiet);
+    Ok(())
+}
+
+/// Prints the absolute path of each file written, unless `quiet`.
+fn print_written(written: &[std::path::PathBuf], quiet: bool) {
+    if !quiet {
         for path in written {
-            println!("{}", absolute(&path).display());
+            println!("{}", absolute(path).display());
         }
     }
-    Ok(())
 }
 
 fn absolute(path: &Path) -> std::path::PathBuf {

@@ -38,6 +38,21 @@ pub enum Error {
         reason: String,
     },
 
+    /// Saving several monitors, some could not be saved; the others were.
+    #[error(
+        "{} of {total} monitors could not be saved: {}",
+        failures.len(),
+        failures.iter().map(|(monitor, error)| format!("monitor {monitor}: {error}")).collect::<Vec<_>>().join("; ")
+    )]
+    MonitorsFailed {
+        /// How many monitors were to be saved.
+        total: usize,
+        /// The files written, in monitor order.
+        written: Vec<PathBuf>,
+        /// Each monitor that failed, with its error.
+        failures: Vec<(i64, Box<Error>)>,
+    },
+
     /// A PNG compression level outside 0-9.
     #[error("PNG compression level {level} is not in 0-9")]
     InvalidLevel {

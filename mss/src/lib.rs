@@ -102,6 +102,8 @@ mod open;
 #[cfg(feature = "png")]
 pub mod png_file;
 mod registry;
+#[cfg(feature = "png")]
+mod save;
 mod session;
 pub mod template;
 

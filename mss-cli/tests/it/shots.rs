@@ -2,7 +2,7 @@
 
 use mss_testkit::{DummyOptions, XServer};
 
-use crate::support::{assert_png_shows, mss, region, success_lines, xvfb};
+use crate::support::{assert_failure, assert_png_shows, mss, region, success_lines, xvfb};
 
 #[test]
 fn default_shot_writes_monitor_1_and_prints_its_absolute_path() {
@@ -76,6 +76,64 @@ fn region_and_coordinates_write_exact_pixels() {
 }
 
 #[test]
+fn a_monitor_that_fails_does_not_stop_the_others_and_every_file_is_reported() {
+    let server = XServer::xorg_dummy(&DummyOptions::new()).unwrap_or_else(|error| {
+        panic!("cannot start Xorg dummy ({error}); run `cargo xtask test`, which installs it")
+    });
+    server.set_mode("DUMMY0", "320x200").unwrap();
+    // A virtual monitor entirely off the screen: RandR lists it, nothing can capture it.
+    server
+        .xrandr(&["--setmonitor", "GHOST", "100/100x100/100+5000+0", "none"])
+        .unwrap();
+    server
+        .enable_output("DUMMY1", "160x100", Some("DUMMY0"))
+        .unwrap();
+    let scene = server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let output = mss(
+        directory.path(),
+        Some(server.display()),
+        &["-m", "0", "-o", "mon-{mon}.png"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr.lines().collect();
+    assert_eq!(errors.len(), 1, "one line per failed monitor: {stderr}");
+    assert!(errors[0].starts_with("mss: error: monitor "), "{stderr}");
+    assert!(
+        errors[0].contains("100x100 at (5000, 0) is not inside the screen"),
+        "{stderr}"
+    );
+    // The two real monitors were written, exact, and their paths printed.
+    let written = String::from_utf8(output.stdout).unwrap();
+    let written: Vec<&str> = written.lines().collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    let json = success_lines(&mss(
+        directory.path(),
+        Some(server.display()),
+        &["info", "--json"],
+    ))
+    .join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for (index, monitor) in info["monitors"].as_array().unwrap().iter().enumerate() {
+        let path = directory.path().join(format!("mon-{}.png", index + 1));
+        if monitor["left"] == 5000 {
+            assert!(!path.exists(), "nothing is written for the ghost");
+            continue;
+        }
+        assert!(written.contains(&path.to_str().unwrap()), "{written:?}");
+        let value = |key: &str| monitor[key].as_i64().unwrap();
+        let expected = region(
+            value("left") as i32,
+            value("top") as i32,
+            value("width") as u32,
+            value("height") as u32,
+        );
+        assert_png_shows(&path, expected, &scene);
+    }
+}
+
+#[test]
 fn every_monitor_of_a_multi_monitor_server_is_exact() {
     let server = XServer::xorg_dummy(&DummyOptions::new()).unwrap_or_else(|error| {
         panic!("cannot start Xorg dummy ({error}); run `cargo xtask test`, which installs it")
@@ -116,6 +174,19 @@ fn every_monitor_of_a_multi_monitor_server_is_exact() {
         region(left, top, 16, 8),
         &scene,
     );
+
+    // A template that names every monitor's file the same is bad usage, found before anything
+    // is captured or written.
+    let clash = directory.path().join("clash");
+    std::fs::create_dir(&clash).unwrap();
+    let output = mss(
+        &clash,
+        Some(server.display()),
+        &["-m", "0", "-o", "same.png"],
+    );
+    assert_failure(&output, 2, "monitors 1 and 2 both");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("put {mon} in it"));
+    assert_eq!(std::fs::read_dir(&clash).unwrap().count(), 0);
 
     let all = &info["all"];
     run(&["-m", "-1", "-o", "all.png"]);

@@ -142,3 +142,53 @@ fn the_facade_plugs_into_code_taking_dyn_capture() {
     let mut screen = Mss::builder().display(server.display()).open().unwrap();
     assert_eq!(area_of_all(&mut screen), 64 * 48);
 }
+
+#[cfg(feature = "png")]
+#[test]
+fn saving_every_monitor_goes_on_past_a_failure_and_refuses_clashing_names() {
+    use mss_core::Monitor;
+    use mss_testkit::{FakeCapture, FakeFailure};
+    let left = Region::new(0, 0, 40, 30).unwrap();
+    let right = Region::new(40, 0, 24, 30).unwrap();
+    let mut fake = FakeCapture::new(64, 30).with_monitors(vec![
+        Monitor::new(left).with_output("A"),
+        Monitor::new(right).with_output("B"),
+    ]);
+    // The first grab (monitor 1) fails; monitor 2 must still be saved.
+    fake.fail_next_grab(FakeFailure::Protocol);
+    let mut screen = Mss::from_capture(Box::new(fake), Backend::compiled_in()[0]);
+    let directory = tempfile::tempdir().unwrap();
+    let template = directory.path().join("m{mon}.png");
+    let error = screen.save(0, template.to_str().unwrap(), 1).unwrap_err();
+    let Error::MonitorsFailed {
+        total,
+        written,
+        failures,
+    } = &error
+    else {
+        panic!("expected MonitorsFailed, got {error:?}");
+    };
+    assert_eq!(*total, 2);
+    assert_eq!(written, &[directory.path().join("m2.png")]);
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].0, 1);
+    assert!(
+        error
+            .to_string()
+            .starts_with("1 of 2 monitors could not be saved: monitor 1: "),
+        "{error}"
+    );
+    assert!(!directory.path().join("m1.png").exists());
+    let (width, height, _) = decode_png(&directory.path().join("m2.png"));
+    assert_eq!((width, height), (24, 30));
+
+    // Names that do not tell the monitors apart are refused before anything is grabbed.
+    let same = directory.path().join("same.png");
+    let error = screen.save(0, same.to_str().unwrap(), 1).unwrap_err();
+    assert!(matches!(error, Error::Template { .. }), "{error:?}");
+    assert!(!same.exists());
+    // Names that differ through the region are fine.
+    let by_position = directory.path().join("at-{left}.png");
+    let written = screen.save(0, by_position.to_str().unwrap(), 1).unwrap();
+    assert_eq!(written.len(), 2);
+}
