@@ -84,7 +84,9 @@ pub struct ShotArgs {
 
     /// The output file name template: `{mon}`, `{top}`, `{left}`, `{width}`, `{height}`,
     /// `{date}` or `{date:%Y-%m-%d}`. Default `monitor-{mon}.png`, or `sct-{top}x{left}_{width}x{height}.png`
-    /// with -c or --region.
+    /// with -c or --region. `-` writes to standard output; an existing device or FIFO is written
+    /// to directly, a link is followed, a regular file is replaced atomically (keeping its mode);
+    /// a file you may not write is refused.
     #[arg(short = 'o', long)]
     pub output: Option<String>,
 

@@ -114,13 +114,34 @@ pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Prints the absolute path of each file written, unless `quiet`.
+/// Prints the absolute path of each file written, unless `quiet`, and never of standard output
+/// itself (`-`, `/dev/stdout`), which carries the PNG.
 fn print_written(written: &[std::path::PathBuf], quiet: bool) {
-    if !quiet {
-        for path in written {
+    if quiet {
+        return;
+    }
+    for path in written {
+        if !is_standard_output(path) {
             println!("{}", absolute(path).display());
         }
     }
+}
+
+/// Whether `path` is `-` or names the file standard output is.
+fn is_standard_output(path: &Path) -> bool {
+    use std::os::fd::AsFd as _;
+    use std::os::unix::fs::MetadataExt as _;
+    if path == Path::new("-") {
+        return true;
+    }
+    let Ok(target) = std::fs::metadata(path) else {
+        return false;
+    };
+    let stdout = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(|fd| std::fs::File::from(fd).metadata());
+    stdout.is_ok_and(|stdout| stdout.dev() == target.dev() && stdout.ino() == target.ino())
 }
 
 fn absolute(path: &Path) -> std::path::PathBuf {

@@ -95,6 +95,8 @@ compile_error!(
 
 mod capturer;
 pub mod cursor;
+#[cfg(feature = "png")]
+pub mod destination;
 mod error;
 #[cfg(feature = "image")]
 mod image_interop;

@@ -38,13 +38,16 @@
 //! Pixels are written as 8-bit RGB, whatever the screen's format (as python-mss does): the
 //! alpha of a depth-32 root window is not meaningful.
 //!
-//! # Atomic write
+//! # Where the file goes
 //!
-//! The PNG is written to a temporary file in the target's directory, flushed to disk, then
-//! renamed over the target. A failure at any step leaves no partial file behind, and an
-//! existing file is replaced in one step: readers see the old picture or the new one.
+//! [`write_png`] writes where a careful command-line tool would (see [`crate::destination`]):
+//! `-` is standard output, devices and FIFOs are written to directly, links are followed, and
+//! regular files are written atomically: the PNG goes to an unnamed file in the target's
+//! directory, flushed to disk, then named, replacing an existing file in one step. A failure or
+//! an interrupt at any step leaves no partial file behind: readers see the old picture or the
+//! new one.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use mss_core::Frame;
@@ -161,40 +164,23 @@ pub fn check_level(level: u8) -> Result<(), Error> {
     png_plan(level).map(drop)
 }
 
-/// Writes `frame` to `path` as a PNG at compression `level`, atomically (see the
-/// [module docs](self)), and returns the path.
+/// Writes `frame` to `path` as a PNG at compression `level`, and returns the path.
+///
+/// `path` is written as [`crate::destination`] describes: `-` is standard output; an existing
+/// device, FIFO or socket is written to directly; a link is followed; a regular file is
+/// written atomically (a process killed meanwhile leaves nothing behind and the old file
+/// untouched), new with mode `0666 & !umask`, replacing with the old file's mode; a file this
+/// user may not write is refused and left unchanged.
 ///
 /// # Errors
 ///
-/// [`Error::Write`] naming the path when the directory cannot take the file (missing,
-/// read-only, full) or the rename fails; [`Error::InvalidLevel`], [`Error::Encode`].
+/// [`Error::Write`] naming the path when it cannot be written (a missing or read-only
+/// directory, a read-only file, a full disk); [`Error::InvalidLevel`], [`Error::Encode`].
 pub fn write_png(frame: &Frame, path: impl AsRef<Path>, level: u8) -> Result<PathBuf, Error> {
     let path = path.as_ref();
-    png_plan(level)?;
-    let write_error = |source| Error::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    // The temporary file deletes itself on drop, so every early return below removes it.
-    let temporary = tempfile::Builder::new()
-        .prefix(".mss-")
-        .suffix(".png.tmp")
-        .tempfile_in(directory)
-        .map_err(write_error)?;
-    {
-        let mut buffered = BufWriter::new(temporary.as_file());
-        encode_png(frame, level, &mut buffered, path)?;
-        buffered.flush().map_err(write_error)?;
-    }
-    temporary.as_file().sync_all().map_err(write_error)?;
-    temporary
-        .persist(path)
-        .map_err(|error| write_error(error.error))?;
-    Ok(path.to_owned())
+    let mut png = Vec::new();
+    encode_png(frame, level, &mut png, path)?;
+    crate::destination::write_bytes(path, &png)
 }
 
 /// Saving a [`Frame`] as PNG in one call; in the [prelude](crate::prelude).

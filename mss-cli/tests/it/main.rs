@@ -2,6 +2,7 @@
 
 mod commands;
 mod errors;
+mod output;
 mod shots;
 mod support;
 mod xwayland;
