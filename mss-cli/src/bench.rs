@@ -63,12 +63,11 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
     };
     let mut results = Vec::new();
     for backend in backends {
-        let mut builder = Mss::builder()
-            .backend(backend)
-            .allow_xwayland(arguments.connect.xwayland);
-        if let Some(display) = &arguments.connect.display {
-            builder = builder.display(display);
-        }
+        let connect = crate::cli::ConnectArgs {
+            backend: None,
+            ..arguments.connect.clone()
+        };
+        let builder = crate::shot::builder(&connect)?.backend(backend);
         let mut screen = builder.open()?;
         let region = match &arguments.region {
             Some(text) => crate::shot::absolute_region(text, &mut screen)?,

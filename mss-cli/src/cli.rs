@@ -1,5 +1,7 @@
 //! The command line's flags (clap derive).
 
+use std::time::Duration;
+
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 /// Screenshots of an X11 display to PNG, compatible with python-mss's `mss` command.
@@ -53,6 +55,35 @@ pub struct ConnectArgs {
     /// on a rootful XWayland, black on a rootless one. Without it, XWayland is refused.
     #[arg(long)]
     pub xwayland: bool,
+
+    /// Seconds each wait on the display may take (default 10; 0 waits without limit). A
+    /// display that does not answer in time (a client holding a server grab, a stopped server,
+    /// a silent network) is an error, exit code 1.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, allow_hyphen_values = true)]
+    pub timeout: Option<WaitLimit>,
+}
+
+/// A `--timeout` value: the time per wait, or `None` for no limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitLimit(pub Option<Duration>);
+
+/// `--timeout`: seconds, non-negative and finite; 0 means no limit.
+fn parse_timeout(text: &str) -> Result<WaitLimit, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(format!(
+            "{text:?} is not a number of seconds (0 waits without limit)"
+        ));
+    }
+    if seconds == 0.0 {
+        return Ok(WaitLimit(None));
+    }
+    Duration::try_from_secs_f64(seconds)
+        .map(|limit| WaitLimit(Some(limit)))
+        .map_err(|error| format!("{text:?}: {error}"))
 }
 
 /// `mss shot`.
@@ -138,4 +169,29 @@ pub struct BenchArgs {
     /// Display and backend (only that backend is measured when given).
     #[command(flatten)]
     pub connect: ConnectArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_seconds_and_zero_means_no_limit() {
+        assert_eq!(
+            parse_timeout("2").unwrap(),
+            WaitLimit(Some(Duration::from_secs(2)))
+        );
+        assert_eq!(
+            parse_timeout(" 0.25 ").unwrap(),
+            WaitLimit(Some(Duration::from_millis(250)))
+        );
+        assert_eq!(parse_timeout("0").unwrap(), WaitLimit(None));
+        for bad in ["-1", "nan", "inf", "two", "", "1e400"] {
+            let error = parse_timeout(bad).unwrap_err();
+            assert!(
+                error.contains("seconds") || error.contains(bad),
+                "{bad}: {error}"
+            );
+        }
+    }
 }

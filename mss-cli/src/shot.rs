@@ -19,6 +19,9 @@ pub fn open(connect: &ConnectArgs, with_cursor: bool) -> Result<Mss, Failure> {
 /// The builder for the display and backend `connect` names.
 pub fn builder(connect: &ConnectArgs) -> Result<mss::MssBuilder, Failure> {
     let mut builder = Mss::builder().allow_xwayland(connect.xwayland);
+    if let Some(limit) = connect.timeout {
+        builder = builder.timeout(limit.0);
+    }
     if let Some(display) = &connect.display {
         builder = builder.display(display);
     }

@@ -132,6 +132,22 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// The display did not answer in time: a client holds a server grab, the server is
+    /// stopped, or the network to it went silent. The connection is closed at that moment, so
+    /// the capturer cannot be used again (later calls fail with [`Error::ConnectionLost`]
+    /// saying so); open a new one.
+    #[error(
+        "display {display:?} did not answer within {seconds} s while waiting for {waiting_for}; the connection was closed, so this capturer cannot be used again"
+    )]
+    Timeout {
+        /// The display.
+        display: String,
+        /// What was being waited for (`GetImage`, `the connection setup`, ...).
+        waiting_for: String,
+        /// The time allowed, in seconds.
+        seconds: f64,
+    },
+
     /// Every reusable buffer is held by a live frame and the pool may not grow further.
     #[error(
         "all {limit} capture buffers are held by live frames; drop frames before grabbing more, or raise the buffer limit"

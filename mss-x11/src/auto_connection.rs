@@ -18,6 +18,7 @@ use std::ffi::CString;
 use std::fmt;
 use std::io::IoSlice;
 use std::os::fd::{AsFd, BorrowedFd};
+use std::time::Duration;
 
 use x11rb::connection::{
     BufWithFds, Connection, DiscardMode, ReplyOrError, RequestConnection, RequestKind,
@@ -34,8 +35,9 @@ use x11rb::utils::{CSlice, RawFdContainer};
 use x11rb::x11_utils::{ExtensionInformation, TryParse, TryParseFd, X11Error};
 use x11rb::xcb_ffi::XCBConnection;
 
-use crate::X11Connection;
 use crate::connection::{LIBXCB, PURE_RUST};
+use crate::watchdog::{WaitGuard, Watchdog};
+use crate::{ExpiredWait, X11Connection};
 
 /// Which connection [`AutoConnection::connect`] makes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -61,6 +63,9 @@ pub enum AutoConnectError {
     /// [`ConnectionPreference::Libxcb`] was asked for and libxcb cannot be loaded.
     #[error("libxcb could not be loaded: {0}")]
     LibxcbUnavailable(#[source] LibxcbLoadError),
+    /// The server did not finish the connection setup within the time allowed.
+    #[error("the server did not finish the connection setup within {0:?}")]
+    Timeout(Duration),
 }
 
 /// Why libxcb was not used.
@@ -75,11 +80,20 @@ enum LibxcbFailure {
 /// It is a complete x11rb [`Connection`], so requests of your own can go through it. Replies
 /// come back as [`AutoBuf`].
 ///
+/// # Deadlines
+///
+/// Opened with a timeout ([`connect_with_timeout`](Self::connect_with_timeout)), every wait on
+/// the connection (a reply, an error check, a request that cannot be written) has that long;
+/// past it the connection's socket is shut down, the wait fails, and
+/// [`X11Connection::expired_wait`] says so. Waits for events are not bounded: events come when
+/// they come.
+///
 /// # Thread safety
 ///
 /// `Send + Sync`, as both connections it can hold are.
 pub struct AutoConnection {
     inner: Inner,
+    watchdog: Option<Watchdog>,
 }
 
 /// The connection an [`AutoConnection`] holds.
@@ -130,6 +144,80 @@ impl AutoConnection {
         display: Option<&str>,
         preference: ConnectionPreference,
     ) -> Result<(Self, usize), AutoConnectError> {
+        Self::connect_with_timeout(display, preference, None)
+    }
+
+    /// [`connect`](Self::connect), with every wait bounded by `timeout` (see "Deadlines"
+    /// above), the connection setup included.
+    ///
+    /// With a timeout the setup is done first over a pure-Rust connection whose socket the
+    /// deadline can cut, which proves the server answers; that connection is kept when pure
+    /// Rust is preferred, else it is closed and libxcb connects. Only a server that stops in the
+    /// instant between the two can hold libxcb's own setup up.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect), and [`AutoConnectError::Timeout`] when the server does
+    /// not finish the setup in time.
+    pub fn connect_with_timeout(
+        display: Option<&str>,
+        preference: ConnectionPreference,
+        timeout: Option<Duration>,
+    ) -> Result<(Self, usize), AutoConnectError> {
+        let Some(timeout) = timeout else {
+            return Self::connect_unbounded(display, preference);
+        };
+        let (probe, screen, probe_watchdog) = crate::connect::connect_pure_rust(display, timeout)?;
+        if preference == ConnectionPreference::PureRust {
+            let mut connection = Self::pure_rust(probe, None);
+            connection.watchdog = Some(probe_watchdog);
+            return Ok((connection, screen));
+        }
+        // The server answered a setup in time. Close that connection before libxcb makes its
+        // own: some servers mishandle a client leaving while another is connected (Xvfb
+        // 21.1 without XFIXES aborts), and one client at a time is all this needs.
+        drop((probe, probe_watchdog));
+        match Self::connect_libxcb(display) {
+            Ok((connection, screen)) => {
+                let socket = connection
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .map_err(ConnectError::IoError)?;
+                let watchdog = Watchdog::start(socket, timeout).map_err(ConnectError::IoError)?;
+                let inner = Inner::Libxcb(Box::new(connection));
+                Ok((
+                    Self {
+                        inner,
+                        watchdog: Some(watchdog),
+                    },
+                    screen,
+                ))
+            }
+            Err(LibxcbFailure::Load(error)) if preference == ConnectionPreference::Libxcb => {
+                Err(AutoConnectError::LibxcbUnavailable(error))
+            }
+            Err(LibxcbFailure::Connect(error)) if preference == ConnectionPreference::Libxcb => {
+                Err(error.into())
+            }
+            Err(failure) => {
+                let reason = match failure {
+                    LibxcbFailure::Load(error) => format!("libxcb could not be loaded: {error}"),
+                    LibxcbFailure::Connect(error) => format!("libxcb could not connect: {error}"),
+                };
+                let (probe, screen, watchdog) =
+                    crate::connect::connect_pure_rust(display, timeout)?;
+                let mut connection = Self::pure_rust(probe, Some(reason));
+                connection.watchdog = Some(watchdog);
+                Ok((connection, screen))
+            }
+        }
+    }
+
+    /// [`connect`](Self::connect) with no deadline anywhere.
+    fn connect_unbounded(
+        display: Option<&str>,
+        preference: ConnectionPreference,
+    ) -> Result<(Self, usize), AutoConnectError> {
         if preference == ConnectionPreference::PureRust {
             let (connection, screen) = RustConnection::connect(display)?;
             return Ok((Self::pure_rust(connection, None), screen));
@@ -137,7 +225,13 @@ impl AutoConnection {
         let libxcb_failure = match Self::connect_libxcb(display) {
             Ok((connection, screen)) => {
                 let inner = Inner::Libxcb(Box::new(connection));
-                return Ok((Self { inner }, screen));
+                return Ok((
+                    Self {
+                        inner,
+                        watchdog: None,
+                    },
+                    screen,
+                ));
             }
             Err(LibxcbFailure::Load(error)) if preference == ConnectionPreference::Libxcb => {
                 return Err(AutoConnectError::LibxcbUnavailable(error));
@@ -155,7 +249,18 @@ impl AutoConnection {
     fn pure_rust(connection: RustConnection, libxcb_failure: Option<String>) -> Self {
         Self {
             inner: Inner::PureRust(Box::new(connection), libxcb_failure),
+            watchdog: None,
         }
+    }
+
+    /// The deadline for a wait starting now, when the connection has one.
+    fn wait(&self) -> Option<WaitGuard<'_>> {
+        self.watchdog.as_ref().map(Watchdog::guard)
+    }
+
+    /// The time each wait is allowed, when the connection was opened with one.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.watchdog.as_ref().map(Watchdog::timeout)
     }
 
     fn connect_libxcb(display: Option<&str>) -> Result<(XCBConnection, usize), LibxcbFailure> {
@@ -292,6 +397,7 @@ impl RequestConnection for AutoConnection {
     where
         R: TryParse,
     {
+        let _wait = self.wait();
         let sequence = delegate!(self, connection => {
             let cookie = connection.send_request_with_reply::<R>(bufs, fds)?;
             let sequence = cookie.sequence_number();
@@ -309,6 +415,7 @@ impl RequestConnection for AutoConnection {
     where
         R: TryParseFd,
     {
+        let _wait = self.wait();
         let sequence = delegate!(self, connection => {
             let cookie = connection.send_request_with_reply_with_fds::<R>(bufs, fds)?;
             let sequence = cookie.sequence_number();
@@ -323,6 +430,7 @@ impl RequestConnection for AutoConnection {
         bufs: &[IoSlice<'_>],
         fds: Vec<RawFdContainer>,
     ) -> Result<VoidCookie<'_, Self>, ConnectionError> {
+        let _wait = self.wait();
         let sequence = delegate!(self, connection => {
             let cookie = connection.send_request_without_reply(bufs, fds)?;
             let sequence = cookie.sequence_number();
@@ -340,6 +448,7 @@ impl RequestConnection for AutoConnection {
         &self,
         extension_name: &'static str,
     ) -> Result<(), ConnectionError> {
+        let _wait = self.wait();
         delegate!(self, connection => connection.prefetch_extension_information(extension_name))
     }
 
@@ -347,6 +456,7 @@ impl RequestConnection for AutoConnection {
         &self,
         extension_name: &'static str,
     ) -> Result<Option<ExtensionInformation>, ConnectionError> {
+        let _wait = self.wait();
         delegate!(self, connection => connection.extension_information(extension_name))
     }
 
@@ -354,10 +464,12 @@ impl RequestConnection for AutoConnection {
         &self,
         sequence: SequenceNumber,
     ) -> Result<ReplyOrError<AutoBuf>, ConnectionError> {
+        let _wait = self.wait();
         wrap_buffer!(self, connection => connection.wait_for_reply_or_raw_error(sequence), map_reply_or_error)
     }
 
     fn wait_for_reply(&self, sequence: SequenceNumber) -> Result<Option<AutoBuf>, ConnectionError> {
+        let _wait = self.wait();
         wrap_buffer!(self, connection => connection.wait_for_reply(sequence), map_option)
     }
 
@@ -365,6 +477,7 @@ impl RequestConnection for AutoConnection {
         &self,
         sequence: SequenceNumber,
     ) -> Result<ReplyOrError<BufWithFds<AutoBuf>, AutoBuf>, ConnectionError> {
+        let _wait = self.wait();
         wrap_buffer!(self, connection => connection.wait_for_reply_with_fds_raw(sequence), map_with_fds)
     }
 
@@ -372,14 +485,17 @@ impl RequestConnection for AutoConnection {
         &self,
         sequence: SequenceNumber,
     ) -> Result<Option<AutoBuf>, ConnectionError> {
+        let _wait = self.wait();
         wrap_buffer!(self, connection => connection.check_for_raw_error(sequence), map_option)
     }
 
     fn prefetch_maximum_request_bytes(&self) {
+        let _wait = self.wait();
         delegate!(self, connection => connection.prefetch_maximum_request_bytes());
     }
 
     fn maximum_request_bytes(&self) -> usize {
+        let _wait = self.wait();
         delegate!(self, connection => connection.maximum_request_bytes())
     }
 
@@ -406,6 +522,7 @@ impl Connection for AutoConnection {
     }
 
     fn flush(&self) -> Result<(), ConnectionError> {
+        let _wait = self.wait();
         delegate!(self, connection => connection.flush())
     }
 
@@ -414,6 +531,8 @@ impl Connection for AutoConnection {
     }
 
     fn generate_id(&self) -> Result<u32, ReplyOrIdError> {
+        // Running out of ids asks the server for a new range (XC-MISC): a round trip.
+        let _wait = self.wait();
         delegate!(self, connection => connection.generate_id())
     }
 }
@@ -429,6 +548,14 @@ impl X11Connection for AutoConnection {
 
     fn generate_x11_id(&self) -> Result<u32, ReplyOrIdError> {
         self.generate_id()
+    }
+
+    fn expired_wait(&self) -> Option<ExpiredWait> {
+        let watchdog = self.watchdog.as_ref().filter(|watchdog| watchdog.fired())?;
+        Some(ExpiredWait {
+            timeout: watchdog.timeout(),
+            first_report: watchdog.report_first(),
+        })
     }
 
     fn describe_x11_connection(&self) -> Cow<'_, str> {

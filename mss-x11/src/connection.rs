@@ -54,6 +54,24 @@ pub trait X11Connection: RequestConnection + Send {
     /// What carries the requests, in words, for status reports: `libxcb (loaded at run
     /// time)`, `x11rb pure Rust`, ...
     fn describe_x11_connection(&self) -> Cow<'_, str>;
+
+    /// When a wait on this connection outlived its deadline (and the connection was closed for
+    /// it): how long waits were allowed, and whether this is the first time it is asked, which
+    /// is when the failure is reported as a timeout. `None` for connections without deadlines
+    /// (the default).
+    fn expired_wait(&self) -> Option<ExpiredWait> {
+        None
+    }
+}
+
+/// A wait that outlived its deadline; see [`X11Connection::expired_wait`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExpiredWait {
+    /// The time each wait was allowed.
+    pub timeout: std::time::Duration,
+    /// Whether this is the first time the expiry is asked about.
+    pub first_report: bool,
 }
 
 impl<S: Stream + Send + Sync> X11Connection for RustConnection<S> {

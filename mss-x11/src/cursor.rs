@@ -39,9 +39,16 @@ impl<C: X11Connection> X11Display<C> {
         let reply = self
             .connection()
             .xfixes_get_cursor_image()
-            .map_err(|error| connection_lost(self.display_name(), error))?
+            .map_err(|error| connection_lost(self.connection(), self.display_name(), error))?
             .reply()
-            .map_err(|error| reply_error(self.display_name(), "XFixesGetCursorImage", error))?;
+            .map_err(|error| {
+                reply_error(
+                    self.connection(),
+                    self.display_name(),
+                    "XFixesGetCursorImage",
+                    error,
+                )
+            })?;
         let left = i32::from(reply.x) - i32::from(reply.xhot);
         let top = i32::from(reply.y) - i32::from(reply.yhot);
         let (width, height) = (u32::from(reply.width), u32::from(reply.height));
@@ -59,7 +66,7 @@ impl<C: X11Connection> X11Display<C> {
         let present = self
             .connection()
             .extension_information(xfixes::X11_EXTENSION_NAME)
-            .map_err(|error| connection_lost(self.display_name(), error))?
+            .map_err(|error| connection_lost(self.connection(), self.display_name(), error))?
             .is_some();
         if !present {
             return Ok(None);
@@ -68,9 +75,16 @@ impl<C: X11Connection> X11Display<C> {
         let reply = self
             .connection()
             .xfixes_query_version(major, minor)
-            .map_err(|error| connection_lost(self.display_name(), error))?
+            .map_err(|error| connection_lost(self.connection(), self.display_name(), error))?
             .reply()
-            .map_err(|error| reply_error(self.display_name(), "XFixesQueryVersion", error))?;
+            .map_err(|error| {
+                reply_error(
+                    self.connection(),
+                    self.display_name(),
+                    "XFixesQueryVersion",
+                    error,
+                )
+            })?;
         Ok(Some((reply.major_version, reply.minor_version)))
     }
 }

@@ -68,9 +68,12 @@ impl X11Display<AutoConnection> {
     /// As [`open`](Self::open).
     pub fn open_with(display: Option<&str>, options: X11Options) -> Result<Self, Error> {
         let display_name = resolve_display_name(display, std::env::var_os("DISPLAY"))?;
-        let (connection, screen_number) =
-            AutoConnection::connect(Some(&display_name), options.connection_preference())
-                .map_err(|error| display_unavailable(&display_name, error))?;
+        let (connection, screen_number) = AutoConnection::connect_with_timeout(
+            Some(&display_name),
+            options.connection_preference(),
+            options.wait_timeout(),
+        )
+        .map_err(|error| display_unavailable(&display_name, error))?;
         Self::from_connection_with(connection, screen_number, display_name, options)
     }
 }
@@ -127,9 +130,9 @@ impl<C: X11Connection> X11Display<C> {
         if watching_screen_changes {
             connection
                 .randr_select_input(format.root, randr::NotifyMask::SCREEN_CHANGE)
-                .map_err(|error| connection_lost(&display_name, error))?
+                .map_err(|error| connection_lost(&connection, &display_name, error))?
                 .check()
-                .map_err(|error| reply_error(&display_name, "RRSelectInput", error))?;
+                .map_err(|error| reply_error(&connection, &display_name, "RRSelectInput", error))?;
         }
         let mut display = Self {
             connection,
@@ -300,7 +303,7 @@ impl<C: X11Connection> X11Display<C> {
                 Err(refresh_error) => return refresh_error,
             }
         }
-        reply_error(&self.display_name, request, error)
+        reply_error(&self.connection, &self.display_name, request, error)
     }
 
     /// Checks the depth and visual a grab reply states against the root window's.
@@ -328,12 +331,12 @@ impl<C: X11Connection> X11Display<C> {
 
     /// Maps a connection error (a request could not be sent) to [`Error::ConnectionLost`].
     pub fn connection_lost(&self, error: x11rb::errors::ConnectionError) -> Error {
-        connection_lost(&self.display_name, error)
+        connection_lost(&self.connection, &self.display_name, error)
     }
 
     /// Maps a failed reply to [`Error::Protocol`] or [`Error::ConnectionLost`].
     pub fn reply_error(&self, request: &'static str, error: ReplyError) -> Error {
-        reply_error(&self.display_name, request, error)
+        reply_error(&self.connection, &self.display_name, request, error)
     }
 
     /// Reads the root window's size from the server and caches it.
@@ -345,9 +348,11 @@ impl<C: X11Connection> X11Display<C> {
         let geometry = self
             .connection
             .get_geometry(self.format.root)
-            .map_err(|error| connection_lost(&self.display_name, error))?
+            .map_err(|error| connection_lost(&self.connection, &self.display_name, error))?
             .reply()
-            .map_err(|error| reply_error(&self.display_name, "GetGeometry", error))?;
+            .map_err(|error| {
+                reply_error(&self.connection, &self.display_name, "GetGeometry", error)
+            })?;
         self.root_size = (geometry.width, geometry.height);
         self.root_size_stale = false;
         Ok(self.cached_screen())
@@ -386,7 +391,7 @@ impl<C: X11Connection> X11Display<C> {
         while let Some(event) = self
             .connection
             .poll_x11_event()
-            .map_err(|error| connection_lost(&self.display_name, error))?
+            .map_err(|error| connection_lost(&self.connection, &self.display_name, error))?
         {
             if let Event::RandrScreenChangeNotify(change) = event {
                 if change.root == self.format.root {
@@ -459,16 +464,16 @@ fn query_randr_version<C: X11Connection>(
 ) -> Result<Option<(u32, u32)>, Error> {
     let present = connection
         .extension_information(randr::X11_EXTENSION_NAME)
-        .map_err(|error| connection_lost(display, error))?
+        .map_err(|error| connection_lost(connection, display, error))?
         .is_some();
     if !present {
         return Ok(None);
     }
     let reply = connection
         .randr_query_version(1, 6)
-        .map_err(|error| connection_lost(display, error))?
+        .map_err(|error| connection_lost(connection, display, error))?
         .reply()
-        .map_err(|error| reply_error(display, "RRQueryVersion", error))?;
+        .map_err(|error| reply_error(connection, display, "RRQueryVersion", error))?;
     Ok(Some((reply.major_version, reply.minor_version)))
 }
 

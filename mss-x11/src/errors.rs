@@ -2,16 +2,60 @@
 
 use mss_core::{Error, Region};
 
-use crate::AutoConnectError;
+use crate::{AutoConnectError, ExpiredWait, X11Connection};
 use x11rb::errors::{ConnectError, ConnectionError, ReplyError};
 use x11rb::x11_utils::X11Error;
 
-/// The connection broke (or could not send): the capturer is unusable from now on.
-pub fn connection_lost(display: &str, error: ConnectionError) -> Error {
-    Error::ConnectionLost {
-        display: display.to_owned(),
-        reason: error.to_string(),
-        source: Some(Box::new(error)),
+/// What the error mappings need to know of a connection: whether a wait on it outlived its
+/// deadline. Every [`X11Connection`] tells.
+pub(crate) trait Deadlines {
+    /// See [`X11Connection::expired_wait`].
+    fn expired(&self) -> Option<ExpiredWait>;
+}
+
+impl<C: X11Connection + ?Sized> Deadlines for C {
+    fn expired(&self) -> Option<ExpiredWait> {
+        self.expired_wait()
+    }
+}
+
+/// The connection broke (or could not send): the capturer is unusable from now on. When it
+/// broke because a wait outlived its deadline, the first such error is
+/// [`Error::Timeout`].
+pub(crate) fn connection_lost<C: Deadlines + ?Sized>(
+    connection: &C,
+    display: &str,
+    error: ConnectionError,
+) -> Error {
+    match connection.expired() {
+        Some(expired) => timeout_error(display, expired, "the server to answer"),
+        None => Error::ConnectionLost {
+            display: display.to_owned(),
+            reason: error.to_string(),
+            source: Some(Box::new(error)),
+        },
+    }
+}
+
+/// A wait on `display` outlived its deadline while waiting for `waiting_for`: a timeout the
+/// first time it is reported, a closed connection saying why every later time.
+fn timeout_error(display: &str, expired: ExpiredWait, waiting_for: &str) -> Error {
+    let seconds = expired.timeout.as_secs_f64();
+    if expired.first_report {
+        Error::Timeout {
+            display: display.to_owned(),
+            waiting_for: waiting_for.to_owned(),
+            seconds,
+        }
+    } else {
+        Error::ConnectionLost {
+            display: display.to_owned(),
+            reason: format!(
+                "it was closed when the display did not answer within {seconds} s; open a new \
+                 capturer"
+            ),
+            source: None,
+        }
     }
 }
 
@@ -19,6 +63,13 @@ pub fn connection_lost(display: &str, error: ConnectionError) -> Error {
 pub(crate) fn display_unavailable(display: &str, error: AutoConnectError) -> Error {
     let error = match error {
         AutoConnectError::Connect(error) => error,
+        AutoConnectError::Timeout(timeout) => {
+            return Error::Timeout {
+                display: display.to_owned(),
+                waiting_for: "the connection setup".to_owned(),
+                seconds: timeout.as_secs_f64(),
+            };
+        }
         AutoConnectError::LibxcbUnavailable(load_error) => {
             return Error::DisplayUnavailable {
                 display: display.to_owned(),
@@ -46,10 +97,19 @@ pub(crate) fn display_unavailable(display: &str, error: AutoConnectError) -> Err
 }
 
 /// A request failed: a server error becomes [`Error::Protocol`] naming `request`, the error
-/// kind and the display; a broken connection becomes [`Error::ConnectionLost`].
-pub fn reply_error(display: &str, request: &'static str, error: ReplyError) -> Error {
+/// kind and the display; a broken connection becomes [`Error::ConnectionLost`], or
+/// [`Error::Timeout`] naming `request` when it broke because the wait outlived its deadline.
+pub(crate) fn reply_error<C: Deadlines + ?Sized>(
+    connection: &C,
+    display: &str,
+    request: &'static str,
+    error: ReplyError,
+) -> Error {
     match error {
-        ReplyError::ConnectionError(error) => connection_lost(display, error),
+        ReplyError::ConnectionError(error) => match connection.expired() {
+            Some(expired) => timeout_error(display, expired, request),
+            None => connection_lost(connection, display, error),
+        },
         ReplyError::X11Error(x11_error) => Error::Protocol {
             display: display.to_owned(),
             request,
@@ -137,6 +197,72 @@ mod tests {
 
     use super::*;
 
+    /// A connection without deadlines.
+    struct NoDeadline;
+
+    impl Deadlines for NoDeadline {
+        fn expired(&self) -> Option<ExpiredWait> {
+            None
+        }
+    }
+
+    /// A connection whose wait expired; `first` says whether it is the first report.
+    struct Expired(bool);
+
+    impl Deadlines for Expired {
+        fn expired(&self) -> Option<ExpiredWait> {
+            Some(ExpiredWait {
+                timeout: std::time::Duration::from_millis(2500),
+                first_report: self.0,
+            })
+        }
+    }
+
+    #[test]
+    fn an_expired_wait_is_a_timeout_once_then_a_closed_connection_saying_why() {
+        let lost = || ReplyError::ConnectionError(ConnectionError::UnknownError);
+        let error = reply_error(&Expired(true), ":4", "GetImage", lost());
+        assert!(
+            matches!(&error, Error::Timeout { display, waiting_for, seconds }
+                if display == ":4" && waiting_for == "GetImage" && *seconds == 2.5),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "display \":4\" did not answer within 2.5 s while waiting for GetImage; the \
+             connection was closed, so this capturer cannot be used again"
+        );
+        let later = reply_error(&Expired(false), ":4", "GetImage", lost());
+        assert!(
+            matches!(&later, Error::ConnectionLost { reason, .. }
+                if reason.contains("did not answer within 2.5 s")),
+            "{later:?}"
+        );
+        let unsent = connection_lost(&Expired(true), ":4", ConnectionError::UnknownError);
+        assert!(
+            matches!(&unsent, Error::Timeout { waiting_for, .. } if waiting_for == "the server to answer"),
+            "{unsent:?}"
+        );
+        // A server error is what it is, deadline or not.
+        let x11_error = X11Error {
+            error_kind: ErrorKind::Match,
+            error_code: 8,
+            sequence: 5,
+            bad_value: 0,
+            minor_opcode: 0,
+            major_opcode: 73,
+            extension_name: None,
+            request_name: Some("GetImage"),
+        };
+        let refused = reply_error(
+            &Expired(true),
+            ":4",
+            "GetImage",
+            ReplyError::X11Error(x11_error),
+        );
+        assert!(matches!(refused, Error::Protocol { .. }), "{refused:?}");
+    }
+
     fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
         Region::new(left, top, width, height).unwrap()
     }
@@ -191,7 +317,12 @@ mod tests {
             extension_name: None,
             request_name: Some("GetImage"),
         };
-        let error = reply_error(":3", "GetImage", ReplyError::X11Error(x11_error));
+        let error = reply_error(
+            &NoDeadline,
+            ":3",
+            "GetImage",
+            ReplyError::X11Error(x11_error),
+        );
         assert!(matches!(
             error,
             Error::Protocol {
@@ -205,6 +336,7 @@ mod tests {
              opcode 0, bad value 0x1ab)"
         );
         let error = reply_error(
+            &NoDeadline,
             ":3",
             "GetImage",
             ReplyError::ConnectionError(ConnectionError::UnknownError),

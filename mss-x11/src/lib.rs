@@ -42,6 +42,7 @@
 #![forbid(unsafe_code)]
 
 mod auto_connection;
+mod connect;
 mod connection;
 mod cursor;
 mod display;
@@ -51,13 +52,14 @@ mod format;
 mod grab;
 mod monitors;
 mod options;
+mod watchdog;
 mod xwayland;
 
 pub use auto_connection::{AutoBuf, AutoConnectError, AutoConnection, ConnectionPreference};
-pub use connection::X11Connection;
+pub use connection::{ExpiredWait, X11Connection};
 pub use display::X11Display;
 pub use errors::describe_x11_error;
-pub use options::{MonitorSource, X11Options};
+pub use options::{DEFAULT_TIMEOUT, MonitorSource, X11Options};
 
 /// x11rb, as this crate uses it, so backends and callers name the same connection types.
 pub use x11rb;

@@ -3,8 +3,8 @@
 //! Requests are pipelined: everything one step needs is sent before the first reply is
 //! read, so a listing costs a few round trips however many monitors there are.
 
+use crate::X11Connection;
 use mss_core::{Error, Monitor, Region};
-use x11rb::connection::RequestConnection;
 use x11rb::cookie::Cookie;
 use x11rb::protocol::randr::{
     ConnectionExt as _, GetOutputInfoReply, GetOutputPropertyReply, Output, SetConfig,
@@ -41,7 +41,7 @@ impl From<Error> for Attempt {
 }
 
 /// The monitors of `root`, whose current rectangle is `screen`.
-pub(crate) fn list_monitors<C: RequestConnection>(
+pub(crate) fn list_monitors<C: X11Connection>(
     connection: &C,
     display: &str,
     root: Window,
@@ -80,25 +80,25 @@ pub(crate) fn list_monitors<C: RequestConnection>(
 }
 
 /// RandR 1.5: the server's own monitor list (which includes `xrandr --setmonitor` ones).
-fn from_get_monitors<C: RequestConnection>(
+fn from_get_monitors<C: X11Connection>(
     connection: &C,
     display: &str,
     root: Window,
 ) -> Result<Vec<Monitor>, Attempt> {
-    let sent = |error| connection_lost(display, error);
+    let sent = |error| connection_lost(connection, display, error);
     let monitors_cookie = connection.randr_get_monitors(root, true).map_err(sent)?;
     let primary_cookie = connection.randr_get_output_primary(root).map_err(sent)?;
     let edid_cookie = connection.intern_atom(true, b"EDID").map_err(sent)?;
     let reply = monitors_cookie
         .reply()
-        .map_err(|error| reply_error(display, "RRGetMonitors", error))?;
+        .map_err(|error| reply_error(connection, display, "RRGetMonitors", error))?;
     let primary_output = primary_cookie
         .reply()
-        .map_err(|error| reply_error(display, "RRGetOutputPrimary", error))?
+        .map_err(|error| reply_error(connection, display, "RRGetOutputPrimary", error))?
         .output;
     let edid_atom = edid_cookie
         .reply()
-        .map_err(|error| reply_error(display, "InternAtom", error))?
+        .map_err(|error| reply_error(connection, display, "InternAtom", error))?
         .atom;
     let found = reply
         .monitors
@@ -120,13 +120,13 @@ fn from_get_monitors<C: RequestConnection>(
 }
 
 /// RandR 1.2 to 1.4: one monitor per CRTC that drives at least one output.
-fn from_crtcs<C: RequestConnection>(
+fn from_crtcs<C: X11Connection>(
     connection: &C,
     display: &str,
     root: Window,
     version: (u32, u32),
 ) -> Result<Vec<Monitor>, Attempt> {
-    let sent = |error| connection_lost(display, error);
+    let sent = |error| connection_lost(connection, display, error);
     let resources_cookie = connection
         .randr_get_screen_resources_current(root)
         .map_err(sent)?;
@@ -139,19 +139,19 @@ fn from_crtcs<C: RequestConnection>(
     let edid_cookie = connection.intern_atom(true, b"EDID").map_err(sent)?;
     let resources = resources_cookie
         .reply()
-        .map_err(|error| reply_error(display, "RRGetScreenResourcesCurrent", error))?;
+        .map_err(|error| reply_error(connection, display, "RRGetScreenResourcesCurrent", error))?;
     let primary_output = match primary_cookie {
         Some(cookie) => {
             cookie
                 .reply()
-                .map_err(|error| reply_error(display, "RRGetOutputPrimary", error))?
+                .map_err(|error| reply_error(connection, display, "RRGetOutputPrimary", error))?
                 .output
         }
         None => NONE,
     };
     let edid_atom = edid_cookie
         .reply()
-        .map_err(|error| reply_error(display, "InternAtom", error))?
+        .map_err(|error| reply_error(connection, display, "InternAtom", error))?
         .atom;
     let crtc_cookies = resources
         .crtcs
@@ -163,7 +163,7 @@ fn from_crtcs<C: RequestConnection>(
     for cookie in crtc_cookies {
         let crtc = cookie
             .reply()
-            .map_err(|error| reply_error(display, "RRGetCrtcInfo", error))?;
+            .map_err(|error| reply_error(connection, display, "RRGetCrtcInfo", error))?;
         if crtc.status != SetConfig::SUCCESS {
             return Err(Attempt::ConfigurationChanged);
         }
@@ -203,7 +203,7 @@ fn choose_output(outputs: &[Output], primary_output: Output) -> Option<Output> {
 }
 
 /// Reads each monitor's output name and EDID display name, all requests pipelined.
-fn describe<C: RequestConnection>(
+fn describe<C: X11Connection>(
     connection: &C,
     display: &str,
     found: Vec<Found>,
@@ -214,7 +214,7 @@ fn describe<C: RequestConnection>(
         Cookie<'c, C, GetOutputInfoReply>,
         Option<Cookie<'c, C, GetOutputPropertyReply>>,
     );
-    let sent = |error| connection_lost(display, error);
+    let sent = |error| connection_lost(connection, display, error);
     let mut pending: Vec<(Found, Option<Cookies<'_, C>>)> = Vec::with_capacity(found.len());
     for monitor in found {
         let cookies = match monitor.output {
@@ -251,15 +251,15 @@ fn describe<C: RequestConnection>(
         if let Some((info_cookie, edid_cookie)) = cookies {
             let info = info_cookie
                 .reply()
-                .map_err(|error| reply_error(display, "RRGetOutputInfo", error))?;
+                .map_err(|error| reply_error(connection, display, "RRGetOutputInfo", error))?;
             if info.status != SetConfig::SUCCESS {
                 return Err(Attempt::ConfigurationChanged);
             }
             monitor = monitor.with_output(printable_name(&info.name));
             if let Some(cookie) = edid_cookie {
-                let property = cookie
-                    .reply()
-                    .map_err(|error| reply_error(display, "RRGetOutputProperty", error))?;
+                let property = cookie.reply().map_err(|error| {
+                    reply_error(connection, display, "RRGetOutputProperty", error)
+                })?;
                 if let Some(name) = edid_display_name(&property.data) {
                     monitor = monitor.with_name(name);
                 }

@@ -1,5 +1,7 @@
 //! [`X11Options`]: the choices an [`X11Display`](crate::X11Display) is opened with.
 
+use std::time::Duration;
+
 use crate::ConnectionPreference;
 
 /// Where [`X11Display::monitors`](crate::X11Display::monitors) takes the monitor list from.
@@ -25,7 +27,13 @@ pub struct X11Options {
     watch_screen_changes: bool,
     connection: ConnectionPreference,
     allow_xwayland: bool,
+    timeout: Option<Duration>,
 }
+
+/// How long each wait on the display may take by default: far beyond any healthy answer (a
+/// 4K `GetImage` over a local socket takes milliseconds), short enough that a stuck display
+/// is reported rather than waited on for good.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for X11Options {
     fn default() -> Self {
@@ -34,13 +42,14 @@ impl Default for X11Options {
             watch_screen_changes: true,
             connection: ConnectionPreference::Auto,
             allow_xwayland: false,
+            timeout: Some(DEFAULT_TIMEOUT),
         }
     }
 }
 
 impl X11Options {
     /// The defaults: [`MonitorSource::Auto`], screen changes watched, libxcb when it loads
-    /// ([`ConnectionPreference::Auto`]), XWayland refused.
+    /// ([`ConnectionPreference::Auto`]), XWayland refused, [`DEFAULT_TIMEOUT`] per wait.
     pub fn new() -> Self {
         Self::default()
     }
@@ -84,6 +93,23 @@ impl X11Options {
     pub fn allow_xwayland(mut self, allow: bool) -> Self {
         self.allow_xwayland = allow;
         self
+    }
+
+    /// How long each wait on the display may take (a reply, an error check, the connection
+    /// setup): past it the connection is closed and the call fails with
+    /// [`mss_core::Error::Timeout`], naming the display and what was waited for; later calls
+    /// fail saying the connection was closed. `None` waits without limit. Applies to
+    /// connections [`X11Display::open`](crate::X11Display::open) makes; a connection of the
+    /// caller's has the deadlines it was made with.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The configured time per wait.
+    pub fn wait_timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// The configured monitor source.

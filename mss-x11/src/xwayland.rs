@@ -12,8 +12,8 @@
 //! [`X11Display`](crate::X11Display) refuses both unless the caller opts in
 //! ([`X11Options::allow_xwayland`](crate::X11Options::allow_xwayland)).
 
+use crate::X11Connection;
 use x11rb::CURRENT_TIME;
-use x11rb::connection::RequestConnection;
 use x11rb::errors::ReplyError;
 use x11rb::protocol::ErrorKind;
 use x11rb::protocol::randr::ConnectionExt as _;
@@ -77,7 +77,7 @@ impl XWayland {
 /// by their RandR output names, which takes two pipelined round trips. Whether it runs rootless
 /// is then asked the only way the protocol tells: a `GetImage` of one pixel of the root, which
 /// a rootless XWayland answers with `BadMatch`.
-pub(crate) fn detect_xwayland<C: RequestConnection>(
+pub(crate) fn detect_xwayland<C: X11Connection>(
     connection: &C,
     display: &str,
     root: Window,
@@ -88,18 +88,18 @@ pub(crate) fn detect_xwayland<C: RequestConnection>(
     };
     let probe = connection
         .get_image(ImageFormat::Z_PIXMAP, root, 0, 0, 1, 1, u32::MAX)
-        .map_err(|error| connection_lost(display, error))?
+        .map_err(|error| connection_lost(connection, display, error))?
         .reply();
     let rootless = match probe {
         Ok(_) => false,
         Err(ReplyError::X11Error(error)) if error.error_kind == ErrorKind::Match => true,
-        Err(error) => return Err(reply_error(display, "GetImage", error)),
+        Err(error) => return Err(reply_error(connection, display, "GetImage", error)),
     };
     Ok(Some(XWayland { evidence, rootless }))
 }
 
 /// Why a server was recognised as XWayland, in words, or `None` for any other server.
-fn xwayland_evidence<C: RequestConnection>(
+fn xwayland_evidence<C: X11Connection>(
     connection: &C,
     display: &str,
     root: Window,
@@ -107,7 +107,7 @@ fn xwayland_evidence<C: RequestConnection>(
 ) -> Result<Option<String>, Error> {
     let has_extension = connection
         .extension_information(XWAYLAND_EXTENSION)
-        .map_err(|error| connection_lost(display, error))?
+        .map_err(|error| connection_lost(connection, display, error))?
         .is_some();
     if has_extension {
         return Ok(Some("it has the XWAYLAND extension".to_owned()));
@@ -117,20 +117,20 @@ fn xwayland_evidence<C: RequestConnection>(
     }
     let resources = connection
         .randr_get_screen_resources_current(root)
-        .map_err(|error| connection_lost(display, error))?
+        .map_err(|error| connection_lost(connection, display, error))?
         .reply()
-        .map_err(|error| reply_error(display, "RRGetScreenResourcesCurrent", error))?;
+        .map_err(|error| reply_error(connection, display, "RRGetScreenResourcesCurrent", error))?;
     let cookies = resources
         .outputs
         .iter()
         .map(|&output| connection.randr_get_output_info(output, CURRENT_TIME))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| connection_lost(display, error))?;
+        .map_err(|error| connection_lost(connection, display, error))?;
     let mut names = Vec::new();
     for cookie in cookies {
         let info = cookie
             .reply()
-            .map_err(|error| reply_error(display, "RRGetOutputInfo", error))?;
+            .map_err(|error| reply_error(connection, display, "RRGetOutputInfo", error))?;
         names.push(info.name);
     }
     Ok(names_evidence(&names))

@@ -4,6 +4,8 @@ use mss_core::{
     BackendStatus, Capture, CursorImage, DisplaySystem, Frame, Monitors, Region, ScreenInfo,
 };
 
+use std::time::Duration;
+
 use crate::registry::{BACKEND_ENV_VAR, OpenOptions, backend_from_env};
 use crate::{Backend, Error, Session};
 
@@ -27,6 +29,7 @@ pub struct MssBuilder {
     with_cursor: bool,
     allow_xwayland: bool,
     session: Option<Session>,
+    timeout: Option<Option<Duration>>,
 }
 
 impl MssBuilder {
@@ -66,6 +69,17 @@ impl MssBuilder {
     #[must_use]
     pub fn allow_xwayland(mut self, allow: bool) -> Self {
         self.allow_xwayland = allow;
+        self
+    }
+
+    /// How long each wait on the display may take (a reply, the connection setup), by default
+    /// [`DEFAULT_TIMEOUT`] (10 s); `None` waits without limit. Past it the capturer's connection
+    /// is closed and the call fails with [`mss_core::Error::Timeout`] naming the display and
+    /// what was waited for (a client holding a server grab, a stopped server, a silent network);
+    /// later calls fail saying so.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -124,6 +138,7 @@ impl MssBuilder {
         let options = OpenOptions {
             display: self.display.clone(),
             allow_xwayland: self.allow_xwayland,
+            timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
         };
         let inner = backend.open(&options).map_err(|error| match error {
             Error::Capture(mss_core::Error::XWaylandRoot {
@@ -165,6 +180,9 @@ fn xwayland_advice() -> String {
         )
     }
 }
+
+/// How long each wait on a display may take unless [`MssBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A screen capturer on the backend chosen at run time; itself a [`Capture`], so it plugs into
 /// code that takes `&mut dyn Capture`.

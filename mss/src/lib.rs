@@ -109,7 +109,7 @@ mod save;
 mod session;
 pub mod template;
 
-pub use capturer::{Mss, MssBuilder, open};
+pub use capturer::{DEFAULT_TIMEOUT, Mss, MssBuilder, open};
 pub use error::Error;
 #[cfg(feature = "image")]
 pub use image_interop::ToImage;

@@ -19,12 +19,14 @@ use crate::session::Session;
 pub const BACKEND_ENV_VAR: &str = "MSS_BACKEND";
 
 /// What a backend is opened with: the display and the caller's choices.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct OpenOptions {
     /// The display to open; the session's (`$DISPLAY`, `$WAYLAND_DISPLAY`) when `None`.
     pub(crate) display: Option<String>,
     /// Whether an XWayland root may be captured (see `MssBuilder::allow_xwayland`).
     pub(crate) allow_xwayland: bool,
+    /// How long each wait on the display may take; `None` without limit.
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 /// How a backend is opened.

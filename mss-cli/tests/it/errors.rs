@@ -43,3 +43,62 @@ fn capture_failures_exit_1_naming_the_problem() {
     // Still working afterwards.
     success_lines(&mss(directory.path(), display, &["-q"]));
 }
+
+/// Runs `mss --timeout 2 ARGUMENTS` on `display` and checks it gives up in time with the
+/// timeout message, writing nothing.
+fn assert_gives_up_within_3_seconds(display: &str, arguments: &[&str]) {
+    let directory = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let mut all = arguments.to_vec();
+    all.extend_from_slice(&["--timeout", "2"]);
+    let output = mss(directory.path(), Some(display), &all);
+    let took = started.elapsed();
+    assert_failure(&output, 1, "did not answer within 2 s while waiting for");
+    assert!(
+        took >= std::time::Duration::from_secs(2) && took < std::time::Duration::from_secs(3),
+        "{arguments:?} took {took:?}"
+    );
+    assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_display_held_by_a_server_grab_is_given_up_on_in_time() {
+    use x11rb::protocol::xproto::ConnectionExt as _;
+    let server = xvfb(64, 48);
+    let (grabber, _) = x11rb::connect(Some(server.display())).unwrap();
+    grabber.grab_server().unwrap();
+    grabber.get_input_focus().unwrap().reply().unwrap();
+    for arguments in [
+        &["-o", "shot.png"][..],
+        &["info"][..],
+        &["-b", "x11-getimage"][..],
+    ] {
+        assert_gives_up_within_3_seconds(server.display(), arguments);
+    }
+    drop(grabber);
+    // Let go, the same display answers again.
+    let directory = tempfile::tempdir().unwrap();
+    success_lines(&mss(
+        directory.path(),
+        Some(server.display()),
+        &["--timeout", "2", "-q"],
+    ));
+}
+
+#[test]
+fn a_stopped_server_is_given_up_on_in_time() {
+    let server = xvfb(64, 48);
+    let pid = rustix::process::Pid::from_raw(server.pid() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::STOP).unwrap();
+    assert_gives_up_within_3_seconds(server.display(), &["-o", "shot.png"]);
+    rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
+}
+
+#[test]
+fn bad_timeouts_are_usage_errors() {
+    let directory = tempfile::tempdir().unwrap();
+    for value in ["-1", "soon", "nan"] {
+        let output = mss(directory.path(), None, &["--timeout", value]);
+        assert_failure(&output, 2, "--timeout");
+    }
+}

@@ -11,5 +11,7 @@ mod connections;
 /// RandR monitor listing on Xvfb (with and without RandR) and on an Xorg dummy server with
 /// two outputs, following layout changes.
 mod monitors;
+/// Deadlines on every wait: server grabs, stopped servers.
+mod timeouts;
 /// XWayland recognised (rootless and rootful), refused by default, allowed on request.
 mod xwayland;

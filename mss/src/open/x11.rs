@@ -6,7 +6,9 @@ use crate::registry::OpenOptions;
 
 /// The plumbing's options for `options`.
 fn x11_options(options: &OpenOptions) -> mss_x11::X11Options {
-    mss_x11::X11Options::new().allow_xwayland(options.allow_xwayland)
+    mss_x11::X11Options::new()
+        .allow_xwayland(options.allow_xwayland)
+        .timeout(options.timeout)
 }
 
 /// Opens `x11-shm`.
