@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::stream::{FrameStream, GrabStream, StreamOptions};
 use crate::{Error, Frame, Monitors, PixelFormat, Region};
 
 /// A screen capturer: lists monitors and grabs regions of one display.
@@ -82,6 +83,18 @@ pub trait Capture: Send {
     fn grab_screen(&mut self) -> Result<Frame, Error> {
         let region = self.screen()?.region();
         self.grab(region)
+    }
+
+    /// Streams frames as `options` say (see [`crate::stream`]). The default is a
+    /// [`GrabStream`]: one [`grab`](Self::grab) per tick. Backends that can do better (keep
+    /// several captures in flight, copy only what changed) override it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRate`], [`Error::MonitorNotFound`] for a target that does not exist,
+    /// and the backend's errors setting the stream up.
+    fn stream(&mut self, options: &StreamOptions) -> Result<Box<dyn FrameStream + '_>, Error> {
+        Ok(Box::new(GrabStream::new(self, options)?))
     }
 }
 

@@ -148,6 +148,13 @@ pub enum Error {
         seconds: f64,
     },
 
+    /// A stream rate that is not a positive, finite number of frames a second.
+    #[error("a stream rate must be a positive, finite number of frames a second, not {rate}")]
+    InvalidRate {
+        /// The rate as given.
+        rate: f64,
+    },
+
     /// Every reusable buffer is held by a live frame and the pool may not grow further.
     #[error(
         "all {limit} capture buffers are held by live frames; drop frames before grabbing more, or raise the buffer limit"

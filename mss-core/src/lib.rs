@@ -33,11 +33,13 @@
 #![forbid(unsafe_code)]
 
 mod capture;
+pub mod cursor;
 mod error;
 mod format;
 mod frame;
 mod monitor;
 mod region;
+pub mod stream;
 
 pub use capture::{BackendStatus, Capture, CursorImage, DisplaySystem, ScreenInfo};
 pub use error::{BoxError, Error};
@@ -45,3 +47,4 @@ pub use format::{PixelFormat, Rgba};
 pub use frame::{Frame, PixelStorage};
 pub use monitor::{Monitor, Monitors};
 pub use region::Region;
+pub use stream::{Changes, FrameStream, Rate, StreamFrame, StreamOptions, StreamTarget};

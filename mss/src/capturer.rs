@@ -1,7 +1,8 @@
 //! [`Mss`] and [`MssBuilder`]: opening the chosen backend, and the capturer that wraps it.
 
 use mss_core::{
-    BackendStatus, Capture, CursorImage, DisplaySystem, Frame, Monitors, Region, ScreenInfo,
+    BackendStatus, Capture, CursorImage, DisplaySystem, Frame, FrameStream, Monitors, Region,
+    ScreenInfo, StreamOptions,
 };
 
 use std::time::Duration;
@@ -262,6 +263,18 @@ impl Capture for Mss {
 
     fn cursor(&mut self) -> Result<CursorImage, mss_core::Error> {
         self.inner.cursor()
+    }
+
+    /// The backend's own stream (the MIT-SHM one keeps captures in flight and copies only what
+    /// changed), with the pointer drawn on when this capturer draws it.
+    fn stream(
+        &mut self,
+        options: &StreamOptions,
+    ) -> Result<Box<dyn FrameStream + '_>, mss_core::Error> {
+        let options = options
+            .clone()
+            .with_cursor(options.with_cursor || self.with_cursor);
+        self.inner.stream(&options)
     }
 }
 

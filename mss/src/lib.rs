@@ -94,7 +94,8 @@ compile_error!(
 );
 
 mod capturer;
-pub mod cursor;
+/// Drawing the pointer onto frames: the rule (premultiplied alpha) and the functions.
+pub use mss_core::cursor;
 #[cfg(feature = "png")]
 pub mod destination;
 mod error;
@@ -123,8 +124,9 @@ pub use template::{TemplateValues, render_template};
 /// [`Error`] with `?`.
 pub use mss_core::Error as CaptureError;
 pub use mss_core::{
-    BackendStatus, Capture, CursorImage, DisplaySystem, Frame, Monitor, Monitors, PixelFormat,
-    Region, Rgba, ScreenInfo,
+    BackendStatus, Capture, Changes, CursorImage, DisplaySystem, Frame, FrameStream, Monitor,
+    Monitors, PixelFormat, Rate, Region, Rgba, ScreenInfo, StreamFrame, StreamOptions,
+    StreamTarget,
 };
 
 /// The traits and types most programs need: `use mss::prelude::*;`.

@@ -1,4 +1,5 @@
-//! Drawing the mouse pointer onto a frame.
+//! Drawing the mouse pointer onto a frame: one pixel rule for every backend, and for the
+//! streams and the facade that composite it.
 //!
 //! # The alpha rule
 //!
@@ -24,7 +25,7 @@
 //! (`Bgra8888`) gets its alpha blended the same way; the padding byte of `Bgrx8888` is left as
 //! it was.
 
-use mss_core::{CursorImage, Frame, PixelFormat, Rgba};
+use crate::{CursorImage, Frame, PixelFormat, Rgba};
 
 /// One premultiplied channel over a destination channel: `src + round(dst * (255 - a) / 255)`.
 pub fn blend_channel(source: u8, alpha: u8, destination: u8) -> u8 {
@@ -102,7 +103,7 @@ fn blend_into(format: PixelFormat, word: u32, pixel: &mut [u8]) {
 
 #[cfg(test)]
 mod tests {
-    use mss_core::Region;
+    use crate::Region;
     use proptest::prelude::*;
     use rstest::rstest;
 
