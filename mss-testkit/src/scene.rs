@@ -251,7 +251,9 @@ impl Scene {
     }
 
     /// Fills `region` of the scene (in scene coordinates, which are the screen's at painting
-    /// time) with `colour`, and repaints the root.
+    /// time) with `colour`: on the root window directly, so that exactly that rectangle changes
+    /// on screen (and exactly it is reported by the server's change tracking), and in the
+    /// background pixmap, so that a later repaint of the root keeps it.
     ///
     /// # Errors
     ///
@@ -278,8 +280,11 @@ impl Scene {
         self.request("PolyFillRectangle", |connection| {
             connection.poly_fill_rectangle(self.pixmap, self.gc, &[rectangle])
         })?;
+        self.request("PolyFillRectangle", |connection| {
+            connection.poly_fill_rectangle(self.root, self.gc, &[rectangle])
+        })?;
         self.overlays.push((region, colour));
-        self.show()
+        Ok(())
     }
 
     /// Fills the whole scene with `colour`.

@@ -1,7 +1,11 @@
 //! [`ShmCapture`]: the MIT-SHM capturer, its setup, grab and fallback.
 
 use mss_buffer::{AcquireError, Pool, PoolStats};
-use mss_core::{BackendStatus, Capture, CursorImage, Error, Frame, Monitors, Region, ScreenInfo};
+use mss_core::stream::GrabStream;
+use mss_core::{
+    BackendStatus, Capture, CursorImage, Error, Frame, FrameStream, Monitors, Region, ScreenInfo,
+    StreamOptions,
+};
 use mss_x11::{AutoConnection, X11Connection, X11Display, X11Options, describe_x11_error};
 use x11rb::errors::ReplyError;
 use x11rb::protocol::shm::{self, ConnectionExt as _};
@@ -91,9 +95,17 @@ pub struct ShmCapture<C: X11Connection = AutoConnection> {
 /// Whether shared memory is in use.
 enum Shm {
     /// In use: segments come from this pool.
-    Active(Pool<Segment>),
+    Active(ActiveShm),
     /// Not in use, for this reason; grabs use `GetImage`.
     Unavailable(String),
+}
+
+/// Shared memory in use.
+struct ActiveShm {
+    pool: Pool<Segment>,
+    /// Whether the server makes pixmaps in shared memory (in the ZPixmap layout), which
+    /// streams copy changed rectangles into.
+    shared_pixmaps: bool,
 }
 
 impl ShmCapture<AutoConnection> {
@@ -133,7 +145,7 @@ impl<C: X11Connection> ShmCapture<C> {
         display.screen_info()?;
         let segment_len = screen_bytes(&display);
         let shm = match set_up_shared_memory(&display, segment_len, options.max_buffers.max(1))? {
-            Ok(pool) => Shm::Active(pool),
+            Ok(active) => Shm::Active(active),
             Err(reason) => Shm::Unavailable(reason),
         };
         Ok(Self {
@@ -158,8 +170,84 @@ impl<C: X11Connection> ShmCapture<C> {
     /// fallback to `GetImage`.
     pub fn pool_stats(&self) -> Option<PoolStats> {
         match &self.shm {
-            Shm::Active(pool) => Some(pool.stats()),
+            Shm::Active(active) => Some(active.pool.stats()),
             Shm::Unavailable(_) => None,
+        }
+    }
+
+    /// The display, for streams.
+    pub(crate) fn display_mut(&mut self) -> &mut X11Display<C> {
+        &mut self.display
+    }
+
+    /// Whether the server can make pixmaps in shared memory.
+    pub(crate) fn has_shared_pixmaps(&self) -> bool {
+        matches!(&self.shm, Shm::Active(active) if active.shared_pixmaps)
+    }
+
+    /// Leases a segment for a capture, after [`X11Display::check_region`] left the screen's
+    /// current size in the cache: segments follow the screen, and idle ones of another size (or
+    /// that failed) are detached, after `retire` saw each (to free what a stream made on it).
+    pub(crate) fn lease_segment(
+        &mut self,
+        retire: &mut dyn FnMut(&X11Display<C>, &Segment),
+    ) -> Result<mss_buffer::Lease<Segment>, Error> {
+        let screen_len = screen_bytes(&self.display);
+        let shrank = screen_len < self.segment_len;
+        self.segment_len = screen_len;
+        let Shm::Active(active) = &self.shm else {
+            unreachable!("segments are only leased with shared memory active")
+        };
+        let pool = &active.pool;
+        let display = &self.display;
+        let connection = display.connection();
+        let segment_len = self.segment_len;
+        if shrank {
+            // Idle segments sized for the larger screen go now; leased ones when they come
+            // back and an acquire meets them.
+            for segment in pool.evict_free(|segment| segment.len() > segment_len) {
+                retire(display, &segment);
+                drop(segment.detach(connection));
+            }
+        }
+        pool.acquire(
+            |segment| segment.len() == segment_len && !segment.is_failed(),
+            || Segment::create(connection, segment_len),
+            // A segment of another screen size, or one a request failed on. If the detach
+            // cannot even be sent, the connection is broken and the next request will say so.
+            |stale| {
+                retire(display, &stale);
+                drop(stale.detach(connection));
+            },
+        )
+        .map_err(|error| match error {
+            AcquireError::Exhausted { limit } => Error::BuffersExhausted { limit },
+            AcquireError::Create(error) => {
+                segment_error(self.display.display_name(), segment_len, error)
+            }
+            // `AcquireError` may grow variants; none exists today.
+            other => Error::SharedMemory {
+                bytes: segment_len,
+                reason: other.to_string(),
+                source: None,
+            },
+        })
+    }
+
+    /// Marks a segment a request failed on, returns it to the pool, and detaches every idle
+    /// failed segment (after `retire` saw each).
+    pub(crate) fn discard_segment(
+        &mut self,
+        mut lease: mss_buffer::Lease<Segment>,
+        retire: &mut dyn FnMut(&X11Display<C>, &Segment),
+    ) {
+        lease.mark_failed();
+        drop(lease);
+        if let Shm::Active(active) = &self.shm {
+            for segment in active.pool.evict_free(Segment::is_failed) {
+                retire(&self.display, &segment);
+                drop(segment.detach(self.display.connection()));
+            }
         }
     }
 
@@ -169,44 +257,8 @@ impl<C: X11Connection> ShmCapture<C> {
         let (x, y, width, height) = self.display.check_region(region)?;
         let stride = self.display.stride_for(width);
         let needed = stride * usize::from(height);
-        // Segments follow the screen: the check above left its current size in the cache.
-        let screen_len = screen_bytes(&self.display);
-        let shrank = screen_len < self.segment_len;
-        self.segment_len = screen_len;
-        let Shm::Active(pool) = &self.shm else {
-            unreachable!("grab_shared is only called with shared memory active")
-        };
+        let lease = self.lease_segment(&mut |_, _| {})?;
         let connection = self.display.connection();
-        let segment_len = self.segment_len;
-        if shrank {
-            // Idle segments sized for the larger screen go now; leased ones when they come
-            // back and an acquire meets them.
-            detach_all(
-                connection,
-                pool.evict_free(|segment| segment.len() > segment_len),
-            );
-        }
-        let lease = pool
-            .acquire(
-                |segment| segment.len() == segment_len && !segment.is_failed(),
-                || Segment::create(connection, segment_len),
-                // A segment of another screen size, or one a request failed on. If the
-                // detach cannot even be sent, the connection is broken and the ShmGetImage
-                // below will say so.
-                |stale| drop(stale.detach(connection)),
-            )
-            .map_err(|error| match error {
-                AcquireError::Exhausted { limit } => Error::BuffersExhausted { limit },
-                AcquireError::Create(error) => {
-                    segment_error(self.display.display_name(), segment_len, error)
-                }
-                // `AcquireError` may grow variants; none exists today.
-                other => Error::SharedMemory {
-                    bytes: segment_len,
-                    reason: other.to_string(),
-                    source: None,
-                },
-            })?;
         let reply = connection
             .shm_get_image(
                 self.display.root(),
@@ -260,17 +312,8 @@ impl<C: X11Connection> ShmCapture<C> {
             }
             Err(error) => {
                 // The server refused a request on this segment after shared memory had
-                // worked: it is not trusted again. Back in the pool it is marked, and the next
-                // acquire detaches it; the sweep below does it at once when it is idle.
-                let mut lease = lease;
-                lease.mark_failed();
-                drop(lease);
-                if let Shm::Active(pool) = &self.shm {
-                    detach_all(
-                        self.display.connection(),
-                        pool.evict_free(Segment::is_failed),
-                    );
-                }
+                // worked: it is not trusted again.
+                self.discard_segment(lease, &mut |_, _| {});
                 Err(self.display.grab_error(region, "ShmGetImage", error))
             }
         }
@@ -278,8 +321,8 @@ impl<C: X11Connection> ShmCapture<C> {
 
     /// Stops using shared memory for good, detaching the idle segments.
     fn fall_back(&mut self, reason: String) {
-        if let Shm::Active(pool) = std::mem::replace(&mut self.shm, Shm::Unavailable(reason)) {
-            detach_all(self.display.connection(), pool.close());
+        if let Shm::Active(active) = std::mem::replace(&mut self.shm, Shm::Unavailable(reason)) {
+            detach_all(self.display.connection(), active.pool.close());
         }
     }
 }
@@ -316,6 +359,16 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
         self.display.cursor_image(BACKEND_NAME)
     }
 
+    /// With shared memory in use, a stream that keeps captures in flight and, where the server
+    /// has DAMAGE and shared pixmaps, copies only what changed (see the `stream` module docs of
+    /// this crate); the default one-grab-a-time stream after a fallback to `GetImage`.
+    fn stream(&mut self, options: &StreamOptions) -> Result<Box<dyn FrameStream + '_>, Error> {
+        match self.shm {
+            Shm::Active(_) => Ok(Box::new(crate::stream::ShmStream::open(self, options)?)),
+            Shm::Unavailable(_) => Ok(Box::new(GrabStream::new(self, options)?)),
+        }
+    }
+
     fn grab(&mut self, region: Region) -> Result<Frame, Error> {
         match self.shm {
             Shm::Active(_) => self.grab_shared(region),
@@ -344,13 +397,13 @@ fn detach_all<C: X11Connection>(connection: &C, segments: Vec<Segment>) {
     }
 }
 
-/// Sets up shared memory: `Ok(Ok(pool))` when it works, `Ok(Err(reason))` when it cannot
+/// Sets up shared memory: `Ok(Ok(shared memory))` when it works, `Ok(Err(reason))` when it cannot
 /// (the capturer then falls back), `Err` only when the connection itself failed.
 fn set_up_shared_memory<C: X11Connection>(
     display: &X11Display<C>,
     segment_len: usize,
     max_buffers: usize,
-) -> Result<Result<Pool<Segment>, String>, Error> {
+) -> Result<Result<ActiveShm, String>, Error> {
     let connection = display.connection();
     // Asking before sending any MIT-SHM request matters: on a server without the extension,
     // a request to it would break a libxcb connection (and hang ffmpeg's x11grab).
@@ -365,6 +418,9 @@ fn set_up_shared_memory<C: X11Connection>(
         .map_err(|error| display.connection_lost(error))?
         .reply()
         .map_err(|error| display.reply_error("ShmQueryVersion", error))?;
+    // Pixmaps in shared memory must be ZPixmap, the layout frames are read in.
+    let shared_pixmaps =
+        version.shared_pixmaps && version.pixmap_format == u8::from(ImageFormat::Z_PIXMAP);
     let version = (version.major_version, version.minor_version);
     if version < REQUIRED_VERSION {
         return Ok(Err(format!(
@@ -385,7 +441,10 @@ fn set_up_shared_memory<C: X11Connection>(
         .map_err(|_| ())
         .expect("an empty pool with room for a slot accepts it");
     drop(lease);
-    Ok(Ok(pool))
+    Ok(Ok(ActiveShm {
+        pool,
+        shared_pixmaps,
+    }))
 }
 
 /// Why a segment failure at setup means falling back, in words.

@@ -60,6 +60,7 @@
 mod capture;
 mod segment;
 mod storage;
+mod stream;
 
 pub use capture::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM, ShmCapture, ShmOptions};
 pub use mss_buffer::PoolStats;

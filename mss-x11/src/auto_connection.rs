@@ -550,6 +550,10 @@ impl X11Connection for AutoConnection {
         self.generate_id()
     }
 
+    fn x11_socket(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.as_fd())
+    }
+
     fn expired_wait(&self) -> Option<ExpiredWait> {
         let watchdog = self.watchdog.as_ref().filter(|watchdog| watchdog.fired())?;
         Some(ExpiredWait {

@@ -55,6 +55,13 @@ pub trait X11Connection: RequestConnection + Send {
     /// time)`, `x11rb pure Rust`, ...
     fn describe_x11_connection(&self) -> Cow<'_, str>;
 
+    /// The connection's socket, to wait for events on with `poll`; `None` when it cannot be
+    /// had (x11rb's pure-Rust connection over a stream of the caller's), and event waits then
+    /// look every few milliseconds instead.
+    fn x11_socket(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
+
     /// When a wait on this connection outlived its deadline (and the connection was closed for
     /// it): how long waits were allowed, and whether this is the first time it is asked, which
     /// is when the failure is reported as a timeout. `None` for connections without deadlines
@@ -101,6 +108,10 @@ pub(crate) const LIBXCB: &str = "libxcb (loaded at run time)";
 impl X11Connection for XCBConnection {
     fn x11_setup(&self) -> Cow<'_, Setup> {
         Cow::Borrowed(self.setup())
+    }
+
+    fn x11_socket(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        Some(std::os::fd::AsFd::as_fd(self))
     }
 
     fn poll_x11_event(&self) -> Result<Option<Event>, ConnectionError> {

@@ -23,10 +23,7 @@ impl<C: X11Connection> X11Display<C> {
     /// - [`Error::Unsupported`] naming XFixes when the server does not have the extension.
     /// - [`Error::ConnectionLost`] or [`Error::Protocol`] when a request fails.
     pub fn cursor_image(&mut self, backend: &'static str) -> Result<CursorImage, Error> {
-        if self.xfixes_version.is_none() {
-            self.xfixes_version = Some(self.query_xfixes_version()?);
-        }
-        if self.xfixes_version == Some(None) {
+        if self.xfixes()?.is_none() {
             return Err(Error::Unsupported {
                 backend,
                 what: "reading the cursor",
@@ -59,6 +56,16 @@ impl<C: X11Connection> X11Display<C> {
             (Region::new(left, top, width, height)?, reply.cursor_image)
         };
         CursorImage::new(region, pixels)
+    }
+
+    /// The XFixes version the server agreed to, asked once; `None` without XFixes.
+    pub(crate) fn xfixes(&mut self) -> Result<Option<(u32, u32)>, Error> {
+        if let Some(version) = self.xfixes_version {
+            return Ok(version);
+        }
+        let version = self.query_xfixes_version()?;
+        self.xfixes_version = Some(version);
+        Ok(version)
     }
 
     /// `Some(version)` when the server has XFixes, `None` when it does not.

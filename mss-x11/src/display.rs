@@ -45,6 +45,11 @@ pub struct X11Display<C = AutoConnection> {
     /// The XFixes version, asked for the first time the cursor is read: `None` until then,
     /// `Some(None)` when the server has no XFixes.
     pub(crate) xfixes_version: Option<Option<(u32, u32)>>,
+    /// Whether a DAMAGE tracker reads its events from this connection.
+    pub(crate) damage_events: bool,
+    /// Whether a DamageNotify arrived since [`take_damage_notice`](Self::take_damage_notice)
+    /// last looked.
+    pub(crate) damage_notified: bool,
 }
 
 impl X11Display<AutoConnection> {
@@ -146,6 +151,8 @@ impl<C: X11Connection> X11Display<C> {
             options,
             xwayland,
             xfixes_version: None,
+            damage_events: false,
+            damage_notified: false,
         };
         // The setup's size is from when the connection opened, which for a connection the
         // application had before may be long ago: ask.
@@ -384,8 +391,8 @@ impl<C: X11Connection> X11Display<C> {
     }
 
     /// Reads queued events without blocking and notes whether the screen changed.
-    fn drain_events(&mut self) -> Result<(), Error> {
-        if !self.watching_screen_changes {
+    pub(crate) fn drain_events(&mut self) -> Result<(), Error> {
+        if !self.watching_screen_changes && !self.damage_events {
             return Ok(());
         }
         while let Some(event) = self
@@ -393,10 +400,12 @@ impl<C: X11Connection> X11Display<C> {
             .poll_x11_event()
             .map_err(|error| connection_lost(&self.connection, &self.display_name, error))?
         {
-            if let Event::RandrScreenChangeNotify(change) = event {
-                if change.root == self.format.root {
+            match event {
+                Event::RandrScreenChangeNotify(change) if change.root == self.format.root => {
                     self.root_size_stale = true;
                 }
+                Event::DamageNotify(_) => self.damage_notified = true,
+                _ => {}
             }
         }
         Ok(())

@@ -45,6 +45,7 @@ mod auto_connection;
 mod connect;
 mod connection;
 mod cursor;
+mod damage;
 mod display;
 mod edid;
 mod errors;
@@ -57,6 +58,7 @@ mod xwayland;
 
 pub use auto_connection::{AutoBuf, AutoConnectError, AutoConnection, ConnectionPreference};
 pub use connection::{ExpiredWait, X11Connection};
+pub use damage::DamageTracker;
 pub use display::X11Display;
 pub use errors::describe_x11_error;
 pub use options::{DEFAULT_TIMEOUT, MonitorSource, X11Options};

@@ -8,5 +8,6 @@ mod connections;
 mod fallback;
 mod lifecycle;
 mod resize;
+mod stream;
 mod support;
 mod zero_copy;

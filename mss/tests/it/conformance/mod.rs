@@ -18,3 +18,6 @@ mod consumer;
 
 /// Frames as values: thread safety, and life after their capturer.
 mod frames;
+
+/// Streams: exact frames in order, changes, changes-only, rates.
+mod stream;

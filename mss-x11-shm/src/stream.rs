@@ -1,0 +1,564 @@
+//! [`ShmStream`]: the MIT-SHM backend's stream, pipelined, copying only what changed.
+//!
+//! # Two ways of filling a slot
+//!
+//! **Copy what changed** (DAMAGE, XFixes 2 and shared pixmaps on the server): each pooled
+//! segment the stream meets gets a pixmap in shared memory over it (`ShmCreatePixmap`, the
+//! frame's own layout) and a server-side region of what it lacks. At each tick the root's
+//! damage is moved into a region ([`DamageTracker::take`]), added to every known slot's region,
+//! and the slot to fill gets one `CopyArea` from the root clipped to its own region
+//! (`XFixesSetGCClipRegion`): the server copies only the pixels that changed since that slot
+//! was last filled, at the frame's stride, into the memory the frame will show. A slot met for
+//! the first time is copied whole. Every frame is the complete, exact screen; the cost follows
+//! the change. A `GetInputFocus` after the copy tells when it is done.
+//!
+//! **Whole frames** (otherwise, or when the caller turns damage off): `ShmGetImage` of the
+//! region into each slot, as a grab does; changes are unknown, and `changes_only` compares
+//! each frame with a copy of the last one delivered.
+//!
+//! # In flight
+//!
+//! Requests are sent ahead: as fast as possible, up to `in_flight` captures are under way, and
+//! the next one is asked for before a frame is handed over, so the server's copy overlaps the
+//! consumer's work. At a fixed rate each tick's capture is sent when it falls due. A held
+//! frame holds its slot; when every slot is held and none is in flight, the stream fails with
+//! [`Error::BuffersExhausted`] instead of waiting.
+//!
+//! # Frames are read-only
+//!
+//! A slot is refilled only where it changed, so a frame's memory must not be written: frames
+//! from a stream refuse in-place writes, and [`Frame::bytes_mut`] (or drawing the pointer)
+//! works on a copy.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use mss_buffer::Lease;
+use mss_core::cursor::composite_cursor;
+use mss_core::stream::{Pacer, sleep_until};
+use mss_core::{
+    Capture as _, Changes, Error, Frame, FrameStream, PixelStorage, Region, StreamFrame,
+    StreamOptions,
+};
+use mss_x11::{DamageTracker, X11Connection, X11Display};
+use x11rb::connection::SequenceNumber;
+use x11rb::cookie::{Cookie, VoidCookie};
+use x11rb::protocol::shm::{self, ConnectionExt as _};
+use x11rb::protocol::xfixes::{self, ConnectionExt as _};
+use x11rb::protocol::xproto::{
+    ConnectionExt as _, CreateGCAux, Gcontext, GetInputFocusReply, ImageFormat, Pixmap,
+    SubwindowMode,
+};
+
+use crate::ShmCapture;
+use crate::segment::Segment;
+
+/// A frame's pixels in a slot the stream refills: readable, never written in place.
+struct StreamSlot(Lease<Segment>);
+
+impl PixelStorage for StreamSlot {
+    fn bytes(&self) -> &[u8] {
+        self.0.bytes()
+    }
+}
+
+/// What the copy path keeps on the server for one segment.
+struct SlotState {
+    /// A pixmap in the segment's memory, the stream region's size.
+    pixmap: Pixmap,
+    /// What the segment lacks: every change since it was last filled.
+    stale: xfixes::Region,
+}
+
+/// The copy path's server resources.
+struct CopyPath {
+    damage: DamageTracker,
+    /// Copies from the root, children included, with no exposure events.
+    gc: Gcontext,
+    slots: HashMap<shm::Seg, SlotState>,
+}
+
+/// A capture sent and not yet received.
+struct InFlight {
+    lease: Lease<Segment>,
+    /// The request whose reply says the slot is filled.
+    sequence: SequenceNumber,
+    /// Void requests to check once that reply came (no round trip then).
+    checks: Vec<(SequenceNumber, &'static str)>,
+    captured_at: Instant,
+    changes: Changes,
+}
+
+/// The MIT-SHM stream; see the [module docs](self).
+pub(crate) struct ShmStream<'a, C: X11Connection> {
+    capture: &'a mut ShmCapture<C>,
+    region: Region,
+    copy: Option<CopyPath>,
+    /// Why the copy path is not in use.
+    whole_frames_reason: Option<String>,
+    pacer: Pacer,
+    fixed_rate: bool,
+    in_flight: usize,
+    changes_only: bool,
+    with_cursor: bool,
+    queue: VecDeque<InFlight>,
+    /// A DamageNotify seen and not yet acted on (changes-only waits).
+    notified: bool,
+    /// The last frame delivered, packed, for changes-only without damage.
+    previous: Option<Vec<u8>>,
+    /// Whether no capture was sent yet (the first frame is always whole and delivered).
+    first: bool,
+    sequence: u64,
+    missed: u64,
+}
+
+impl<'a, C: X11Connection> ShmStream<'a, C> {
+    /// Opens a stream on `capture` (which uses shared memory) with `options`.
+    pub(crate) fn open(
+        capture: &'a mut ShmCapture<C>,
+        options: &StreamOptions,
+    ) -> Result<Self, Error> {
+        let period = options.period()?;
+        let region = options.target_region(capture)?;
+        capture.display_mut().check_region(region)?;
+        let (copy, whole_frames_reason) = if !options.use_damage {
+            (None, Some("change tracking turned off".to_owned()))
+        } else if !capture.has_shared_pixmaps() {
+            (
+                None,
+                Some("the X server makes no pixmaps in shared memory".to_owned()),
+            )
+        } else {
+            let root = capture.display_mut().root();
+            match DamageTracker::start(capture.display_mut(), root)? {
+                Ok(damage) => (Some(open_copy_path(capture.display_mut(), damage)?), None),
+                Err(reason) => (None, Some(reason)),
+            }
+        };
+        Ok(Self {
+            capture,
+            region,
+            copy,
+            whole_frames_reason,
+            pacer: Pacer::new(period, Instant::now()),
+            fixed_rate: period.is_some(),
+            in_flight: options.in_flight.max(1),
+            changes_only: options.changes_only,
+            with_cursor: options.with_cursor,
+            queue: VecDeque::new(),
+            notified: false,
+            previous: None,
+            first: true,
+            sequence: 0,
+            missed: 0,
+        })
+    }
+
+    /// Sends the next capture, unless changes-only finds nothing new (`Ok(false)`).
+    fn send(&mut self, captured_at: Instant) -> Result<bool, Error> {
+        let (x, y, width, height) = self.capture.display_mut().check_region(self.region)?;
+        let mut checks = Vec::new();
+        let changes = match &self.copy {
+            None => Changes::Unknown,
+            Some(copy) => {
+                let rectangles = copy.damage.take(self.capture.display_mut())?;
+                let inside: Vec<Region> = rectangles
+                    .iter()
+                    .filter_map(|rectangle| rectangle.intersection(&self.region))
+                    .collect();
+                if self.changes_only && !self.first && inside.is_empty() {
+                    return Ok(false);
+                }
+                // Every slot, held or idle, now lacks these changes too.
+                let display = self.capture.display_mut();
+                let connection = display.connection();
+                for slot in copy.slots.values() {
+                    connection
+                        .xfixes_union_region(slot.stale, copy.damage.changes_region(), slot.stale)
+                        .map_err(|error| display.connection_lost(error))?
+                        .ignore_error();
+                }
+                if self.first {
+                    Changes::Unknown
+                } else {
+                    Changes::Rectangles(inside)
+                }
+            }
+        };
+        // Segments the pool retires take the pixmap and region made on them along.
+        let copy = &mut self.copy;
+        let lease = self
+            .capture
+            .lease_segment(&mut |display, segment| forget_slot(copy, display, segment))?;
+        let display = self.capture.display_mut();
+        let connection = display.connection();
+        let sent = |result: Result<VoidCookie<'_, C>, x11rb::errors::ConnectionError>,
+                    request: &'static str,
+                    checks: &mut Vec<(SequenceNumber, &'static str)>|
+         -> Result<(), Error> {
+            let cookie = result.map_err(|error| display.connection_lost(error))?;
+            checks.push((cookie.sequence_number(), request));
+            std::mem::forget(cookie);
+            Ok(())
+        };
+        let sequence = match &mut self.copy {
+            None => {
+                let cookie = connection
+                    .shm_get_image(
+                        display.root(),
+                        x,
+                        y,
+                        width,
+                        height,
+                        u32::MAX,
+                        ImageFormat::Z_PIXMAP.into(),
+                        lease.id(),
+                        0,
+                    )
+                    .map_err(|error| display.connection_lost(error))?;
+                let sequence = cookie.sequence_number();
+                std::mem::forget(cookie);
+                sequence
+            }
+            Some(copy) => {
+                let segment = lease.id();
+                let whole = !copy.slots.contains_key(&segment);
+                if whole {
+                    let pixmap = new_id(display)?;
+                    let stale = new_id(display)?;
+                    sent(
+                        connection.shm_create_pixmap(
+                            pixmap,
+                            display.root(),
+                            width,
+                            height,
+                            display.format().depth(),
+                            segment,
+                            0,
+                        ),
+                        "ShmCreatePixmap",
+                        &mut checks,
+                    )?;
+                    sent(
+                        connection.xfixes_create_region(stale, &[]),
+                        "XFixesCreateRegion",
+                        &mut checks,
+                    )?;
+                    copy.slots.insert(segment, SlotState { pixmap, stale });
+                }
+                let slot = &copy.slots[&segment];
+                let clip = if whole { x11rb::NONE } else { slot.stale };
+                sent(
+                    connection.xfixes_set_gc_clip_region(copy.gc, clip, -x, -y),
+                    "XFixesSetGCClipRegion",
+                    &mut checks,
+                )?;
+                sent(
+                    connection.copy_area(
+                        display.root(),
+                        slot.pixmap,
+                        copy.gc,
+                        x,
+                        y,
+                        0,
+                        0,
+                        width,
+                        height,
+                    ),
+                    "CopyArea",
+                    &mut checks,
+                )?;
+                sent(
+                    connection.xfixes_set_region(slot.stale, &[]),
+                    "XFixesSetRegion",
+                    &mut checks,
+                )?;
+                let cookie = connection
+                    .get_input_focus()
+                    .map_err(|error| display.connection_lost(error))?;
+                let sequence = cookie.sequence_number();
+                std::mem::forget(cookie);
+                sequence
+            }
+        };
+        self.first = false;
+        self.queue.push_back(InFlight {
+            lease,
+            sequence,
+            checks,
+            captured_at,
+            changes,
+        });
+        Ok(true)
+    }
+
+    /// Receives the oldest capture in flight and makes it a frame.
+    fn receive(&mut self) -> Result<StreamFrame, Error> {
+        let in_flight = self
+            .queue
+            .pop_front()
+            .expect("receive is only called with a capture in flight");
+        let display = self.capture.display_mut();
+        let connection = display.connection();
+        let (request, filled) = match &self.copy {
+            None => (
+                "ShmGetImage",
+                Cookie::<C, shm::GetImageReply>::new(connection, in_flight.sequence)
+                    .reply()
+                    .map(|reply| Some((reply.depth, reply.visual))),
+            ),
+            Some(_) => (
+                "GetInputFocus",
+                Cookie::<C, GetInputFocusReply>::new(connection, in_flight.sequence)
+                    .reply()
+                    .map(|_| None),
+            ),
+        };
+        let mut failure = None;
+        let mut visual = None;
+        match filled {
+            Ok(reply_visual) => visual = reply_visual,
+            Err(error) => failure = Some((error, request)),
+        }
+        if failure.is_none() {
+            for (sequence, request) in &in_flight.checks {
+                if let Err(error) = VoidCookie::new(connection, *sequence).check() {
+                    failure = Some((error, *request));
+                    break;
+                }
+            }
+        }
+        let failed = match failure {
+            Some((error, request)) => Some(display.grab_error(self.region, request, error)),
+            None => visual.and_then(|(depth, visual)| {
+                display
+                    .check_reply_visual("ShmGetImage", depth, visual)
+                    .err()
+            }),
+        };
+        if let Some(error) = failed {
+            // The slot is not trusted again, nor what was made on it.
+            let copy = &mut self.copy;
+            self.capture
+                .discard_segment(in_flight.lease, &mut |display, segment| {
+                    forget_slot(copy, display, segment);
+                });
+            return Err(error);
+        }
+        let stride = display.stride_for(u16::try_from(self.region.width()).unwrap_or(u16::MAX));
+        let mut frame = Frame::new(
+            StreamSlot(in_flight.lease),
+            0,
+            self.region,
+            stride,
+            display.format(),
+        )?;
+        if self.with_cursor {
+            let cursor = self.capture.cursor()?;
+            composite_cursor(&mut frame, &cursor);
+        }
+        let sequence = self.sequence;
+        self.sequence += 1;
+        Ok(StreamFrame::new(
+            frame,
+            sequence,
+            in_flight.captured_at,
+            in_flight.changes,
+            std::mem::take(&mut self.missed),
+        ))
+    }
+
+    /// Whether a frame is new enough to deliver: always, except in changes-only without
+    /// damage, where it is compared with the last one delivered.
+    fn is_new(&mut self, frame: &Frame) -> bool {
+        if !self.changes_only || self.copy.is_some() {
+            return true;
+        }
+        let packed: Vec<u8> = frame.rows().flatten().copied().collect();
+        if self.previous.as_ref() == Some(&packed) {
+            return false;
+        }
+        self.previous = Some(packed);
+        true
+    }
+
+    /// Waits for the screen to change (changes-only with damage), until `deadline`.
+    fn wait_for_change(&mut self, deadline: Option<Instant>) -> Result<bool, Error> {
+        if self.notified || self.first {
+            return Ok(true);
+        }
+        self.notified = self.capture.display_mut().wait_for_damage(deadline)?;
+        Ok(self.notified)
+    }
+}
+
+/// Frees what the copy path made on `segment` (its pixmap and region), which the pool is
+/// retiring. Errors cannot matter: a broken connection frees it all anyway.
+fn forget_slot<C: X11Connection>(
+    copy: &mut Option<CopyPath>,
+    display: &X11Display<C>,
+    segment: &Segment,
+) {
+    let Some(slot) = copy
+        .as_mut()
+        .and_then(|copy| copy.slots.remove(&segment.id()))
+    else {
+        return;
+    };
+    let connection = display.connection();
+    if let Ok(cookie) = connection.free_pixmap(slot.pixmap) {
+        cookie.ignore_error();
+    }
+    if let Ok(cookie) = connection.xfixes_destroy_region(slot.stale) {
+        cookie.ignore_error();
+    }
+}
+
+/// The GC the copy path copies with.
+fn open_copy_path<C: X11Connection>(
+    display: &mut X11Display<C>,
+    damage: DamageTracker,
+) -> Result<CopyPath, Error> {
+    let gc = new_id(display)?;
+    let connection = display.connection();
+    connection
+        .create_gc(
+            gc,
+            display.root(),
+            &CreateGCAux::new()
+                .subwindow_mode(SubwindowMode::INCLUDE_INFERIORS)
+                .graphics_exposures(0),
+        )
+        .map_err(|error| display.connection_lost(error))?
+        .check()
+        .map_err(|error| display.reply_error("CreateGC", error))?;
+    Ok(CopyPath {
+        damage,
+        gc,
+        slots: HashMap::new(),
+    })
+}
+
+/// A new resource id.
+fn new_id<C: X11Connection>(display: &X11Display<C>) -> Result<u32, Error> {
+    display
+        .connection()
+        .generate_x11_id()
+        .map_err(|error| Error::ConnectionLost {
+            display: display.display_name().to_owned(),
+            reason: error.to_string(),
+            source: None,
+        })
+}
+
+impl<C: X11Connection> FrameStream for ShmStream<'_, C> {
+    fn next_frame_before(
+        &mut self,
+        deadline: Option<Instant>,
+    ) -> Result<Option<StreamFrame>, Error> {
+        loop {
+            // As fast as possible, keep `in_flight` captures under way; at a fixed rate one
+            // is sent per tick.
+            let pipeline_full = self.fixed_rate || self.queue.len() >= self.in_flight;
+            if !self.queue.is_empty() && pipeline_full {
+                let frame = self.receive()?;
+                if self.is_new(&frame.frame) {
+                    return Ok(Some(frame));
+                }
+                self.missed += frame.missed + 1;
+                continue;
+            }
+            let due = self.pacer.due(Instant::now());
+            let past_deadline = deadline.is_some_and(|deadline| due > deadline);
+            let idle = !past_deadline
+                && self.changes_only
+                && self.copy.is_some()
+                && !self.wait_for_change(deadline)?;
+            if past_deadline || idle {
+                // Nothing more is sent before the deadline: hand over what is in flight, if
+                // anything, else nothing.
+                if !self.queue.is_empty() {
+                    let frame = self.receive()?;
+                    if self.is_new(&frame.frame) {
+                        return Ok(Some(frame));
+                    }
+                    self.missed += frame.missed + 1;
+                    continue;
+                }
+                if let Some(deadline) = deadline {
+                    sleep_until(deadline);
+                }
+                return Ok(None);
+            }
+            sleep_until(due);
+            let now = Instant::now();
+            self.missed += self.pacer.take(now);
+            self.notified = false;
+            let sent = match self.send(now) {
+                Ok(sent) => sent,
+                // Every slot held: deliver what is in flight first; with nothing in flight
+                // the caller holds them all.
+                Err(Error::BuffersExhausted { .. }) if !self.queue.is_empty() => {
+                    let frame = self.receive()?;
+                    return Ok(Some(frame));
+                }
+                Err(error) => return Err(error),
+            };
+            if !sent {
+                // Changes-only: the tick found nothing new.
+                self.missed += 1;
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        let in_flight = if self.fixed_rate { 1 } else { self.in_flight };
+        match &self.whole_frames_reason {
+            None => format!(
+                "x11-shm: MIT-SHM, {in_flight} in flight, changes from DAMAGE, only changed \
+                 pixels copied"
+            ),
+            Some(reason) => format!(
+                "x11-shm: MIT-SHM ShmGetImage, {in_flight} in flight, whole frames ({reason})"
+            ),
+        }
+    }
+}
+
+impl<C: X11Connection> Drop for ShmStream<'_, C> {
+    fn drop(&mut self) {
+        let display = self.capture.display_mut();
+        let connection = display.connection();
+        // Replies still to come are discarded as their cookies drop.
+        for in_flight in self.queue.drain(..) {
+            match &self.copy {
+                None => drop(Cookie::<C, shm::GetImageReply>::new(
+                    connection,
+                    in_flight.sequence,
+                )),
+                Some(_) => drop(Cookie::<C, GetInputFocusReply>::new(
+                    connection,
+                    in_flight.sequence,
+                )),
+            }
+            for (sequence, _) in in_flight.checks {
+                VoidCookie::new(connection, sequence).ignore_error();
+            }
+        }
+        if let Some(copy) = self.copy.take() {
+            // Errors cannot be reported from a drop; a broken connection frees all this anyway.
+            for slot in copy.slots.into_values() {
+                if let Ok(cookie) = connection.free_pixmap(slot.pixmap) {
+                    cookie.ignore_error();
+                }
+                if let Ok(cookie) = connection.xfixes_destroy_region(slot.stale) {
+                    cookie.ignore_error();
+                }
+            }
+            if let Ok(cookie) = connection.free_gc(copy.gc) {
+                cookie.ignore_error();
+            }
+            let _ = copy.damage.destroy(display);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The MIT-SHM stream: what changed is copied into pooled slots that rotate, frames stay
+//! exact and untouched while held, buffers run out with an error, and a dying server is
+//! reported at once.
+
+use std::time::{Duration, Instant};
+
+use mss_core::{Capture, Changes, Error, Region, Rgba, StreamOptions};
+use mss_x11_shm::ShmOptions;
+
+use crate::support::{default_painted, open};
+
+fn rect(left: i32, top: i32, width: u32, height: u32) -> Region {
+    Region::new(left, top, width, height).unwrap()
+}
+
+#[test]
+fn slots_rotate_refilled_only_where_changed_and_held_frames_never_change() {
+    let mut painted = default_painted();
+    let mut capture = open(painted.server.display(), ShmOptions::new());
+    let mut stream = capture.stream(&StreamOptions::new().in_flight(1)).unwrap();
+    assert!(
+        stream
+            .describe()
+            .contains("changes from DAMAGE, only changed pixels copied"),
+        "{}",
+        stream.describe()
+    );
+    let mut held = Vec::new();
+    let mut seed = 0x2545_F491_u32;
+    for index in 0..24u32 {
+        // Pseudo-random rectangles, so slots that were filled at different times must each
+        // receive exactly what they lack.
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let region = rect(
+            (seed % 600) as i32,
+            (seed / 600 % 440) as i32,
+            1 + seed % 37,
+            1 + seed / 7 % 29,
+        );
+        let colour = Rgba::rgb(seed as u8, (seed >> 8) as u8, index as u8 * 10);
+        painted.scene.paint_rect(region, colour).unwrap();
+        let frame = stream.next_frame().unwrap();
+        painted.scene.assert_frame(&frame.frame);
+        if index > 0 {
+            assert_eq!(frame.changes, Changes::Rectangles(vec![region]));
+        }
+        // Hold every third frame for a while: new slots are made and old ones come back.
+        if index % 3 == 0 {
+            let copy = frame.frame.to_owned_frame();
+            held.push((frame, copy));
+        }
+        if held.len() > 3 {
+            let (frame, copy) = held.remove(0);
+            assert_eq!(frame.frame.bytes(), copy.bytes(), "a held frame changed");
+        }
+    }
+    drop(stream);
+    assert!(capture.pool_stats().unwrap().live >= 2);
+}
+
+#[test]
+fn frames_of_a_stream_are_copied_before_they_are_written() {
+    let painted = default_painted();
+    let mut capture = open(painted.server.display(), ShmOptions::new());
+    let mut stream = capture.stream(&StreamOptions::new().in_flight(1)).unwrap();
+    let mut frame = stream.next_frame().unwrap().frame;
+    let shared = frame.bytes().as_ptr();
+    frame.bytes_mut()[0] = 0x12;
+    assert_ne!(frame.bytes().as_ptr(), shared, "written on a copy");
+    drop(frame);
+    let next = stream.next_frame().unwrap();
+    painted.scene.assert_frame(&next.frame);
+}
+
+#[test]
+fn holding_every_buffer_is_an_error_not_a_stall() {
+    let painted = default_painted();
+    let mut capture = open(painted.server.display(), ShmOptions::new().max_buffers(3));
+    let mut stream = capture.stream(&StreamOptions::new().in_flight(2)).unwrap();
+    let mut held = Vec::new();
+    let started = Instant::now();
+    let error = loop {
+        match stream.next_frame() {
+            Ok(frame) => held.push(frame),
+            Err(error) => break error,
+        }
+        assert!(held.len() <= 3, "more frames than buffers");
+    };
+    assert!(
+        matches!(error, Error::BuffersExhausted { limit: 3 }),
+        "{error:?}"
+    );
+    assert_eq!(held.len(), 3);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Letting one go lets the stream go on.
+    held.remove(0);
+    painted
+        .scene
+        .assert_frame(&stream.next_frame().unwrap().frame);
+}
+
+#[test]
+fn without_damage_whole_frames_are_taken_and_compared() {
+    let mut painted = default_painted();
+    let mut capture = open(painted.server.display(), ShmOptions::new());
+    let options = StreamOptions::new().use_damage(false).changes_only(true);
+    let mut stream = capture.stream(&options).unwrap();
+    assert!(
+        stream
+            .describe()
+            .contains("whole frames (change tracking turned off)"),
+        "{}",
+        stream.describe()
+    );
+    let first = stream.next_frame().unwrap();
+    painted.scene.assert_frame(&first.frame);
+    assert_eq!(first.changes, Changes::Unknown);
+    let idle = stream
+        .next_frame_before(Some(Instant::now() + Duration::from_millis(200)))
+        .unwrap();
+    assert!(idle.is_none());
+    painted
+        .scene
+        .paint_rect(rect(5, 6, 7, 8), Rgba::rgb(1, 2, 3))
+        .unwrap();
+    let changed = stream
+        .next_frame_before(Some(Instant::now() + Duration::from_secs(2)))
+        .unwrap()
+        .expect("the change is seen by comparing");
+    painted.scene.assert_frame(&changed.frame);
+    assert_eq!(changed.changes, Changes::Unknown);
+}
+
+#[test]
+fn a_server_that_dies_mid_stream_is_reported_within_a_second() {
+    let painted = default_painted();
+    let mut capture = open(painted.server.display(), ShmOptions::new());
+    let mut stream = capture.stream(&StreamOptions::new()).unwrap();
+    painted
+        .scene
+        .assert_frame(&stream.next_frame().unwrap().frame);
+    let crate::support::Painted { server, scene } = painted;
+    drop(scene);
+    drop(server);
+    let started = Instant::now();
+    let error = loop {
+        if let Err(error) = stream.next_frame() {
+            break error;
+        }
+    };
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
+}

@@ -1,0 +1,115 @@
+//! Streams, on every backend: frames exact and in order while the screen changes, changes that
+//! cover what changed, changes-only on an idle screen, and a fixed rate.
+
+use std::time::{Duration, Instant};
+
+use mss_core::{Changes, Rate, Region, Rgba, StreamOptions, StreamTarget};
+use mss_testkit::backend_test;
+
+/// The rectangle painted before frame `index`, and its colour.
+fn painted(index: u32) -> (Region, Rgba) {
+    let region = Region::new(
+        20 + 45 * index as i32,
+        15 + 33 * index as i32,
+        17 + index,
+        11,
+    )
+    .unwrap();
+    (
+        region,
+        Rgba::rgb(40 * index as u8, 255 - 30 * index as u8, 90),
+    )
+}
+
+/// Checks that `changes` covers `drawn`: a list of rectangles must be exactly it (the server's
+/// change tracking reports the rectangle filled); unknown changes cover everything.
+fn assert_changes_cover(changes: &Changes, drawn: Region) {
+    match changes {
+        Changes::Rectangles(rectangles) => assert_eq!(rectangles, &[drawn], "{changes:?}"),
+        Changes::Unknown => {}
+        other => panic!("unexpected changes {other:?}"),
+    }
+}
+
+backend_test!(fn stream_frames_are_exact_and_in_order_while_the_screen_changes(capture, scene, server) {
+    let mut scene = server.paint_scene().unwrap();
+    let options = StreamOptions::new().in_flight(1);
+    let mut stream = capture.stream(&options).unwrap();
+    let first = stream.next_frame().unwrap();
+    assert_eq!(first.sequence, 0);
+    assert_eq!(first.changes, Changes::Unknown, "the first frame is whole");
+    assert_eq!(first.frame.region(), Region::new(0, 0, 640, 480).unwrap());
+    scene.assert_frame(&first.frame);
+    let mut last_time = first.captured_at;
+    for index in 1..=4 {
+        let (region, colour) = painted(index);
+        scene.paint_rect(region, colour).unwrap();
+        let next = stream.next_frame().unwrap();
+        assert_eq!(next.sequence, u64::from(index));
+        assert!(next.captured_at >= last_time);
+        last_time = next.captured_at;
+        scene.assert_frame(&next.frame);
+        assert_changes_cover(&next.changes, region);
+        // Frames held at once are independent: the first still shows the first screen.
+        assert_eq!(first.frame.pixel(region.left() as u32, region.top() as u32).map(|p| p == colour), Some(false));
+    }
+});
+
+backend_test!(fn changes_only_delivers_nothing_while_idle_and_one_frame_per_change(capture, scene, server) {
+    let mut scene = server.paint_scene().unwrap();
+    let options = StreamOptions::new().in_flight(1).changes_only(true);
+    let mut stream = capture.stream(&options).unwrap();
+    let first = stream.next_frame().unwrap();
+    scene.assert_frame(&first.frame);
+    drop(first);
+    let idle = stream.next_frame_before(Some(Instant::now() + Duration::from_millis(300))).unwrap();
+    assert!(idle.is_none(), "nothing changed: {idle:?}");
+    let (region, colour) = painted(2);
+    scene.paint_rect(region, colour).unwrap();
+    let changed = stream
+        .next_frame_before(Some(Instant::now() + Duration::from_secs(3)))
+        .unwrap()
+        .expect("a frame after the change");
+    assert_eq!(changed.sequence, 1);
+    scene.assert_frame(&changed.frame);
+    assert_changes_cover(&changed.changes, region);
+});
+
+backend_test!(fn a_fixed_rate_keeps_its_cadence_and_counts_what_a_slow_consumer_misses(capture, scene) {
+    let options = StreamOptions::new()
+        .rate(Rate::PerSecond(25.0))
+        .target(StreamTarget::Region(Region::new(100, 100, 64, 48).unwrap()));
+    let mut stream = capture.stream(&options).unwrap();
+    let started = Instant::now();
+    let mut frames = Vec::new();
+    while started.elapsed() < Duration::from_secs(1) {
+        let frame = stream.next_frame().unwrap();
+        scene.assert_frame(&frame.frame);
+        frames.push(frame.captured_at);
+    }
+    // 25 ticks a second, first at once: 25 or 26 frames in a second.
+    assert!((25..=27).contains(&frames.len()), "{} frames", frames.len());
+    // A consumer that takes 130 ms after a tick comes back after three more ticks (40, 80,
+    // 120 ms): the latest is taken at once, the two before it are missed.
+    std::thread::sleep(Duration::from_millis(130));
+    let late = stream.next_frame().unwrap();
+    assert_eq!(late.missed, 2, "{late:?}");
+});
+
+backend_test!(fn a_monitor_can_be_streamed_and_a_missing_one_is_refused(capture, scene) {
+    let mut stream = capture
+        .stream(&StreamOptions::new().target(StreamTarget::Monitor(1)))
+        .unwrap();
+    scene.assert_frame(&stream.next_frame().unwrap().frame);
+    drop(stream);
+    let error = capture
+        .stream(&StreamOptions::new().target(StreamTarget::Monitor(7)))
+        .err()
+        .expect("monitor 7 does not exist");
+    assert!(matches!(error, mss_core::Error::MonitorNotFound { number: 7, .. }), "{error:?}");
+    let error = capture
+        .stream(&StreamOptions::new().rate(Rate::PerSecond(0.0)))
+        .err()
+        .expect("a rate of 0 is refused");
+    assert!(matches!(error, mss_core::Error::InvalidRate { .. }), "{error:?}");
+});
