@@ -1,16 +1,4 @@
 //! [`DamageTracker`]: what changed on the screen, from the X server's DAMAGE extension.
-//!
-//! The model is WebRTC's X11 capturer's: a damage object at the `NonEmpty` level on the
-//! drawable, which sends one `DamageNotify` when damage appears, and a `DamageSubtract` at each
-//! capture that moves everything accumulated so far into a server-side XFixes region and
-//! empties the object (re-arming the notification). Because requests run in order, a capture
-//! issued after the subtract contains every change the region lists; a change racing with it is
-//! listed again next time, so changes may be reported twice, never missed. The region stays on
-//! the server, where a capture can use it as a clip (so only what changed is copied); its
-//! rectangles are fetched for the caller.
-//!
-//! The server's `DamageSubtract` is known to be wrong for the raw and delta report levels
-//! (xserver#361); `NonEmpty` is the level it handles right.
 
 use std::time::{Duration, Instant};
 
@@ -28,7 +16,19 @@ const DAMAGE_VERSION: (u32, u32) = (1, 1);
 /// How often an event wait looks again when the connection's socket cannot be polled.
 const EVENT_POLL_INTERVAL: Duration = Duration::from_millis(4);
 
-/// Tracks what changes on one drawable; see the [module docs](self).
+/// Tracks what changes on one drawable, from the X server's DAMAGE extension.
+///
+/// The model is WebRTC's X11 capturer's: a damage object at the `NonEmpty` level on the
+/// drawable, which sends one `DamageNotify` when damage appears, and a `DamageSubtract` at each
+/// capture that moves everything accumulated so far into a server-side XFixes region and
+/// empties the object (re-arming the notification). Because requests run in order, a capture
+/// issued after the subtract contains every change the region lists; a change racing with it is
+/// listed again next time, so changes may be reported twice, never missed. The region stays on
+/// the server, where a capture can use it as a clip (so only what changed is copied); its
+/// rectangles are fetched for the caller.
+///
+/// The server's `DamageSubtract` is known to be wrong for the raw and delta report levels
+/// (xserver#361); `NonEmpty` is the level it handles right.
 ///
 /// It holds server resources (the damage object and a region); [`destroy`](Self::destroy)
 /// frees them. Dropped without it, they go when the connection closes.
