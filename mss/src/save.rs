@@ -45,9 +45,8 @@ impl Mss {
         for number in numbers {
             let region = monitors.get(number)?;
             let values = TemplateValues {
-                monitor: number,
-                region,
                 unix_time: Some(now),
+                ..TemplateValues::new(number, region)
             };
             let path = PathBuf::from(render_template(template, &values)?);
             if let Some((other, _, _)) = planned.iter().find(|(_, _, planned)| *planned == path) {

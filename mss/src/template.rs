@@ -1,7 +1,9 @@
 //! File name templates in the style of python-mss: `monitor-{mon}.png`,
 //! `sct-{top}x{left}_{width}x{height}.png`, `{date:%Y-%m-%d_%H-%M-%S}.png`.
 //!
-//! Placeholders are `{mon}`, `{top}`, `{left}`, `{width}`, `{height}` and `{date}`; `{{` and
+//! Placeholders are `{mon}`, `{top}`, `{left}`, `{width}`, `{height}`, `{date}` and, for the
+//! frames of a recording, `{n}` (the frame number; `{n:05}` pads it with zeros to 5 digits,
+//! as ffmpeg's `%05d` reads it); `{{` and
 //! `}}` write a literal brace. `{date}` is the current time in UTC, written as
 //! `2024-05-06 07:08:09+00:00` (python's `str(datetime)` without microseconds) or with a
 //! strftime-like format after a colon: `%Y %m %d %H %M %S %y %j %F %T %s %%`. The time is
@@ -24,6 +26,8 @@ pub struct TemplateValues {
     pub region: Region,
     /// Seconds since the Unix epoch for `{date}`; `None` reads the clock when needed.
     pub unix_time: Option<u64>,
+    /// The frame number for `{n}`, in a recording; `None` elsewhere (`{n}` is then an error).
+    pub frame: Option<u64>,
 }
 
 impl TemplateValues {
@@ -33,7 +37,15 @@ impl TemplateValues {
             monitor,
             region,
             unix_time: None,
+            frame: None,
         }
+    }
+
+    /// The same values for frame `frame` of a recording.
+    #[must_use]
+    pub fn with_frame(mut self, frame: u64) -> Self {
+        self.frame = Some(frame);
+        self
     }
 }
 
@@ -77,6 +89,31 @@ pub fn render_template(template: &str, values: &TemplateValues) -> Result<String
             Some((name, spec)) => (name, Some(spec)),
             None => (field, None),
         };
+        if name == "n" {
+            let frame = values.frame.ok_or_else(|| {
+                fail("{n} is the frame number of a recording (`mss record`)".to_owned())
+            })?;
+            match spec {
+                None => write!(output, "{frame}").expect("writing to a String"),
+                Some(width)
+                    if width.starts_with('0')
+                        && width.len() > 1
+                        && width.bytes().all(|byte| byte.is_ascii_digit()) =>
+                {
+                    let width: usize = width[1..].parse().map_err(|_| {
+                        fail(format!("{{n:{width}}}: the width must be a number"))
+                    })?;
+                    write!(output, "{frame:0width$}").expect("writing to a String");
+                }
+                Some(other) => {
+                    return Err(fail(format!(
+                        "{{n}} takes only a zero-padded width such as {{n:05}}, not {other:?}"
+                    )));
+                }
+            }
+            rest = &after[end + 1..];
+            continue;
+        }
         let number = match name {
             "mon" => Some(values.monitor),
             "top" => Some(i64::from(values.region.top())),
@@ -86,7 +123,7 @@ pub fn render_template(template: &str, values: &TemplateValues) -> Result<String
             "date" => None,
             other => {
                 return Err(fail(format!(
-                    "unknown placeholder {{{other}}}; known: {{mon}}, {{top}}, {{left}}, {{width}}, {{height}}, {{date}}"
+                    "unknown placeholder {{{other}}}; known: {{mon}}, {{top}}, {{left}}, {{width}}, {{height}}, {{date}}, {{n}}"
                 )));
             }
         };
@@ -203,7 +240,30 @@ mod tests {
             region: Region::new(-1280, 5, 640, 480).unwrap(),
             // 2024-02-29 13:14:15 UTC.
             unix_time: Some(1_709_212_455),
+            frame: None,
         }
+    }
+
+    #[rstest]
+    #[case("frame-{n}.png", "frame-42.png")]
+    #[case("frame-{n:05}.png", "frame-00042.png")]
+    #[case("{mon}/{n:03}-{width}.png", "2/042-640.png")]
+    fn frame_numbers_render(#[case] template: &str, #[case] expected: &str) {
+        let values = values().with_frame(42);
+        assert_eq!(render_template(template, &values).unwrap(), expected);
+    }
+
+    #[rstest]
+    #[case("{n}.png", "frame number of a recording")]
+    #[case("{n:5}.png", "zero-padded width")]
+    #[case("{n:0x}.png", "zero-padded width")]
+    fn frame_numbers_outside_a_recording_or_badly_formatted_are_errors(
+        #[case] template: &str,
+        #[case] reason: &str,
+    ) {
+        let values = if template == "{n}.png" { values() } else { values().with_frame(1) };
+        let error = render_template(template, &values).unwrap_err();
+        assert!(error.to_string().contains(reason), "{error}");
     }
 
     #[rstest]
