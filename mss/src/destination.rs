@@ -23,11 +23,16 @@
 //! are held back only for the instant between naming and renaming. (A program whose other
 //! threads take those signals with their default action can still die in that instant.)
 //!
+//! [`write_bytes`] writes one buffer; [`Output`] takes bytes over time (a recording) by the
+//! same rules, naming a regular file only when it is finished. [`Existing::Refuse`] keeps an
+//! existing regular file instead of replacing it.
+//!
 //! Not kept when a file is replaced: its extended attributes and ACLs, and its owner when mss
 //! does not run as root; the new file is a new inode, so hard links to the old one keep the old
 //! picture.
 
-use std::fs::{File, OpenOptions};
+use std::ffi::OsString;
+use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _};
@@ -42,56 +47,221 @@ use crate::Error;
 /// How many symbolic links are followed before giving up, as the kernel's own limit.
 const MAX_LINKS: usize = 40;
 
+/// What to do when a regular file already has the name being written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// Replace it atomically (if this user may write it), keeping its mode.
+    Replace,
+    /// Refuse with an error of kind [`io::ErrorKind::AlreadyExists`], leaving it unchanged.
+    /// Checked when the output is created and again, atomically, when it is named.
+    Refuse,
+}
+
 /// Writes `bytes` to `path` as the [module docs](self) describe, and returns the path.
 ///
 /// # Errors
 ///
 /// [`Error::Write`] naming `path` (or the file a link points to) and the step that failed.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<PathBuf, Error> {
-    let write_error = |path: &Path| {
-        let path = path.to_owned();
-        move |source| Error::Write { path, source }
-    };
-    if path == Path::new("-") {
-        let mut stdout = io::stdout().lock();
-        stdout
-            .write_all(bytes)
-            .and_then(|()| stdout.flush())
-            .map_err(write_error(path))?;
-        return Ok(path.to_owned());
+    write_bytes_with(path, bytes, Existing::Replace)
+}
+
+/// [`write_bytes`], saying what happens to an existing regular file.
+///
+/// # Errors
+///
+/// As [`write_bytes`]; with [`Existing::Refuse`], also when a regular file (or a link to one)
+/// already has the name.
+pub fn write_bytes_with(path: &Path, bytes: &[u8], existing: Existing) -> Result<PathBuf, Error> {
+    // One short write: interrupts are held back for all of it on the named fallback.
+    let mut output = Output::open(path, existing, true)?;
+    output
+        .write_all(bytes)
+        .map_err(|source| output.error(source))?;
+    output.finish()
+}
+
+/// A destination being written, for output longer than one buffer (a raw recording): the
+/// same rules as [`write_bytes`], with the bytes arriving over time.
+///
+/// Standard output, devices, FIFOs and sockets receive the bytes as they are written. A
+/// regular file receives them unnamed and gets its name only in [`finish`](Self::finish):
+/// until then the old file (if any) is untouched, and dropping the output without finishing
+/// it (an error, a panic) leaves nothing behind. On a file system without `O_TMPFILE`, a
+/// named temporary file `.NAME.mss-XXXXXX` takes the bytes and is removed when the output is
+/// dropped unfinished; a process killed by a signal mid-write leaves it behind.
+#[derive(Debug)]
+pub struct Output {
+    /// The path as given, for messages and the return value.
+    path: PathBuf,
+    sink: Sink,
+}
+
+#[derive(Debug)]
+enum Sink {
+    /// Standard output, a device or a FIFO (written in place) or a connected socket.
+    Direct(File),
+    Socket(UnixStream),
+    /// A regular file: unnamed until finished.
+    Unnamed {
+        file: File,
+        target: Target,
+    },
+    /// A regular file on a file system without `O_TMPFILE`.
+    Named {
+        file: tempfile::NamedTempFile,
+        target: Target,
+        /// Interrupts held back until the file is named (one-shot writes only: the mask is
+        /// the creating thread's).
+        held: Option<HeldSignals>,
+    },
+}
+
+/// The regular file an [`Output`] will name.
+#[derive(Debug)]
+struct Target {
+    /// The file itself, links followed.
+    path: PathBuf,
+    directory: PathBuf,
+    file_name: OsString,
+    /// Whether a file had the name when the output was created.
+    replacing: bool,
+    existing: Existing,
+}
+
+impl Output {
+    /// Opens `path` for writing as the [module docs](self) describe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Write`] naming the path: a directory, a missing directory, a file this user
+    /// may not write, a loop of links, or (with [`Existing::Refuse`]) a file that exists.
+    pub fn create(path: &Path, existing: Existing) -> Result<Self, Error> {
+        Self::open(path, existing, false)
     }
-    match std::fs::metadata(path) {
-        // Following links: /dev/stdout leads to a pipe, a terminal or a file.
-        Ok(metadata) if metadata.is_dir() => Err(write_error(path)(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            "it is a directory",
-        ))),
-        Ok(metadata) if metadata.file_type().is_socket() => {
-            let mut stream = UnixStream::connect(path).map_err(write_error(path))?;
-            stream.write_all(bytes).map_err(write_error(path))?;
-            Ok(path.to_owned())
+
+    /// The path as given to [`create`](Self::create).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The error for `source` at this output, naming its path.
+    fn error(&self, source: io::Error) -> Error {
+        Error::Write {
+            path: match &self.sink {
+                Sink::Unnamed { target, .. } | Sink::Named { target, .. } => target.path.clone(),
+                Sink::Direct(_) | Sink::Socket(_) => self.path.clone(),
+            },
+            source,
         }
-        Ok(metadata) if !metadata.is_file() => {
-            // A device or a FIFO: written in place, never created, truncated or replaced.
-            let mut stream = OpenOptions::new()
-                .write(true)
-                .custom_flags(OFlags::NOCTTY.bits() as i32)
-                .open(path)
-                .map_err(write_error(path))?;
-            stream.write_all(bytes).map_err(write_error(path))?;
-            Ok(path.to_owned())
+    }
+
+    fn open(path: &Path, existing: Existing, hold_signals: bool) -> Result<Self, Error> {
+        let write_error = |source| Error::Write {
+            path: path.to_owned(),
+            source,
+        };
+        let sink = if path == Path::new("-") {
+            // Flush what Rust buffered for standard output, then write to its descriptor
+            // unbuffered: frames are large, and a line buffer would scan them for newlines.
+            io::stdout().flush().map_err(write_error)?;
+            let fd = io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(write_error)?;
+            Sink::Direct(File::from(fd))
+        } else {
+            match std::fs::metadata(path) {
+                // Following links: /dev/stdout leads to a pipe, a terminal or a file.
+                Ok(metadata) if metadata.is_dir() => {
+                    return Err(write_error(io::Error::new(
+                        io::ErrorKind::IsADirectory,
+                        "it is a directory",
+                    )));
+                }
+                Ok(metadata) if metadata.file_type().is_socket() => {
+                    Sink::Socket(UnixStream::connect(path).map_err(write_error)?)
+                }
+                // A device or a FIFO: written in place, never created, truncated or replaced.
+                Ok(metadata) if !metadata.is_file() => Sink::Direct(
+                    OpenOptions::new()
+                        .write(true)
+                        .custom_flags(OFlags::NOCTTY.bits() as i32)
+                        .open(path)
+                        .map_err(write_error)?,
+                ),
+                Ok(_) => {
+                    let real = std::fs::canonicalize(path).map_err(write_error)?;
+                    regular_file(&real, existing, true, hold_signals)?
+                }
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                    let target = follow_dangling_links(path)?;
+                    regular_file(&target, existing, true, hold_signals)?
+                }
+                Err(error) => return Err(write_error(error)),
+            }
+        };
+        Ok(Self {
+            path: path.to_owned(),
+            sink,
+        })
+    }
+
+    /// Flushes everything to its destination and, for a regular file, flushes it to disk and
+    /// gives it its name (replacing the old file in one step). Returns the path as given.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Write`] naming the path; the old file, if any, is then untouched.
+    pub fn finish(self) -> Result<PathBuf, Error> {
+        let result = match &self.sink {
+            Sink::Direct(file) => (&*file).flush(),
+            Sink::Socket(stream) => (&*stream).flush(),
+            Sink::Unnamed { file, target } => file.sync_all().and_then(|()| target.publish(file)),
+            Sink::Named { .. } => Ok(()),
+        };
+        result.map_err(|source| self.error(source))?;
+        if let Sink::Named { file, target, held } = self.sink {
+            let persisted = file
+                .as_file()
+                .sync_all()
+                .and_then(|()| match target.existing {
+                    Existing::Replace => file.persist(&target.path).map(drop).map_err(|e| e.error),
+                    Existing::Refuse => file
+                        .persist_noclobber(&target.path)
+                        .map(drop)
+                        .map_err(|e| e.error),
+                });
+            drop(held);
+            persisted.map_err(|source| Error::Write {
+                path: target.path.clone(),
+                source,
+            })?;
         }
-        Ok(_) => {
-            let real = std::fs::canonicalize(path).map_err(write_error(path))?;
-            replace_file(&real, bytes)?;
-            Ok(path.to_owned())
+        Ok(self.path)
+    }
+
+    /// The writer under the sink.
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.sink {
+            Sink::Direct(file) | Sink::Unnamed { file, .. } => file,
+            Sink::Socket(stream) => stream,
+            Sink::Named { file, .. } => file,
         }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            let target = follow_dangling_links(path)?;
-            replace_file(&target, bytes)?;
-            Ok(path.to_owned())
-        }
-        Err(error) => Err(write_error(path)(error)),
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer().write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer().flush()
     }
 }
 
@@ -123,14 +293,14 @@ fn follow_dangling_links(path: &Path) -> Result<PathBuf, Error> {
     })
 }
 
-/// Writes `bytes` to the regular file (or new file) `path` atomically.
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    replace_file_with(path, bytes, true)
-}
-
-/// [`replace_file`], through an unnamed file when `try_unnamed` and the system allows it, else
-/// through a named temporary file.
-fn replace_file_with(path: &Path, bytes: &[u8], try_unnamed: bool) -> Result<(), Error> {
+/// The sink for the regular file (or new file) `path`: unnamed when `try_unnamed` and the
+/// system allows it, else a named temporary file.
+fn regular_file(
+    path: &Path,
+    existing_policy: Existing,
+    try_unnamed: bool,
+    hold_signals: bool,
+) -> Result<Sink, Error> {
     let fail = |source: io::Error| Error::Write {
         path: path.to_owned(),
         source,
@@ -141,6 +311,9 @@ fn replace_file_with(path: &Path, bytes: &[u8], try_unnamed: bool) -> Result<(),
         Err(error) => return Err(fail(error)),
     };
     if existing.is_some() {
+        if existing_policy == Existing::Refuse {
+            return Err(fail(already_exists()));
+        }
         // Replacing only needs the directory to be writable; like cp, refuse a file this user
         // may not write (root may).
         rustix::fs::accessat(
@@ -167,6 +340,13 @@ fn replace_file_with(path: &Path, bytes: &[u8], try_unnamed: bool) -> Result<(),
     let file_name = path
         .file_name()
         .ok_or_else(|| fail(io::Error::new(io::ErrorKind::InvalidInput, "no file name")))?;
+    let target = Target {
+        path: path.to_owned(),
+        directory: directory.to_owned(),
+        file_name: file_name.to_owned(),
+        replacing: existing.is_some(),
+        existing: existing_policy,
+    };
     // A new file: 0666 less the umask, which the kernel applies. A replaced one: its mode.
     let mode = existing
         .as_ref()
@@ -178,13 +358,12 @@ fn replace_file_with(path: &Path, bytes: &[u8], try_unnamed: bool) -> Result<(),
     };
     match unnamed {
         Ok(file) => {
-            write_and_sync(&file, bytes, existing.as_ref()).map_err(fail)?;
-            publish_unnamed(&file, directory, file_name, path, existing.is_some()).map_err(fail)
+            take_over(&file, existing.as_ref()).map_err(fail)?;
+            Ok(Sink::Unnamed { file, target })
         }
         Err(_) => {
-            // No O_TMPFILE here: a named temporary file, with interrupts held back until it
-            // has its final name.
-            let _held = HeldSignals::hold();
+            // No O_TMPFILE here: a named temporary file.
+            let held = hold_signals.then(HeldSignals::hold);
             let temporary = tempfile::Builder::new()
                 .prefix(&format!(".{}.mss-", file_name.to_string_lossy()))
                 .tempfile_in(directory)
@@ -198,13 +377,22 @@ fn replace_file_with(path: &Path, bytes: &[u8], try_unnamed: bool) -> Result<(),
             };
             rustix::fs::fchmod(temporary.as_file(), Mode::from_raw_mode(named_mode))
                 .map_err(|error| fail(error.into()))?;
-            write_and_sync(temporary.as_file(), bytes, existing.as_ref()).map_err(fail)?;
-            temporary
-                .persist(path)
-                .map(drop)
-                .map_err(|error| fail(error.error))
+            take_over(temporary.as_file(), existing.as_ref()).map_err(fail)?;
+            Ok(Sink::Named {
+                file: temporary,
+                target,
+                held,
+            })
         }
     }
+}
+
+/// The error for a file that exists when replacing it was not asked for.
+fn already_exists() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "the file exists, and replacing it was not asked for; it was left unchanged",
+    )
 }
 
 /// The process's umask, read without changing it (`/proc/self/status`, Linux 4.7 and later);
@@ -239,13 +427,8 @@ fn unnamed_file(directory: &Path, mode: u32) -> io::Result<File> {
     Ok(file)
 }
 
-/// Writes and flushes the bytes to disk; a replacement also gets the old file's mode and, as
-/// root, its owner.
-fn write_and_sync(
-    mut file: &File,
-    bytes: &[u8],
-    existing: Option<&std::fs::Metadata>,
-) -> io::Result<()> {
+/// A replacement gets the old file's mode and, as root, its owner.
+fn take_over(file: &File, existing: Option<&Metadata>) -> io::Result<()> {
     if let Some(metadata) = existing {
         rustix::fs::fchmod(file, Mode::from_raw_mode(metadata.mode() & 0o7777))?;
         if rustix::process::geteuid().is_root() {
@@ -258,62 +441,62 @@ fn write_and_sync(
             rustix::fs::fchmod(file, Mode::from_raw_mode(metadata.mode() & 0o7777))?;
         }
     }
-    file.write_all(bytes)?;
-    file.sync_all()
+    Ok(())
 }
 
-/// Gives the unnamed `file` its name: straight to `path` when nothing is there, else through
-/// a temporary name and a `rename` over the old file, with interrupts held back in between.
-fn publish_unnamed(
-    file: &File,
-    directory: &Path,
-    file_name: &std::ffi::OsStr,
-    path: &Path,
-    replacing: bool,
-) -> io::Result<()> {
-    let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(file));
-    let link = |to: &Path| {
-        rustix::fs::linkat(
-            rustix::fs::CWD,
-            proc_path.as_str(),
-            rustix::fs::CWD,
-            to,
-            AtFlags::SYMLINK_FOLLOW,
-        )
-    };
-    if !replacing {
-        match link(path) {
-            Ok(()) => return Ok(()),
-            // Created by someone else meanwhile: replace it as below.
-            Err(rustix::io::Errno::EXIST) => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
-    let _held = HeldSignals::hold();
-    for attempt in 0..100u32 {
-        let temporary = directory.join(format!(
-            ".{}.mss-{}-{attempt}",
-            file_name.to_string_lossy(),
-            std::process::id()
-        ));
-        match link(&temporary) {
-            Ok(()) => {
-                return std::fs::rename(&temporary, path).inspect_err(|_| {
-                    let _ = std::fs::remove_file(&temporary);
-                });
+impl Target {
+    /// Gives the unnamed `file` its name: straight to the path when nothing is there, else
+    /// (when replacing) through a temporary name and a `rename` over the old file, with
+    /// interrupts held back in between.
+    fn publish(&self, file: &File) -> io::Result<()> {
+        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(file));
+        let link = |to: &Path| {
+            rustix::fs::linkat(
+                rustix::fs::CWD,
+                proc_path.as_str(),
+                rustix::fs::CWD,
+                to,
+                AtFlags::SYMLINK_FOLLOW,
+            )
+        };
+        if !self.replacing || self.existing == Existing::Refuse {
+            match link(&self.path) {
+                Ok(()) => return Ok(()),
+                Err(rustix::io::Errno::EXIST) if self.existing == Existing::Refuse => {
+                    return Err(already_exists());
+                }
+                // Created by someone else meanwhile: replace it as below.
+                Err(rustix::io::Errno::EXIST) => {}
+                Err(error) => return Err(error.into()),
             }
-            Err(rustix::io::Errno::EXIST) => {}
-            Err(error) => return Err(error.into()),
         }
+        let _held = HeldSignals::hold();
+        for attempt in 0..100u32 {
+            let temporary = self.directory.join(format!(
+                ".{}.mss-{}-{attempt}",
+                self.file_name.to_string_lossy(),
+                std::process::id()
+            ));
+            match link(&temporary) {
+                Ok(()) => {
+                    return std::fs::rename(&temporary, &self.path).inspect_err(|_| {
+                        let _ = std::fs::remove_file(&temporary);
+                    });
+                }
+                Err(rustix::io::Errno::EXIST) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "no free temporary name in the directory",
+        ))
     }
-    Err(io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        "no free temporary name in the directory",
-    ))
 }
 
 /// `SIGINT`, `SIGTERM`, `SIGHUP` and `SIGQUIT` held back on this thread while it lives; any
 /// that arrived are delivered when it drops.
+#[derive(Debug)]
 struct HeldSignals {
     previous: Option<SigSet>,
 }
@@ -360,6 +543,18 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    /// Writes through a named temporary file, as where `O_TMPFILE` is missing.
+    fn write_named(path: &Path, bytes: &[u8]) {
+        let sink = regular_file(path, Existing::Replace, false, true).unwrap();
+        let mut output = Output {
+            path: path.to_owned(),
+            sink,
+        };
+        assert!(matches!(output.sink, Sink::Named { .. }));
+        output.write_all(bytes).unwrap();
+        output.finish().unwrap();
     }
 
     fn mode(path: &Path) -> u32 {
@@ -501,7 +696,7 @@ mod tests {
     fn without_unnamed_files_a_named_temporary_one_does_the_same() {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("named.png");
-        replace_file_with(&path, b"first", false).unwrap();
+        write_named(&path, b"first");
         assert_eq!(names(directory.path()), ["named.png"]);
         assert_eq!(
             mode(&path),
@@ -509,10 +704,79 @@ mod tests {
             "a new file follows the umask"
         );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o604)).unwrap();
-        replace_file_with(&path, b"second", false).unwrap();
+        write_named(&path, b"second");
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         assert_eq!(mode(&path), 0o604);
         assert_eq!(names(directory.path()), ["named.png"]);
+    }
+
+    #[test]
+    fn a_streamed_file_is_named_only_when_finished() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("frames.raw");
+        std::fs::write(&path, b"old recording").unwrap();
+        let mut output = Output::create(&path, Existing::Replace).unwrap();
+        for chunk in [&b"frame 1,"[..], b"frame 2,", b"frame 3"] {
+            output.write_all(chunk).unwrap();
+            // Until finished, readers see the old file and nothing else.
+            assert_eq!(std::fs::read(&path).unwrap(), b"old recording");
+            assert_eq!(names(directory.path()), ["frames.raw"]);
+        }
+        assert_eq!(output.finish().unwrap(), path);
+        assert_eq!(std::fs::read(&path).unwrap(), b"frame 1,frame 2,frame 3");
+        assert_eq!(names(directory.path()), ["frames.raw"]);
+    }
+
+    #[rstest::rstest]
+    fn an_unfinished_output_leaves_nothing_behind(#[values(true, false)] unnamed: bool) {
+        let directory = tempfile::tempdir().unwrap();
+        let old = directory.path().join("old.raw");
+        std::fs::write(&old, b"kept").unwrap();
+        let new = directory.path().join("new.raw");
+        for path in [&old, &new] {
+            let sink = regular_file(path, Existing::Replace, unnamed, false).unwrap();
+            let mut output = Output {
+                path: path.clone(),
+                sink,
+            };
+            output.write_all(b"half a frame").unwrap();
+            drop(output);
+        }
+        assert_eq!(std::fs::read(&old).unwrap(), b"kept");
+        assert_eq!(names(directory.path()), ["old.raw"]);
+    }
+
+    #[rstest::rstest]
+    fn refusing_keeps_an_existing_file(#[values(true, false)] unnamed: bool) {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("frame-1.png");
+        std::fs::write(&path, b"earlier").unwrap();
+        let error = write_bytes_with(&path, b"later", Existing::Refuse).unwrap_err();
+        assert!(
+            matches!(&error, Error::Write { source, .. } if source.kind() == io::ErrorKind::AlreadyExists),
+            "{error:?}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"earlier");
+
+        // A file that appears while the output is written is not replaced either.
+        let racing = directory.path().join("frame-2.png");
+        let sink = regular_file(&racing, Existing::Refuse, unnamed, false).unwrap();
+        let mut output = Output {
+            path: racing.clone(),
+            sink,
+        };
+        output.write_all(b"ours").unwrap();
+        std::fs::write(&racing, b"theirs").unwrap();
+        let error = output.finish().unwrap_err();
+        assert!(
+            matches!(&error, Error::Write { source, .. } if source.kind() == io::ErrorKind::AlreadyExists),
+            "{error:?}"
+        );
+        assert_eq!(std::fs::read(&racing).unwrap(), b"theirs");
+        assert_eq!(names(directory.path()), ["frame-1.png", "frame-2.png"]);
+
+        // Devices are written whatever the setting.
+        write_bytes_with(Path::new("/dev/null"), b"x", Existing::Refuse).unwrap();
     }
 
     #[test]

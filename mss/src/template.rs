@@ -100,9 +100,9 @@ pub fn render_template(template: &str, values: &TemplateValues) -> Result<String
                         && width.len() > 1
                         && width.bytes().all(|byte| byte.is_ascii_digit()) =>
                 {
-                    let width: usize = width[1..].parse().map_err(|_| {
-                        fail(format!("{{n:{width}}}: the width must be a number"))
-                    })?;
+                    let width: usize = width[1..]
+                        .parse()
+                        .map_err(|_| fail(format!("{{n:{width}}}: the width must be a number")))?;
                     write!(output, "{frame:0width$}").expect("writing to a String");
                 }
                 Some(other) => {
@@ -261,7 +261,11 @@ mod tests {
         #[case] template: &str,
         #[case] reason: &str,
     ) {
-        let values = if template == "{n}.png" { values() } else { values().with_frame(1) };
+        let values = if template == "{n}.png" {
+            values()
+        } else {
+            values().with_frame(1)
+        };
         let error = render_template(template, &values).unwrap_err();
         assert!(error.to_string().contains(reason), "{error}");
     }
