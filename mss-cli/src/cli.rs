@@ -35,6 +35,8 @@ pub enum Command {
     Shot(ShotArgs),
     /// Describe the display: screen, backends, MIT-SHM, monitors.
     Info(InfoArgs),
+    /// Record frames continuously: a PNG sequence, or raw frames to pipe into ffmpeg.
+    Record(RecordArgs),
     /// Measure grabs per second with each available backend.
     Bench(BenchArgs),
 }
@@ -134,6 +136,126 @@ pub struct ShotArgs {
     pub connect: ConnectArgs,
 }
 
+/// What `mss record` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordFormat {
+    /// One PNG per frame (a sequence of files, or PNGs one after another into `-`, a FIFO or a
+    /// device, as ffmpeg's `image2pipe` reads them).
+    Png,
+    /// The frames' own bytes, rows packed, one frame after another; the matching ffmpeg input
+    /// arguments are printed on standard error.
+    Raw,
+}
+
+/// `mss record`.
+#[derive(Debug, Args, Clone)]
+pub struct RecordArgs {
+    /// The monitor: N = monitor N, 0 or -1 = the whole screen.
+    #[arg(short = 'm', long, default_value_t = 0, allow_negative_numbers = true)]
+    pub monitor: i64,
+
+    /// Part of the screen, as `mss shot -c`: TOP,LEFT,WIDTH,HEIGHT or X11 geometry, relative to
+    /// the monitor and cropped to the screen.
+    #[arg(
+        short = 'c',
+        long,
+        allow_hyphen_values = true,
+        conflicts_with = "region"
+    )]
+    pub coordinates: Option<String>,
+
+    /// Part of the screen in absolute coordinates, as `mss shot --region`.
+    #[arg(long, allow_hyphen_values = true)]
+    pub region: Option<String>,
+
+    /// Frames a second, on a steady cadence (ticks the machine cannot keep up with are dropped
+    /// and counted); 0 takes each frame as soon as the last is handed on.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_fps, allow_hyphen_values = true)]
+    pub fps: f64,
+
+    /// Stop after this many frames.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "duration")]
+    pub frames: Option<u64>,
+
+    /// Stop after this many seconds. Without --frames or --duration, recording goes on until
+    /// interrupted (Ctrl-C, SIGTERM, SIGHUP), which stops it cleanly: every frame captured is
+    /// written whole, and the exit code is 0.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Write a frame only when the screen changed since the last one written (the first frame
+    /// is always written). On an idle screen nothing is captured or written.
+    #[arg(long)]
+    pub changes_only: bool,
+
+    /// Find changes by comparing frames instead of asking the display (X11 DAMAGE); for
+    /// drivers known to report changes badly.
+    #[arg(long)]
+    pub no_damage: bool,
+
+    /// Captures under way at once (1-4); 2 or more overlap the display's copy with writing.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub in_flight: u8,
+
+    /// Draw the mouse pointer onto each frame.
+    #[arg(long)]
+    pub with_cursor: bool,
+
+    /// What to write.
+    #[arg(long, value_enum, default_value_t = RecordFormat::Png)]
+    pub format: RecordFormat,
+
+    /// Where: for PNG a template with `{n}` (the frame number from 1, `{n:05}` zero-padded) and
+    /// the placeholders of `mss shot`, default `frame-{n:05}.png`; `-`, a FIFO or a device get
+    /// every frame one after another. For raw: `-` (the default), a FIFO, a device or a file
+    /// (named only when the recording ends, so it is never seen half-written).
+    #[arg(short = 'o', long)]
+    pub output: Option<String>,
+
+    /// Replace files that already exist (without it they are refused, and nothing is
+    /// overwritten).
+    #[arg(long)]
+    pub overwrite: bool,
+
+    /// PNG compression level, 0-9 (1 is several times faster than 6 on busy screens).
+    #[arg(short = 'l', long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(0..=9))]
+    pub level: u8,
+
+    /// Print nothing but errors (no progress, no summary, no ffmpeg arguments).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Display and backend.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `--fps`: a finite number of frames a second, 0 for as fast as possible.
+fn parse_fps(text: &str) -> Result<f64, String> {
+    let fps: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of frames a second"))?;
+    if !fps.is_finite() || fps < 0.0 || (fps > 0.0 && fps < 0.001) || fps > 10_000.0 {
+        return Err(format!(
+            "{text:?}: frames a second go from 0.001 to 10000 (0 = as fast as possible)"
+        ));
+    }
+    Ok(fps)
+}
+
+/// `--duration`: positive, finite seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return Err(format!("{text:?}: the duration must be above 0 seconds"));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|error| format!("{text:?}: {error}"))
+}
+
 /// `mss info`.
 #[derive(Debug, Args)]
 pub struct InfoArgs {
@@ -192,6 +314,19 @@ mod tests {
                 error.contains("seconds") || error.contains(bad),
                 "{bad}: {error}"
             );
+        }
+    }
+
+    #[test]
+    fn rates_and_durations_are_checked() {
+        assert_eq!(parse_fps("0").unwrap(), 0.0);
+        assert_eq!(parse_fps("59.94").unwrap(), 59.94);
+        for bad in ["-1", "nan", "inf", "0.0001", "20000", "fast"] {
+            assert!(parse_fps(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        for bad in ["0", "-2", "nan", "inf", "1e400", "long"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
 }

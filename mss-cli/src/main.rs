@@ -1,8 +1,9 @@
 //! `mss`: screenshots to PNG, display information and capture benchmarks from the command line.
 //!
 //! `mss` (or `mss shot`) takes python-mss's flags with their meanings, so scripts move over
-//! unchanged; `mss info` describes the display and the backends; `mss bench` measures grabs
-//! per second. Exit codes: 0 success, 1 capture failure (display, monitor, region, file),
+//! unchanged; `mss info` describes the display and the backends; `mss record` captures
+//! continuously (a PNG sequence, or raw frames for ffmpeg); `mss bench` measures grabs per
+//! second and streams. Exit codes: 0 success, 1 capture failure (display, monitor, region, file),
 //! 2 bad usage (flags, geometry, template, backend name). Every error is one line on
 //! standard error, `mss: error: ...`.
 #![forbid(unsafe_code)]
@@ -12,6 +13,7 @@ mod cli;
 mod floor;
 mod geometry;
 mod info;
+mod record;
 mod shot;
 
 use std::process::ExitCode;
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(cli::Command::Shot(arguments)) => shot::run(&arguments),
         Some(cli::Command::Info(arguments)) => info::run(&arguments),
+        Some(cli::Command::Record(arguments)) => record::run(&arguments),
         Some(cli::Command::Bench(arguments)) => bench::run(&arguments),
         None => shot::run(&cli.shot),
     };

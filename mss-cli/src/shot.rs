@@ -6,7 +6,7 @@ use mss::{Backend, Capture, Mss, Region};
 
 use crate::Failure;
 use crate::cli::{ConnectArgs, ShotArgs};
-use crate::geometry::{CommaOrder, parse_geometry};
+use crate::geometry::{CommaOrder, Geometry, parse_geometry};
 
 const MONITOR_TEMPLATE: &str = "monitor-{mon}.png";
 const REGION_TEMPLATE: &str = "sct-{top}x{left}_{width}x{height}.png";
@@ -49,19 +49,65 @@ fn bounds(region: Region) -> (i64, i64, i64, i64) {
     )
 }
 
-/// Runs `mss shot`.
-pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
-    // Parse everything that can be checked without a display first, so usage errors win.
-    let coordinates = arguments
-        .coordinates
-        .as_deref()
+/// Checks `-c` and `--region` text without a display, so usage errors come first; returns the
+/// parsed `-c`.
+pub fn parse_placement(
+    coordinates: Option<&str>,
+    region: Option<&str>,
+) -> Result<Option<Geometry>, Failure> {
+    let coordinates = coordinates
         .map(|text| parse_geometry(text, CommaOrder::TopLeft))
         .transpose()
         .map_err(|error| Failure::Usage(format!("-c/--coordinates: {error}")))?;
-    if let Some(region) = &arguments.region {
+    if let Some(region) = region {
         parse_geometry(region, CommaOrder::LeftTop)
             .map_err(|error| Failure::Usage(format!("--region: {error}")))?;
     }
+    Ok(coordinates)
+}
+
+/// The part of the screen `--region` (absolute, not cropped) or `-c` (relative to `monitor`,
+/// the whole screen for 0 and -1, cropped to the screen) names, or `None` when neither is
+/// given.
+pub fn place(
+    screen: &mut Mss,
+    coordinates: Option<&Geometry>,
+    region: Option<&str>,
+    monitor: i64,
+) -> Result<Option<Region>, Failure> {
+    if let Some(region) = region {
+        return absolute_region(region, screen).map(Some);
+    }
+    let Some(coordinates) = coordinates else {
+        return Ok(None);
+    };
+    let monitors = screen.monitors()?;
+    let reference = match monitor {
+        0 | -1 => monitors.all(),
+        number => monitors.get(number)?,
+    };
+    let (left, top, width, height) = coordinates.place(bounds(reference));
+    let placed = Region::from_signed(left, top, width, height)?;
+    // python-mss crops the placed rectangle to the whole screen.
+    placed
+        .intersection(&monitors.all())
+        .map(Some)
+        .ok_or_else(|| {
+            Failure::Capture(format!(
+                "coordinates {placed} lie entirely outside the screen of display {:?}, which is {}",
+                monitors.display(),
+                monitors.all()
+            ))
+        })
+}
+
+/// Runs `mss shot`.
+pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
+    // Parse everything that can be checked without a display first, so usage errors win.
+    let coordinates = parse_placement(
+        arguments.coordinates.as_deref(),
+        arguments.region.as_deref(),
+    )?;
     let partial = coordinates.is_some() || arguments.region.is_some();
     let template = arguments.output.as_deref().unwrap_or(if partial {
         REGION_TEMPLATE
@@ -75,26 +121,14 @@ pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
     )?;
 
     let mut screen = open(&arguments.connect, arguments.with_cursor)?;
-    let written = if let Some(region) = &arguments.region {
-        let region = absolute_region(region, &mut screen)?;
+    let placed = place(
+        &mut screen,
+        coordinates.as_ref(),
+        arguments.region.as_deref(),
+        arguments.monitor,
+    )?;
+    let written = if let Some(region) = placed {
         vec![screen.save_region(region, arguments.monitor, template, arguments.level)?]
-    } else if let Some(coordinates) = coordinates {
-        let monitors = screen.monitors()?;
-        let reference = match arguments.monitor {
-            0 | -1 => monitors.all(),
-            number => monitors.get(number)?,
-        };
-        let (left, top, width, height) = coordinates.place(bounds(reference));
-        let placed = Region::from_signed(left, top, width, height)?;
-        // python-mss crops the placed rectangle to the whole screen.
-        let cropped = placed.intersection(&monitors.all()).ok_or_else(|| {
-            Failure::Capture(format!(
-                "coordinates {placed} lie entirely outside the screen of display {:?}, which is {}",
-                monitors.display(),
-                monitors.all()
-            ))
-        })?;
-        vec![screen.save_region(cropped, arguments.monitor, template, arguments.level)?]
     } else {
         match screen.save(arguments.monitor, template, arguments.level) {
             Ok(written) => written,

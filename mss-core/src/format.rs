@@ -80,6 +80,19 @@ impl PixelFormat {
         }
     }
 
+    /// ffmpeg's name for the same byte layout (`-pixel_format` of its `rawvideo` input), so
+    /// packed frames pipe straight into ffmpeg: `bgr0`, `bgra`, `rgb565le`, `rgb555le`,
+    /// `x2rgb10le`.
+    pub const fn ffmpeg_pixel_format(self) -> &'static str {
+        match self {
+            Self::Bgrx8888 => "bgr0",
+            Self::Bgra8888 => "bgra",
+            Self::Rgb565 => "rgb565le",
+            Self::Xrgb1555 => "rgb555le",
+            Self::Xrgb2101010 => "x2rgb10le",
+        }
+    }
+
     /// The format with the given depth, bits per pixel and channel masks, if it is one of ours.
     ///
     /// Backends use this to turn a server's visual into a format; `None` means the screen

@@ -93,6 +93,11 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         probe: Probe::Program("Xwayland"),
     },
     Requirement {
+        package: "ffmpeg",
+        needed_for: "ffmpeg, which decodes `mss record --format raw` in the tests",
+        probe: Probe::Program("ffmpeg"),
+    },
+    Requirement {
         package: "libxcb1-dev",
         // The xcb crate (1.7) and x11rb's libxcb connection link only libxcb itself; extension
         // requests such as MIT-SHM and RandR are encoded in Rust, so no libxcb-shm is needed.

@@ -3,6 +3,7 @@
 mod commands;
 mod errors;
 mod output;
+mod record;
 mod shots;
 mod support;
 mod xwayland;

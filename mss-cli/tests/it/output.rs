@@ -5,49 +5,12 @@
 use std::io::Read as _;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use mss_core::{Frame, PixelFormat, Region};
-use mss_testkit::{Scene, XServer, XvfbOptions};
+use mss_testkit::{XServer, XvfbOptions};
 
-use crate::support::{assert_png_shows, region, xvfb};
-
-/// The `mss` binary with `arguments`, on `server`, in `directory`.
-fn mss_command(server: &XServer, directory: &Path, arguments: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mss"));
-    command
-        .args(arguments)
-        .current_dir(directory)
-        .env("DISPLAY", server.display())
-        .env_remove("MSS_BACKEND");
-    command
-}
-
-/// Decodes PNG bytes and checks them against the scene.
-fn assert_png_bytes_show(bytes: &[u8], shown: Region, scene: &Scene) {
-    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-    let mut reader = decoder.read_info().expect("a valid PNG");
-    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut rgb).unwrap();
-    rgb.truncate(info.buffer_size());
-    assert_eq!((info.width, info.height), (shown.width(), shown.height()));
-    let bgrx: Vec<u8> = rgb
-        .chunks_exact(3)
-        .flat_map(|pixel| [pixel[2], pixel[1], pixel[0], 0])
-        .collect();
-    scene.assert_frame(&Frame::from_vec(bgrx, shown, PixelFormat::Bgrx8888).unwrap());
-}
-
-fn names(directory: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(directory)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+use crate::support::{assert_png_bytes_show, assert_png_shows, mss_command, names, region, xvfb};
 
 #[test]
 fn standard_output_through_a_pipe_gets_the_png_and_nothing_else() {

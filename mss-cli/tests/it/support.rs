@@ -56,30 +56,48 @@ pub fn assert_failure(output: &Output, code: i32, fragment: &str) {
 
 /// Decodes the PNG at `path` into a frame showing `region`, and checks it against the scene.
 pub fn assert_png_shows(path: &Path, region: Region, scene: &Scene) {
-    let file =
-        std::fs::File::open(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let decoder = png::Decoder::new(std::io::BufReader::new(file));
-    let mut reader = decoder.read_info().unwrap();
-    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut rgb).unwrap();
-    rgb.truncate(info.buffer_size());
-    assert_eq!(info.color_type, png::ColorType::Rgb);
-    assert_eq!(
-        (info.width, info.height),
-        (region.width(), region.height()),
-        "{}",
-        path.display()
-    );
-    // Back to the screen's BGRX layout so the scene's pixel-exact check applies.
-    let bgrx: Vec<u8> = rgb
-        .chunks_exact(3)
-        .flat_map(|p| [p[2], p[1], p[0], 0])
-        .collect();
-    let frame = Frame::from_vec(bgrx, region, PixelFormat::Bgrx8888).unwrap();
-    scene.assert_frame(&frame);
+    let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    assert_png_bytes_show(&bytes, region, scene);
 }
 
 /// A region, unwrapped.
 pub fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
     Region::new(left, top, width, height).unwrap()
+}
+
+/// The `mss` binary with `arguments`, on `server`, in `directory`.
+pub fn mss_command(server: &XServer, directory: &Path, arguments: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mss"));
+    command
+        .args(arguments)
+        .current_dir(directory)
+        .env("DISPLAY", server.display())
+        .env_remove("MSS_BACKEND");
+    command
+}
+
+/// Decodes PNG bytes and checks them against the scene.
+pub fn assert_png_bytes_show(bytes: &[u8], shown: Region, scene: &Scene) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a valid PNG");
+    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut rgb).unwrap();
+    rgb.truncate(info.buffer_size());
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    assert_eq!((info.width, info.height), (shown.width(), shown.height()));
+    let bgrx: Vec<u8> = rgb
+        .chunks_exact(3)
+        .flat_map(|pixel| [pixel[2], pixel[1], pixel[0], 0])
+        .collect();
+    scene.assert_frame(&Frame::from_vec(bgrx, shown, PixelFormat::Bgrx8888).unwrap());
+}
+
+/// The names in `directory`, sorted.
+pub fn names(directory: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }

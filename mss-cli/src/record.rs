@@ -1,0 +1,538 @@
+//! `mss record`: frames continuously, as a PNG sequence or raw frames for ffmpeg.
+//!
+//! The capturing thread only captures: it pulls frames from the backend's stream (pipelined
+//! and paced there) and hands each one, still in the backend's buffer, over a bounded channel
+//! to the writers (PNG encoders, one per core up to two, or one raw writer). When the writers
+//! fall behind, the channel is full, the capturing thread waits, and the stream drops the
+//! ticks it missed and counts them; nothing queues without bound.
+//!
+//! Stopping: after `--frames` or `--duration`, at the first interrupt (`SIGINT`, `SIGTERM`,
+//! `SIGHUP`), when the reader of a pipe goes away (quietly), or at the first error. Every frame
+//! already captured is then written whole, a raw file is named, and a second interrupt ends
+//! the process at once.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam::channel::{Receiver, Sender};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mss::destination::{Existing, Output};
+use mss::{
+    Capture, PixelFormat, Rate, Region, StreamFrame, StreamOptions, StreamTarget, TemplateValues,
+};
+
+use crate::Failure;
+use crate::cli::{RecordArgs, RecordFormat};
+use crate::shot;
+
+/// The PNG template when `-o` is not given.
+const PNG_TEMPLATE: &str = "frame-{n:05}.png";
+
+/// How long the capturing thread waits for a frame before it looks at the stop flags again.
+const POLL: Duration = Duration::from_millis(100);
+
+/// The most PNG encoders: with the frames queued and in flight, well inside the backend's
+/// pool of buffers (a held frame holds one).
+const MAX_ENCODERS: usize = 2;
+
+/// Where frames go, decided before the display is opened.
+enum Plan {
+    /// One PNG file per frame, named by the template.
+    Files { template: String },
+    /// Every frame, one after another, into one destination.
+    Stream { path: PathBuf, format: RecordFormat },
+}
+
+impl Plan {
+    /// The plan `arguments` ask for, or a usage error.
+    fn new(arguments: &RecordArgs) -> Result<Self, Failure> {
+        let output = arguments
+            .output
+            .as_deref()
+            .unwrap_or(match arguments.format {
+                RecordFormat::Png => PNG_TEMPLATE,
+                RecordFormat::Raw => "-",
+            });
+        let plan = match arguments.format {
+            RecordFormat::Raw => Plan::Stream {
+                path: PathBuf::from(output),
+                format: RecordFormat::Raw,
+            },
+            RecordFormat::Png => {
+                let placeholder = Region::new(0, 0, 1, 1).expect("a 1x1 region");
+                let name = |frame| {
+                    mss::render_template(
+                        output,
+                        &TemplateValues::new(0, placeholder).with_frame(frame),
+                    )
+                };
+                if name(1)? != name(2)? {
+                    Plan::Files {
+                        template: output.to_owned(),
+                    }
+                } else if output == "-" || is_special(Path::new(output)) {
+                    Plan::Stream {
+                        path: PathBuf::from(output),
+                        format: RecordFormat::Png,
+                    }
+                } else {
+                    return Err(Failure::Usage(format!(
+                        "-o {output:?}: a PNG sequence needs {{n}} in the file name \
+                         (frame-{{n:05}}.png), unless it goes to -, a FIFO or a device"
+                    )));
+                }
+            }
+        };
+        if let Plan::Stream { path, .. } = &plan
+            && path == Path::new("-")
+            && std::io::stdout().is_terminal()
+        {
+            return Err(Failure::Usage(
+                "standard output is a terminal, and frames are binary: pipe them \
+                 (mss record --format raw -o - | ffmpeg ...) or name a file with -o"
+                    .to_owned(),
+            ));
+        }
+        Ok(plan)
+    }
+}
+
+/// Whether `path` exists and is neither a regular file nor a directory (a FIFO, a device or a
+/// socket), links followed.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir())
+}
+
+/// A frame on its way to a writer, numbered from 1.
+struct Job {
+    frame: StreamFrame,
+    number: u64,
+}
+
+/// Why a writer stopped early.
+enum Stop {
+    /// The reader of a pipe or socket went away: the recording ends quietly.
+    Closed,
+    /// Writing failed.
+    Failed(String),
+}
+
+/// The writer threads and the channel that feeds them.
+struct Writers {
+    sender: Option<Sender<Job>>,
+    threads: Vec<JoinHandle<Result<(), Stop>>>,
+    /// Set by a writer that stopped early, so the capturing thread stops too.
+    stopped: Arc<AtomicBool>,
+}
+
+/// The message for a file in the way.
+fn exists(path: &Path) -> String {
+    format!(
+        "{}: the file exists (--overwrite replaces it)",
+        path.display()
+    )
+}
+
+/// The error for a write that failed, with a hint where `--overwrite` would help.
+fn write_failure(error: &mss::Error) -> Stop {
+    match error {
+        mss::Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Stop::Closed
+        }
+        mss::Error::Write { path, source }
+            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            Stop::Failed(exists(path))
+        }
+        other => Stop::Failed(other.to_string()),
+    }
+}
+
+impl Writers {
+    /// Starts the writers for `plan`.
+    fn start(
+        plan: Plan,
+        arguments: &RecordArgs,
+        monitor: i64,
+        region: Region,
+    ) -> Result<Self, Failure> {
+        let existing = if arguments.overwrite {
+            Existing::Replace
+        } else {
+            Existing::Refuse
+        };
+        let level = arguments.level;
+        let stopped = Arc::new(AtomicBool::new(false));
+        let encoders = match &plan {
+            Plan::Files { .. } => std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(MAX_ENCODERS),
+            Plan::Stream { .. } => 1,
+        };
+        let (sender, receiver) = crossbeam::channel::bounded::<Job>(1);
+        let mut threads = Vec::new();
+        match plan {
+            Plan::Files { template } => {
+                // The first name is checked now, so an existing file stops the recording
+                // before anything is captured.
+                let first = mss::render_template(
+                    &template,
+                    &TemplateValues::new(monitor, region).with_frame(1),
+                )?;
+                if !arguments.overwrite
+                    && std::fs::metadata(&first).is_ok_and(|file| file.is_file())
+                {
+                    return Err(Failure::Capture(exists(Path::new(&first))));
+                }
+                for _ in 0..encoders {
+                    let receiver = receiver.clone();
+                    let template = template.clone();
+                    let stopped = Arc::clone(&stopped);
+                    threads.push(std::thread::spawn(move || {
+                        let result = write_files(&receiver, &template, monitor, level, existing);
+                        if result.is_err() {
+                            stopped.store(true, Ordering::SeqCst);
+                        }
+                        result
+                    }));
+                }
+            }
+            Plan::Stream { path, format } => {
+                let output =
+                    Output::create(&path, existing).map_err(|error| {
+                        match write_failure(&error) {
+                            Stop::Failed(message) => Failure::Capture(message),
+                            Stop::Closed => Failure::Capture(error.to_string()),
+                        }
+                    })?;
+                let stopped = Arc::clone(&stopped);
+                threads.push(std::thread::spawn(move || {
+                    let result = write_stream(&receiver, output, format, level);
+                    if result.is_err() {
+                        stopped.store(true, Ordering::SeqCst);
+                    }
+                    result
+                }));
+            }
+        }
+        Ok(Self {
+            sender: Some(sender),
+            threads,
+            stopped,
+        })
+    }
+
+    /// Hands `job` to a writer, waiting while they are all busy; `false` when they have all
+    /// stopped.
+    fn send(&self, job: Job) -> bool {
+        self.sender
+            .as_ref()
+            .is_some_and(|sender| sender.send(job).is_ok())
+    }
+
+    /// Whether a writer stopped early.
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Lets the writers finish every frame handed over, and returns the first failure.
+    fn finish(mut self) -> Result<(), Stop> {
+        drop(self.sender.take());
+        let mut outcome = Ok(());
+        for thread in self.threads.drain(..) {
+            let result = thread
+                .join()
+                .unwrap_or_else(|_| Err(Stop::Failed("a writer thread panicked".to_owned())));
+            if let (Ok(()), Err(stop)) = (&outcome, result) {
+                outcome = Err(stop);
+            }
+        }
+        outcome
+    }
+}
+
+/// A PNG encoder: each frame to its own file.
+fn write_files(
+    receiver: &Receiver<Job>,
+    template: &str,
+    monitor: i64,
+    level: u8,
+    existing: Existing,
+) -> Result<(), Stop> {
+    let mut png = Vec::new();
+    for job in receiver {
+        let values = TemplateValues::new(monitor, job.frame.frame.region()).with_frame(job.number);
+        let name = mss::render_template(template, &values)
+            .map_err(|error| Stop::Failed(error.to_string()))?;
+        let path = PathBuf::from(name);
+        png.clear();
+        mss::encode_png(&job.frame.frame, level, &mut png, &path)
+            .map_err(|error| Stop::Failed(error.to_string()))?;
+        // The backend's buffer goes back before the file is written.
+        drop(job);
+        mss::destination::write_bytes_with(&path, &png, existing)
+            .map_err(|error| write_failure(&error))?;
+    }
+    Ok(())
+}
+
+/// The one writer of a single destination: PNGs or raw frames one after another, then the
+/// output finished (a regular file named).
+fn write_stream(
+    receiver: &Receiver<Job>,
+    mut output: Output,
+    format: RecordFormat,
+    level: u8,
+) -> Result<(), Stop> {
+    let path = output.path().to_owned();
+    let failed = |error: std::io::Error| {
+        write_failure(&mss::Error::Write {
+            path: path.clone(),
+            source: error,
+        })
+    };
+    let mut png = Vec::new();
+    for job in receiver {
+        let frame = &job.frame.frame;
+        match format {
+            RecordFormat::Raw if frame.is_packed() => {
+                output.write_all(frame.bytes()).map_err(failed)?;
+            }
+            RecordFormat::Raw => {
+                for row in frame.rows() {
+                    output.write_all(row).map_err(failed)?;
+                }
+            }
+            RecordFormat::Png => {
+                png.clear();
+                mss::encode_png(frame, level, &mut png, &path)
+                    .map_err(|error| Stop::Failed(error.to_string()))?;
+                output.write_all(&png).map_err(failed)?;
+            }
+        }
+    }
+    output.finish().map_err(|error| write_failure(&error))?;
+    Ok(())
+}
+
+/// The ffmpeg input arguments that read the raw frames of `region` in `format`.
+fn ffmpeg_input(format: PixelFormat, region: Region, fps: f64, output: &Path) -> String {
+    let rate = if fps > 0.0 {
+        format!(" -framerate {fps}")
+    } else {
+        String::new()
+    };
+    let input = if output == Path::new("-") {
+        "-".to_owned()
+    } else {
+        output.display().to_string()
+    };
+    format!(
+        "-f rawvideo -pixel_format {} -video_size {}x{}{rate} -i {input}",
+        format.ffmpeg_pixel_format(),
+        region.width(),
+        region.height(),
+    )
+}
+
+/// Sets a flag at the first `SIGINT`, `SIGTERM` or `SIGHUP`; the second ends the process.
+fn stop_on_signals() -> Result<Arc<AtomicBool>, Failure> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        // Registered first, so it sees the flag before the second registration sets it.
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&flag))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&flag)))
+            .map_err(|error| Failure::Capture(format!("cannot handle signal {signal}: {error}")))?;
+    }
+    Ok(flag)
+}
+
+/// The progress line: on a terminal only, and not with `-q`.
+fn progress(quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} frames in {elapsed} {msg}")
+            .expect("a valid template"),
+    );
+    bar
+}
+
+/// Runs `mss record`.
+pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
+    // Everything that can be checked without a display first, so usage errors win.
+    let coordinates = shot::parse_placement(
+        arguments.coordinates.as_deref(),
+        arguments.region.as_deref(),
+    )?;
+    let plan = Plan::new(arguments)?;
+
+    let mut screen = shot::open(&arguments.connect, false)?;
+    let region = match shot::place(
+        &mut screen,
+        coordinates.as_ref(),
+        arguments.region.as_deref(),
+        arguments.monitor,
+    )? {
+        Some(region) => region,
+        None => match arguments.monitor {
+            0 | -1 => screen.monitors()?.all(),
+            number => screen.monitors()?.get(number)?,
+        },
+    };
+    let format = screen.screen()?.format;
+    let raw_output = match &plan {
+        Plan::Stream {
+            path,
+            format: RecordFormat::Raw,
+        } => Some(path.clone()),
+        _ => None,
+    };
+    let writers = Writers::start(plan, arguments, arguments.monitor, region)?;
+    let stop = stop_on_signals()?;
+
+    let rate = if arguments.fps > 0.0 {
+        Rate::PerSecond(arguments.fps)
+    } else {
+        Rate::AsFastAsPossible
+    };
+    let options = StreamOptions::new()
+        .target(StreamTarget::Region(region))
+        .rate(rate)
+        .in_flight(usize::from(arguments.in_flight))
+        .changes_only(arguments.changes_only)
+        .use_damage(!arguments.no_damage)
+        .with_cursor(arguments.with_cursor);
+    let mut stream = screen.stream(&options)?;
+    if !arguments.quiet {
+        if let Some(output) = &raw_output {
+            eprintln!(
+                "mss: ffmpeg input: {}",
+                ffmpeg_input(format, region, arguments.fps, output)
+            );
+            if arguments.fps == 0.0 || arguments.changes_only {
+                eprintln!(
+                    "mss: note: frames are not evenly spaced ({}); raw video has no timestamps",
+                    if arguments.changes_only {
+                        "--changes-only"
+                    } else {
+                        "--fps 0"
+                    }
+                );
+            }
+        }
+        eprintln!("mss: recording {region} with {}", stream.describe());
+    }
+
+    let bar = progress(arguments.quiet);
+    let mut delivered = 0u64;
+    let mut missed = 0u64;
+    let mut end = None;
+    let mut failure = None;
+    loop {
+        if stop.load(Ordering::SeqCst) || writers.stopped() {
+            break;
+        }
+        if arguments.frames.is_some_and(|limit| delivered >= limit) {
+            break;
+        }
+        let now = Instant::now();
+        if end.is_some_and(|end| now >= end) {
+            break;
+        }
+        let wake = now + POLL;
+        let deadline = end.map_or(wake, |end: Instant| end.min(wake));
+        match stream.next_frame_before(Some(deadline)) {
+            Ok(Some(frame)) => {
+                // The duration counts from the first frame's capture.
+                let end = *end.get_or_insert_with(|| {
+                    arguments
+                        .duration
+                        .map_or(far_future(frame.captured_at), |duration| {
+                            frame.captured_at + duration
+                        })
+                });
+                if frame.captured_at >= end {
+                    break;
+                }
+                delivered += 1;
+                missed += frame.missed;
+                if !writers.send(Job {
+                    frame,
+                    number: delivered,
+                }) {
+                    break;
+                }
+                bar.set_position(delivered);
+                if missed > 0 {
+                    bar.set_message(format!("({missed} ticks without a new frame)"));
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                failure = Some(Failure::from(error));
+                break;
+            }
+        }
+    }
+    drop(stream);
+    bar.finish_and_clear();
+    let written = writers.finish();
+    let interrupted = stop.load(Ordering::SeqCst);
+    match (written, failure) {
+        (Err(Stop::Failed(message)), _) => Err(Failure::Capture(message)),
+        (_, Some(failure)) => Err(failure),
+        (Ok(()) | Err(Stop::Closed), None) => {
+            if !arguments.quiet {
+                eprintln!(
+                    "mss: {delivered} frames recorded{}{}",
+                    if missed > 0 {
+                        format!(", {missed} ticks without a new frame (unchanged or dropped)")
+                    } else {
+                        String::new()
+                    },
+                    if interrupted {
+                        ", stopped by a signal"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// An instant far enough ahead to mean "no end".
+fn far_future(from: Instant) -> Instant {
+    from + Duration::from_secs(100 * 365 * 24 * 3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ffmpeg_input_names_the_layout_size_and_rate() {
+        let region = Region::new(10, 20, 640, 480).unwrap();
+        assert_eq!(
+            ffmpeg_input(PixelFormat::Bgrx8888, region, 30.0, Path::new("-")),
+            "-f rawvideo -pixel_format bgr0 -video_size 640x480 -framerate 30 -i -"
+        );
+        assert_eq!(
+            ffmpeg_input(PixelFormat::Rgb565, region, 0.0, Path::new("out.raw")),
+            "-f rawvideo -pixel_format rgb565le -video_size 640x480 -i out.raw"
+        );
+        assert_eq!(
+            ffmpeg_input(PixelFormat::Xrgb2101010, region, 59.94, Path::new("-")),
+            "-f rawvideo -pixel_format x2rgb10le -video_size 640x480 -framerate 59.94 -i -"
+        );
+    }
+}
