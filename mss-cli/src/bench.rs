@@ -3,6 +3,10 @@
 //! The floor (`crate::floor`) is the cheapest loop of the same request over libxcb. Backend
 //! and floor calls alternate, one each per frame, so both see the same machine load, and their
 //! ratio is what a slow layer in mss would show as.
+//!
+//! With `--stream`, a consumer reads every byte of every frame, and grab-then-read one at a
+//! time is timed against the backend's stream (which overlaps the display's copy with the
+//! consumer's reading, and copies only what changed unless `--no-damage`).
 
 use std::time::{Duration, Instant};
 
@@ -62,6 +66,7 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
         None => Backend::compiled_in(),
     };
     let mut results = Vec::new();
+    let mut streams = Vec::new();
     for backend in backends {
         let connect = crate::cli::ConnectArgs {
             backend: None,
@@ -75,6 +80,10 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
         };
         // One grab first: it sets up buffers and proves the method, which is not what is timed.
         drop(screen.grab(region)?);
+        if arguments.stream {
+            streams.push(measure_stream(&mut screen, backend, region, arguments)?);
+            continue;
+        }
         let floor = open_floor(&mut screen, backend, region);
         if let Ok(floor) = &floor {
             floor.grab().map_err(Failure::Capture)?;
@@ -112,6 +121,10 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
                 milliseconds_per_frame: per_frame(floor_time),
             }),
         });
+    }
+    if arguments.stream {
+        print_streams(&streams, arguments.json);
+        return Ok(());
     }
     if arguments.json {
         let document: Vec<_> = results
@@ -162,4 +175,134 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// One backend's stream measurement.
+struct StreamMeasurement {
+    backend: &'static str,
+    /// The stream's own description (method, frames in flight, how changes are found).
+    stream: String,
+    width: u32,
+    height: u32,
+    frames: u32,
+    sequential_ms_per_frame: f64,
+    stream_ms_per_frame: f64,
+}
+
+/// Reads every byte of `frame`, as a consumer that looks at the whole picture does (a video
+/// encoder, a vision model): eight bytes at a time, summed so that nothing can be skipped.
+fn read_every_byte(frame: &mss::Frame) -> u64 {
+    let mut sum = 0u64;
+    for row in frame.rows() {
+        let mut chunks = row.chunks_exact(8);
+        for chunk in &mut chunks {
+            sum = sum.wrapping_add(u64::from_ne_bytes(
+                chunk.try_into().expect("chunks of eight bytes"),
+            ));
+        }
+        for &byte in chunks.remainder() {
+            sum = sum.wrapping_add(u64::from(byte));
+        }
+    }
+    std::hint::black_box(sum)
+}
+
+/// Rounds of sequential and streamed frames alternate, so both see the same machine load.
+const STREAM_ROUNDS: u32 = 5;
+
+/// Frames each fresh stream delivers before timing starts (its buffers are set up then).
+const STREAM_WARM_UP: u32 = 2;
+
+/// Times grab-then-read against the stream, in alternating rounds.
+fn measure_stream(
+    screen: &mut Mss,
+    backend: Backend,
+    region: mss::Region,
+    arguments: &BenchArgs,
+) -> Result<StreamMeasurement, Failure> {
+    let options = mss::StreamOptions::new()
+        .target(mss::StreamTarget::Region(region))
+        .in_flight(usize::from(arguments.in_flight))
+        .use_damage(!arguments.no_damage);
+    let rounds = STREAM_ROUNDS.min(arguments.frames);
+    let progress = ProgressBar::new(u64::from(arguments.frames) * 2).with_message(backend.name());
+    progress.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {per_sec}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    let (mut sequential, mut streamed) = (Duration::ZERO, Duration::ZERO);
+    let mut description = String::new();
+    for round in 0..rounds {
+        // The frames split as evenly as they go over the rounds.
+        let frames = arguments.frames / rounds + u32::from(round < arguments.frames % rounds);
+        let started = Instant::now();
+        for _ in 0..frames {
+            read_every_byte(&screen.grab(region)?);
+            progress.inc(1);
+        }
+        sequential += started.elapsed();
+
+        let mut stream = screen.stream(&options)?;
+        description = stream.describe();
+        for _ in 0..STREAM_WARM_UP {
+            read_every_byte(&stream.next_frame()?.frame);
+        }
+        let started = Instant::now();
+        for _ in 0..frames {
+            read_every_byte(&stream.next_frame()?.frame);
+            progress.inc(1);
+        }
+        streamed += started.elapsed();
+    }
+    progress.finish_and_clear();
+    let per_frame = |total: Duration| total.as_secs_f64() * 1000.0 / f64::from(arguments.frames);
+    Ok(StreamMeasurement {
+        backend: backend.name(),
+        stream: description,
+        width: region.width(),
+        height: region.height(),
+        frames: arguments.frames,
+        sequential_ms_per_frame: per_frame(sequential),
+        stream_ms_per_frame: per_frame(streamed),
+    })
+}
+
+/// Prints stream measurements as text or JSON.
+fn print_streams(measurements: &[StreamMeasurement], json: bool) {
+    if json {
+        let document: Vec<_> = measurements
+            .iter()
+            .map(|measurement| {
+                json!({
+                    "backend": measurement.backend,
+                    "stream": measurement.stream,
+                    "width": measurement.width,
+                    "height": measurement.height,
+                    "frames": measurement.frames,
+                    "sequential_ms_per_frame": measurement.sequential_ms_per_frame,
+                    "stream_ms_per_frame": measurement.stream_ms_per_frame,
+                    "speedup": measurement.sequential_ms_per_frame / measurement.stream_ms_per_frame,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).expect("JSON values always serialise")
+        );
+        return;
+    }
+    for measurement in measurements {
+        println!(
+            "{:<13} {}x{}: {} frames read in full; grab then read {:.3} ms/frame, stream {:.3} ms/frame, {:.2}x ({})",
+            measurement.backend,
+            measurement.width,
+            measurement.height,
+            measurement.frames,
+            measurement.sequential_ms_per_frame,
+            measurement.stream_ms_per_frame,
+            measurement.sequential_ms_per_frame / measurement.stream_ms_per_frame,
+            measurement.stream,
+        );
+    }
 }

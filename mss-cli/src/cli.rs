@@ -288,6 +288,21 @@ pub struct BenchArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Measure streaming instead: with a consumer that reads every byte of every frame, grab
+    /// then read one frame at a time (`sequential_ms_per_frame`) against the backend's stream
+    /// (`stream_ms_per_frame`), alternating in rounds.
+    #[arg(long)]
+    pub stream: bool,
+
+    /// With --stream: captures under way at once in the stream (1-8).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=8), requires = "stream")]
+    pub in_flight: u8,
+
+    /// With --stream: whole frames, without the display's change tracking (so every frame is
+    /// copied in full even when the screen is still).
+    #[arg(long, requires = "stream")]
+    pub no_damage: bool,
+
     /// Display and backend (only that backend is measured when given).
     #[command(flatten)]
     pub connect: ConnectArgs,
