@@ -285,7 +285,8 @@ impl Scene {
         })?;
         // Rectangles this one covers no longer show: forgetting them keeps `expected` quick
         // in long tests that paint thousands of times.
-        self.overlays.retain(|(earlier, _)| !region.contains(earlier));
+        self.overlays
+            .retain(|(earlier, _)| !region.contains(earlier));
         self.overlays.push((region, colour));
         Ok(())
     }

@@ -382,6 +382,15 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         true
     }
 
+    /// Whether the screen changed since the last capture was sent (changes-only with damage),
+    /// without waiting.
+    fn change_noticed(&mut self) -> Result<bool, Error> {
+        if !(self.notified || self.first) {
+            self.notified = self.capture.display_mut().take_damage_notice()?;
+        }
+        Ok(self.notified || self.first)
+    }
+
     /// Waits for the screen to change (changes-only with damage), until `deadline`.
     fn wait_for_change(&mut self, deadline: Option<Instant>) -> Result<bool, Error> {
         if self.notified || self.first {
@@ -470,10 +479,16 @@ impl<C: X11Connection> FrameStream for ShmStream<'_, C> {
             }
             let due = self.pacer.due(Instant::now());
             let past_deadline = deadline.is_some_and(|deadline| due > deadline);
+            // Changes-only: with a capture in flight, only look (a change already noticed
+            // goes out now, else the frame in flight is handed over); with none, wait for one.
             let idle = !past_deadline
                 && self.changes_only
                 && self.copy.is_some()
-                && !self.wait_for_change(deadline)?;
+                && !if self.queue.is_empty() {
+                    self.wait_for_change(deadline)?
+                } else {
+                    self.change_noticed()?
+                };
             if past_deadline || idle {
                 // Nothing more is sent before the deadline: hand over what is in flight, if
                 // anything, else nothing.
