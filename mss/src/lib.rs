@@ -45,6 +45,38 @@ fn main() -> Result<(), mss::Error> {
 "####
 )]
 //!
+//! # Streams
+//!
+//! For continuous capture (recorders, remote desktops, vision loops), [`Capture::stream`]
+//! delivers frames at a rate, optionally only when something changed, each with its sequence
+//! number, capture time, the rectangles that changed and the ticks missed since the last one;
+//! see [`mss_core::stream`]. With MIT-SHM, captures are kept in flight and each pooled buffer
+//! is refilled only where the screen changed (X11 DAMAGE), yet every frame is the whole
+//! picture.
+#![cfg_attr(
+    feature = "x11-shm",
+    doc = r####"
+```no_run
+use mss::prelude::*;
+use mss::{Rate, StreamTarget};
+
+fn main() -> Result<(), mss::Error> {
+    let mut screen = mss::open()?;
+    let options = StreamOptions::new()
+        .target(StreamTarget::Monitor(1))
+        .rate(Rate::PerSecond(30.0))
+        .changes_only(true);
+    let mut stream = screen.stream(&options)?;
+    for _ in 0..300 {
+        let item = stream.next_frame()?;
+        println!("frame {} changed {:?}, {} ticks missed", item.sequence, item.changes, item.missed);
+    }
+    Ok(())
+}
+```
+"####
+)]
+//!
 //! # Choosing a backend
 //!
 //! Every backend is described once, in the registry behind [`Backend`]: its name (equal to its
@@ -135,5 +167,5 @@ pub mod prelude {
     pub use crate::SavePng;
     #[cfg(feature = "image")]
     pub use crate::ToImage;
-    pub use crate::{Capture, Frame, Mss, Region};
+    pub use crate::{Capture, Frame, FrameStream, Mss, Region, StreamOptions};
 }
