@@ -32,10 +32,12 @@
 //!   insists that the SHM backend really uses shared memory.
 #![forbid(unsafe_code)]
 
+mod consumer;
 mod floor;
 mod plan;
 mod screen;
 
+pub use consumer::{cpu_time, read_every_byte};
 pub use floor::{FloorError, GetImageFloor, ShmFloor};
 pub use plan::{BenchPlan, ScreenSize};
 pub use screen::{BenchScreen, ScreenError};

@@ -93,6 +93,16 @@ impl BenchScreen {
         &self.scene
     }
 
+    /// The scene, to paint on (benchmarks of changing screens).
+    pub fn scene_mut(&mut self) -> &mut Scene {
+        &mut self.scene
+    }
+
+    /// The X server's process id (to read its CPU time).
+    pub fn server_pid(&self) -> u32 {
+        self.server.pid()
+    }
+
     /// Opens an SHM capturer and checks that it really uses shared memory.
     ///
     /// # Errors

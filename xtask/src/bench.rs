@@ -133,7 +133,101 @@ pub const PAIRS: &[Pair] = &[
     ),
     pair("encode_", "png_level1", "python_mss_settings", None),
     pair("encode_", "png_level6", "to_rgb", None),
+    // Streams with a consumer that reads every byte: at least 1.6x the throughput of grabbing
+    // then reading one frame at a time.
+    pair("stream_", "stream_read", "sequential_read", Some(1.0 / 1.6)),
+    pair(
+        "stream_",
+        "stream_read_whole_frames",
+        "sequential_read",
+        None,
+    ),
+    pair("stream_", "stream_read", "read", None),
+    // A 64x64 square changing every frame: a changes-only frame costs at most a tenth of a
+    // full grab.
+    pair("changes_", "changes_only_stream", "full_grab", Some(0.10)),
+    pair("changes_", "paint", "full_grab", None),
 ];
+
+/// A measurement the bench reports besides criterion's timings (CPU use, frame counts), with
+/// the bounds the project claims.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    /// `idle_changes_only_60fps/cpu_percent_of_one_core`.
+    pub id: String,
+    /// The value measured.
+    pub value: f64,
+    /// Its unit.
+    pub unit: String,
+    /// The claimed lower bound, if any.
+    pub at_least: Option<f64>,
+    /// The claimed upper bound, if any.
+    pub at_most: Option<f64>,
+    /// How it was measured, and what else was seen.
+    pub detail: String,
+}
+
+impl Measure {
+    /// `PASS` or `MISS` against the bounds, `-` without any, `n/a` in a quick run.
+    pub fn verdict(&self, quick: bool) -> &'static str {
+        if self.at_least.is_none() && self.at_most.is_none() {
+            "-"
+        } else if quick {
+            "n/a"
+        } else if self.at_least.is_none_or(|bound| self.value >= bound)
+            && self.at_most.is_none_or(|bound| self.value <= bound)
+        {
+            "PASS"
+        } else {
+            "MISS"
+        }
+    }
+
+    /// The bounds in words: `<= 2`, `594 - 606`, `-`.
+    fn bounds(&self) -> String {
+        match (self.at_least, self.at_most) {
+            (Some(low), Some(high)) => format!("{low} - {high}"),
+            (Some(low), None) => format!(">= {low}"),
+            (None, Some(high)) => format!("<= {high}"),
+            (None, None) => "-".to_owned(),
+        }
+    }
+}
+
+/// Parses the bench's `measures.json`: `[{"id", "value", "unit", "at_least", "at_most",
+/// "detail"}]`.
+fn parse_measures(text: &str) -> Result<Vec<Measure>> {
+    let unexpected = |detail: String| XtaskError::UnexpectedOutput {
+        command: "cargo bench -p mss-bench".to_owned(),
+        detail,
+    };
+    let value: Value = serde_json::from_str(text)
+        .map_err(|error| unexpected(format!("measures.json is not JSON: {error}")))?;
+    let entries = value
+        .as_array()
+        .ok_or_else(|| unexpected("measures.json is not an array".to_owned()))?;
+    entries
+        .iter()
+        .map(|entry| {
+            let text = |field: &str| {
+                entry[field]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| unexpected(format!("measures.json: an entry has no `{field}`")))
+            };
+            Ok(Measure {
+                id: text("id")?,
+                value: entry["value"].as_f64().ok_or_else(|| {
+                    unexpected("measures.json: an entry has no `value`".to_owned())
+                })?,
+                unit: text("unit")?,
+                at_least: entry["at_least"].as_f64(),
+                at_most: entry["at_most"].as_f64(),
+                detail: text("detail")?,
+            })
+        })
+        .collect()
+}
 
 /// One benchmark's result, in milliseconds per iteration.
 #[derive(Debug, Clone, PartialEq)]
@@ -315,6 +409,7 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         source,
     })?;
     let paired_path = output_directory.join("paired.json");
+    let measures_path = output_directory.join("measures.json");
     let started = SystemTime::now();
     // The machine is shared: at raised priority (root may lower niceness; anyone else gets a
     // warning from nice and the normal priority) other people's builds steal less time from
@@ -323,6 +418,7 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     Cmd::new("nice")
         .args(["-n", "-10"])
         .env("MSS_BENCH_PAIRED_JSON", &paired_path)
+        .env("MSS_BENCH_MEASURES_JSON", &measures_path)
         .arg(cargo)
         .args(bench)
         .arg("--")
@@ -346,9 +442,19 @@ pub fn run(options: &BenchOptions) -> Result<()> {
             missing.join(", ")
         )));
     }
+    let measures = match read_fresh(&measures_path, started)? {
+        Some(text) => parse_measures(&text)?,
+        None => Vec::new(),
+    };
+    if measures.is_empty() && options.criterion_arguments.is_empty() {
+        return Err(XtaskError::Check(
+            "the bench wrote no measures (idle CPU, fixed rate) in this run".to_owned(),
+        ));
+    }
 
     let machine = machine_description();
-    let table = markdown_table(&estimates, &found, options.quick, &machine);
+    let mut table = markdown_table(&estimates, &found, options.quick, &machine);
+    table.push_str(&measures_table(&measures, options.quick));
     println!("\n{table}");
     let write = |name: &str, contents: String| -> Result<PathBuf> {
         let path = output_directory.join(name);
@@ -359,7 +465,21 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         })?;
         Ok(path)
     };
-    let json = results_json(&estimates, &found, options.quick, &machine);
+    let mut json = results_json(&estimates, &found, options.quick, &machine);
+    json["measures"] = measures
+        .iter()
+        .map(|measure| {
+            json!({
+                "id": measure.id,
+                "value": measure.value,
+                "unit": measure.unit,
+                "at_least": measure.at_least,
+                "at_most": measure.at_most,
+                "detail": measure.detail,
+                "verdict": measure.verdict(options.quick),
+            })
+        })
+        .collect();
     let written = [
         write("results.md", table)?,
         write(
@@ -374,7 +494,11 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     let missed = found
         .iter()
         .filter(|ratio| ratio.verdict(options.quick) == "MISS")
-        .count();
+        .count()
+        + measures
+            .iter()
+            .filter(|measure| measure.verdict(options.quick) == "MISS")
+            .count();
     if missed > 0 {
         println!("{missed} target(s) missed in this run (see MISS above); timings fail nothing");
     }
@@ -390,18 +514,27 @@ fn target_directory() -> PathBuf {
 
 /// The bench's paired means by pair key, if it wrote them during this run.
 fn read_paired(path: &Path, since: SystemTime) -> Result<BTreeMap<String, (f64, f64)>> {
+    match read_fresh(path, since)? {
+        Some(text) => parse_paired(&text),
+        None => Ok(BTreeMap::new()),
+    }
+}
+
+/// The text of `path` if it was written at or after `since` (by this run).
+fn read_fresh(path: &Path, since: SystemTime) -> Result<Option<String>> {
     let fresh = std::fs::metadata(path)
         .and_then(|metadata| metadata.modified())
         .is_ok_and(|modified| modified >= since);
     if !fresh {
-        return Ok(BTreeMap::new());
+        return Ok(None);
     }
-    let text = std::fs::read_to_string(path).map_err(|source| XtaskError::File {
-        action: "cannot read",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_paired(&text)
+    std::fs::read_to_string(path)
+        .map(Some)
+        .map_err(|source| XtaskError::File {
+            action: "cannot read",
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Parses the bench's `paired.json`: `{"key": {"subject_ms": x, "reference_ms": y, ...}}`.
@@ -563,6 +696,26 @@ fn markdown_table(
             format_ms(estimate.mean_interval_ms.0),
             format_ms(estimate.mean_interval_ms.1),
             format_ms(estimate.std_dev_ms),
+        );
+    }
+    text
+}
+
+/// The measures, in markdown.
+fn measures_table(measures: &[Measure], quick: bool) -> String {
+    let mut text = String::from(
+        "\n| measure | value | unit | target | verdict | how |\n|---|---:|---|---:|---|---|\n",
+    );
+    for measure in measures {
+        let _ = writeln!(
+            text,
+            "| {} | {:.3} | {} | {} | {} | {} |",
+            measure.id,
+            measure.value,
+            measure.unit,
+            measure.bounds(),
+            measure.verdict(quick),
+            measure.detail,
         );
     }
     text
@@ -809,6 +962,30 @@ mod tests {
             "the floor comes first: {svg}"
         );
         assert!(!svg.contains("lease_release"));
+    }
+
+    #[test]
+    fn measures_are_parsed_and_judged_against_their_bounds() {
+        let text = r#"[
+            {"id": "idle/cpu", "value": 0.4, "unit": "%", "at_least": null, "at_most": 2.0, "detail": "10 s"},
+            {"id": "rate/frames", "value": 590, "unit": "frames", "at_least": 594.0, "at_most": 606.0, "detail": "d"},
+            {"id": "rate/p99", "value": 17.1, "unit": "ms", "at_least": null, "at_most": null, "detail": "d"}
+        ]"#;
+        let measures = parse_measures(text).unwrap();
+        assert_eq!(measures.len(), 3);
+        assert_eq!(measures[0].verdict(false), "PASS");
+        assert_eq!(measures[1].verdict(false), "MISS");
+        assert_eq!(measures[1].verdict(true), "n/a");
+        assert_eq!(measures[2].verdict(false), "-");
+        assert_eq!(measures[1].bounds(), "594 - 606");
+        let table = measures_table(&measures, false);
+        assert!(
+            table.contains("| idle/cpu | 0.400 | % | <= 2 | PASS | 10 s |"),
+            "{table}"
+        );
+        for bad in ["{}", "[{\"id\": \"x\"}]", "not json"] {
+            assert!(parse_measures(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

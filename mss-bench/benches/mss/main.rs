@@ -11,9 +11,11 @@
 mod convert;
 mod grab;
 mod interleave;
+mod measures;
 mod png;
 mod pool;
 mod region;
+mod stream;
 mod threads;
 
 use std::time::Duration;
@@ -62,6 +64,23 @@ fn main() {
     pool::bench(&mut criterion);
     png::bench(&mut criterion, plan.screens[0]);
 
+    // Streams on the largest screen; the changing square on a screen of its own, so the
+    // others keep showing the scene they were checked with.
+    let largest = screens.last().expect("a plan has screens");
+    stream::bench(&mut criterion, largest);
+    let mut changing = BenchScreen::start(largest.size())
+        .unwrap_or_else(|error| panic!("{error}\n(run `cargo xtask bench`, which installs Xvfb)"));
+    stream::bench_changes(&mut criterion, &mut changing);
+    drop(changing);
+
     criterion.final_summary();
     interleave::report_paired();
+    measures::run(
+        largest,
+        if plan.quick {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(10)
+        },
+    );
 }

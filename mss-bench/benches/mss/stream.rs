@@ -1,0 +1,145 @@
+//! Streams: `stream_WxH` (a consumer reading every byte) and `changes_64x64_WxH` (a small
+//! square changing every frame).
+//!
+//! `stream_WxH`, on the still scene:
+//! - `read`: reading every byte of one held frame, the consumer's own cost (its floor).
+//! - `sequential_read`: an SHM grab, then reading every byte, one frame at a time.
+//! - `stream_read`: the SHM stream as it opens by default (two in flight, DAMAGE), each frame
+//!   read in full. On a still screen nothing changed, so nothing is copied: the frame costs
+//!   little more than `read`.
+//! - `stream_read_whole_frames`: the stream without damage, so every frame is a whole
+//!   `ShmGetImage` overlapped with the reading of the previous one: what pipelining alone
+//!   gives.
+//!
+//! `changes_64x64_WxH`: a 64x64 square in the middle of the screen changes colour before
+//! every frame (another X client paints it, waiting for the server each time). Each frame is
+//! checked where the square is; full frames are compared with the scene before and after.
+//! - `paint`: the painting alone.
+//! - `full_grab`: paint, then an SHM grab of the whole screen.
+//! - `changes_only_stream`: paint, then the next frame of a changes-only stream (which copies
+//!   the square into the slot and nothing else).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, SamplingMode, Throughput};
+use mss_bench::{BenchScreen, read_every_byte};
+use mss_core::{
+    Capture as _, Changes, Frame, FrameStream, Region, Rgba, StreamFrame, StreamOptions,
+};
+
+pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
+    let size = screen.size();
+    let region = size.region();
+    let mut group = criterion.benchmark_group(format!("stream_{}", size.label()));
+    group.throughput(Throughput::Bytes(size.frame_bytes() as u64));
+    group.sampling_mode(SamplingMode::Flat);
+    let mut capture = screen.open_shm().expect("SHM capturer");
+
+    let held = capture.grab(region).expect("grab");
+    group.bench_function("read", |bencher| {
+        bencher.iter(|| black_box(read_every_byte(&held)));
+    });
+    drop(held);
+    group.bench_function("sequential_read", |bencher| {
+        bencher.iter(|| black_box(read_every_byte(&capture.grab(region).expect("grab"))));
+    });
+    for (name, damage) in [("stream_read", true), ("stream_read_whole_frames", false)] {
+        let mut stream = capture
+            .stream(&StreamOptions::new().use_damage(damage))
+            .expect("stream");
+        for _ in 0..3 {
+            screen
+                .scene()
+                .assert_frame(&stream.next_frame().expect("frame").frame);
+        }
+        eprintln!("mss-bench: {name}: {}", stream.describe());
+        group.bench_function(name, |bencher| {
+            bencher.iter(|| {
+                black_box(read_every_byte(&stream.next_frame().expect("frame").frame));
+            });
+        });
+    }
+    group.finish();
+}
+
+/// The two colours the square takes in turn.
+const COLOURS: [Rgba; 2] = [Rgba::rgb(0xE0, 0x30, 0x10), Rgba::rgb(0x10, 0x90, 0xF0)];
+
+/// Checks that the square shows `colour` in `frame` (every pixel of it).
+fn assert_square(frame: &Frame, square: Region, colour: Rgba) {
+    let (left, top) = (
+        (square.left() - frame.region().left()) as u32,
+        (square.top() - frame.region().top()) as u32,
+    );
+    for y in top..top + square.height() {
+        for x in left..left + square.width() {
+            assert_eq!(frame.pixel(x, y), Some(colour), "square pixel ({x}, {y})");
+        }
+    }
+}
+
+/// The next frame of a changes-only stream after the square was painted `colour`: exactly the
+/// square changed, and it shows.
+fn check(stream: &mut dyn FrameStream, square: Region, colour: Rgba) -> StreamFrame {
+    let frame = stream.next_frame().expect("frame");
+    assert_eq!(frame.changes, Changes::Rectangles(vec![square]));
+    assert_square(&frame.frame, square, colour);
+    frame
+}
+
+pub fn bench_changes(criterion: &mut Criterion, screen: &mut BenchScreen) {
+    let size = screen.size();
+    let region = size.region();
+    let square = Region::new(
+        size.width as i32 / 2 - 32,
+        size.height as i32 / 2 - 32,
+        64,
+        64,
+    )
+    .expect("a 64x64 square");
+    let mut group = criterion.benchmark_group(format!("changes_64x64_{}", size.label()));
+    group.sampling_mode(SamplingMode::Flat);
+    let mut capture = screen.open_shm().expect("SHM capturer");
+    let mut turn = 0usize;
+    let mut paint = |screen: &mut BenchScreen| {
+        turn += 1;
+        let colour = COLOURS[turn % 2];
+        screen
+            .scene_mut()
+            .paint_rect(square, colour)
+            .expect("painting the square");
+        colour
+    };
+
+    group.bench_function("paint", |bencher| {
+        bencher.iter(|| paint(screen));
+    });
+    group.bench_function("full_grab", |bencher| {
+        bencher.iter(|| {
+            let colour = paint(screen);
+            let frame = capture.grab(region).expect("grab");
+            assert_square(&frame, square, colour);
+        });
+    });
+
+    let mut stream = capture
+        .stream(&StreamOptions::new().changes_only(true))
+        .expect("stream");
+    screen
+        .scene()
+        .assert_frame(&stream.next_frame().expect("frame").frame);
+    eprintln!("mss-bench: changes_only_stream: {}", stream.describe());
+    group.bench_function("changes_only_stream", |bencher| {
+        bencher.iter(|| {
+            let colour = paint(screen);
+            check(stream.as_mut(), square, colour);
+        });
+    });
+    // After timing: whole frames still show exactly the screen, in every slot of the pool.
+    for _ in 0..4 {
+        let colour = paint(screen);
+        let frame = check(stream.as_mut(), square, colour);
+        screen.scene().assert_frame(&frame.frame);
+    }
+    group.finish();
+}

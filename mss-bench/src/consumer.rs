@@ -1,0 +1,94 @@
+//! What a consumer of frames costs: reading every byte, and CPU time from `/proc`.
+
+use std::time::Duration;
+
+use mss_core::Frame;
+
+/// Reads every byte of `frame`, as a consumer that looks at the whole picture does (a video
+/// encoder, a vision model): eight bytes at a time, summed so that nothing can be skipped.
+pub fn read_every_byte(frame: &Frame) -> u64 {
+    let mut sum = 0u64;
+    for row in frame.rows() {
+        let mut words = row.chunks_exact(8);
+        for word in &mut words {
+            sum = sum.wrapping_add(u64::from_le_bytes(
+                word.try_into().expect("chunks of eight bytes"),
+            ));
+        }
+        for &byte in words.remainder() {
+            sum = sum.wrapping_add(u64::from(byte));
+        }
+    }
+    std::hint::black_box(sum)
+}
+
+/// User plus system CPU time of process `pid` (`None`: this process) so far, from
+/// `/proc/PID/stat`, at the kernel's clock-tick resolution (usually 10 ms).
+///
+/// # Errors
+///
+/// When the file cannot be read or parsed (the process is gone).
+pub fn cpu_time(pid: Option<u32>) -> std::io::Result<Duration> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".to_owned(),
+    };
+    let stat = std::fs::read_to_string(path)?;
+    let malformed = || std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed stat");
+    // The command name (field 2) is in parentheses and may hold spaces: fields after it count
+    // from its closing parenthesis. utime and stime are fields 14 and 15.
+    let after_name = &stat[stat.rfind(')').ok_or_else(malformed)? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| -> std::io::Result<u64> {
+        fields
+            .get(index)
+            .and_then(|field| field.parse().ok())
+            .ok_or_else(malformed)
+    };
+    // Field 3 (state) is the first after the name: field N is at index N - 3.
+    let total = ticks(14 - 3)? + ticks(15 - 3)?;
+    let per_second = rustix::param::clock_ticks_per_second();
+    Ok(Duration::from_secs_f64(total as f64 / per_second as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use mss_core::{PixelFormat, Region};
+
+    use super::*;
+
+    #[test]
+    fn every_byte_counts_padding_excluded() {
+        let region = Region::new(0, 0, 3, 2).unwrap();
+        let frame = Frame::from_vec((1..=24).collect(), region, PixelFormat::Bgrx8888).unwrap();
+        // Little-endian words of 8 bytes plus the remainder bytes, summed per row.
+        let expected: u64 = frame
+            .rows()
+            .map(|row| {
+                let words = row.chunks_exact(8);
+                let tail: u64 = words.remainder().iter().map(|&b| u64::from(b)).sum();
+                words
+                    .map(|word| u64::from_le_bytes(word.try_into().unwrap()))
+                    .fold(tail, u64::wrapping_add)
+            })
+            .fold(0, u64::wrapping_add);
+        assert_eq!(read_every_byte(&frame), expected);
+        let mut changed = frame.to_owned_frame();
+        changed.bytes_mut()[23] ^= 1;
+        assert_ne!(read_every_byte(&changed), expected, "the last byte is read");
+    }
+
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let before = cpu_time(None).unwrap();
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < Duration::from_millis(200) {
+            x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
+        }
+        let spent = cpu_time(None).unwrap() - before;
+        assert!(spent >= Duration::from_millis(100), "{spent:?}");
+        assert!(cpu_time(Some(std::process::id())).unwrap() >= spent);
+        assert!(cpu_time(Some(u32::MAX)).is_err());
+    }
+}
