@@ -86,7 +86,8 @@ struct InFlight {
     /// Void requests to check once that reply came (no round trip then).
     checks: Vec<(SequenceNumber, &'static str)>,
     captured_at: Instant,
-    changes: Changes,
+    /// Whether this is the stream's first capture (whole, changes unknown).
+    first: bool,
 }
 
 /// The MIT-SHM stream; see the [module docs](self).
@@ -154,37 +155,24 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         })
     }
 
-    /// Sends the next capture, unless changes-only finds nothing new (`Ok(false)`).
-    fn send(&mut self, captured_at: Instant) -> Result<bool, Error> {
+    /// Sends the next capture.
+    fn send(&mut self, captured_at: Instant) -> Result<(), Error> {
         let (x, y, width, height) = self.capture.display_mut().check_region(self.region)?;
         let mut checks = Vec::new();
-        let changes = match &self.copy {
-            None => Changes::Unknown,
-            Some(copy) => {
-                let rectangles = copy.damage.take(self.capture.display_mut())?;
-                let inside: Vec<Region> = rectangles
-                    .iter()
-                    .filter_map(|rectangle| rectangle.intersection(&self.region))
-                    .collect();
-                if self.changes_only && !self.first && inside.is_empty() {
-                    return Ok(false);
-                }
-                // Every slot, held or idle, now lacks these changes too.
-                let display = self.capture.display_mut();
-                let connection = display.connection();
-                for slot in copy.slots.values() {
-                    connection
-                        .xfixes_union_region(slot.stale, copy.damage.changes_region(), slot.stale)
-                        .map_err(|error| display.connection_lost(error))?
-                        .ignore_error();
-                }
-                if self.first {
-                    Changes::Unknown
-                } else {
-                    Changes::Rectangles(inside)
-                }
+        if let Some(copy) = &self.copy {
+            // What changed moves into the changes region, and every slot, held or idle, now
+            // lacks it too; the region's rectangles come back with the fence below.
+            let display = self.capture.display_mut();
+            checks.push((copy.damage.subtract(display)?, "DamageSubtract"));
+            let connection = display.connection();
+            for slot in copy.slots.values() {
+                let cookie = connection
+                    .xfixes_union_region(slot.stale, copy.damage.changes_region(), slot.stale)
+                    .map_err(|error| display.connection_lost(error))?;
+                checks.push((cookie.sequence_number(), "XFixesUnionRegion"));
+                std::mem::forget(cookie);
             }
-        };
+        }
         // Segments the pool retires take the pixmap and region made on them along.
         let copy = &mut self.copy;
         let lease = self
@@ -273,23 +261,18 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
                     "XFixesSetRegion",
                     &mut checks,
                 )?;
-                let cookie = connection
-                    .get_input_focus()
-                    .map_err(|error| display.connection_lost(error))?;
-                let sequence = cookie.sequence_number();
-                std::mem::forget(cookie);
-                sequence
+                // The fence: its reply says the copy is done, and lists what changed.
+                copy.damage.fetch(display)?
             }
         };
-        self.first = false;
         self.queue.push_back(InFlight {
             lease,
             sequence,
             checks,
             captured_at,
-            changes,
+            first: std::mem::take(&mut self.first),
         });
-        Ok(true)
+        Ok(())
     }
 
     /// Receives the oldest capture in flight and makes it a frame.
@@ -300,25 +283,33 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
             .expect("receive is only called with a capture in flight");
         let display = self.capture.display_mut();
         let connection = display.connection();
-        let (request, filled) = match &self.copy {
-            None => (
-                "ShmGetImage",
-                Cookie::<C, shm::GetImageReply>::new(connection, in_flight.sequence)
-                    .reply()
-                    .map(|reply| Some((reply.depth, reply.visual))),
-            ),
-            Some(_) => (
-                "GetInputFocus",
-                Cookie::<C, GetInputFocusReply>::new(connection, in_flight.sequence)
-                    .reply()
-                    .map(|_| None),
-            ),
-        };
         let mut failure = None;
         let mut visual = None;
-        match filled {
-            Ok(reply_visual) => visual = reply_visual,
-            Err(error) => failure = Some((error, request)),
+        let mut changes = Changes::Unknown;
+        match &self.copy {
+            None => {
+                match Cookie::<C, shm::GetImageReply>::new(connection, in_flight.sequence).reply() {
+                    Ok(reply) => visual = Some((reply.depth, reply.visual)),
+                    Err(error) => failure = Some((error, "ShmGetImage")),
+                }
+            }
+            Some(_) => {
+                match Cookie::<C, xfixes::FetchRegionReply>::new(connection, in_flight.sequence)
+                    .reply()
+                {
+                    // The first frame is whole: its changes are unknown.
+                    Ok(reply) if !in_flight.first => {
+                        changes = Changes::Rectangles(
+                            DamageTracker::rectangles(&reply)
+                                .iter()
+                                .filter_map(|rectangle| rectangle.intersection(&self.region))
+                                .collect(),
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(error) => failure = Some((error, "XFixesFetchRegion")),
+                }
+            }
         }
         if failure.is_none() {
             for (sequence, request) in &in_flight.checks {
@@ -357,23 +348,39 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
             let cursor = self.capture.cursor()?;
             composite_cursor(&mut frame, &cursor);
         }
-        let sequence = self.sequence;
-        self.sequence += 1;
+        // Numbered when it is delivered (see `accept`).
         Ok(StreamFrame::new(
             frame,
-            sequence,
+            0,
             in_flight.captured_at,
-            in_flight.changes,
+            changes,
             std::mem::take(&mut self.missed),
         ))
     }
 
-    /// Whether a frame is new enough to deliver: always, except in changes-only without
-    /// damage, where it is compared with the last one delivered.
-    fn is_new(&mut self, frame: &Frame) -> bool {
-        if !self.changes_only || self.copy.is_some() {
+    /// The frame numbered for delivery, or `None` (counted as missed) when changes-only finds
+    /// nothing new in it.
+    fn accept(&mut self, mut frame: StreamFrame) -> Option<StreamFrame> {
+        if !self.is_new(&frame) {
+            self.missed += frame.missed + 1;
+            return None;
+        }
+        frame.sequence = self.sequence;
+        self.sequence += 1;
+        Some(frame)
+    }
+
+    /// Whether a frame is new enough to deliver: always, except in changes-only, where it
+    /// must have changed inside the stream's region (with damage: the rectangles say so;
+    /// without: it is compared with the last one delivered).
+    fn is_new(&mut self, item: &StreamFrame) -> bool {
+        if !self.changes_only {
             return true;
         }
+        if self.copy.is_some() {
+            return item.changes.any();
+        }
+        let frame = &item.frame;
         let packed: Vec<u8> = frame.rows().flatten().copied().collect();
         if self.previous.as_ref() == Some(&packed) {
             return false;
@@ -471,10 +478,9 @@ impl<C: X11Connection> FrameStream for ShmStream<'_, C> {
             let pipeline_full = self.fixed_rate || self.queue.len() >= self.in_flight;
             if !self.queue.is_empty() && pipeline_full {
                 let frame = self.receive()?;
-                if self.is_new(&frame.frame) {
+                if let Some(frame) = self.accept(frame) {
                     return Ok(Some(frame));
                 }
-                self.missed += frame.missed + 1;
                 continue;
             }
             let due = self.pacer.due(Instant::now());
@@ -494,10 +500,9 @@ impl<C: X11Connection> FrameStream for ShmStream<'_, C> {
                 // anything, else nothing.
                 if !self.queue.is_empty() {
                     let frame = self.receive()?;
-                    if self.is_new(&frame.frame) {
+                    if let Some(frame) = self.accept(frame) {
                         return Ok(Some(frame));
                     }
-                    self.missed += frame.missed + 1;
                     continue;
                 }
                 if let Some(deadline) = deadline {
@@ -509,19 +514,17 @@ impl<C: X11Connection> FrameStream for ShmStream<'_, C> {
             let now = Instant::now();
             self.missed += self.pacer.take(now);
             self.notified = false;
-            let sent = match self.send(now) {
-                Ok(sent) => sent,
+            match self.send(now) {
+                Ok(()) => {}
                 // Every slot held: deliver what is in flight first; with nothing in flight
                 // the caller holds them all.
                 Err(Error::BuffersExhausted { .. }) if !self.queue.is_empty() => {
                     let frame = self.receive()?;
-                    return Ok(Some(frame));
+                    if let Some(frame) = self.accept(frame) {
+                        return Ok(Some(frame));
+                    }
                 }
                 Err(error) => return Err(error),
-            };
-            if !sent {
-                // Changes-only: the tick found nothing new.
-                self.missed += 1;
             }
         }
     }

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use mss_core::{Error, Region};
+use x11rb::connection::SequenceNumber;
 use x11rb::protocol::damage::{self, ConnectionExt as _, ReportLevel};
 use x11rb::protocol::xfixes::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::Drawable;
@@ -110,30 +111,57 @@ impl DamageTracker {
         }))
     }
 
-    /// Moves everything damaged since the last call into [`changes_region`](Self::changes_region)
-    /// and returns its rectangles (in the drawable's coordinates). Empty when nothing changed.
+    /// Sends the `DamageSubtract` that moves everything damaged since the last call into
+    /// [`changes_region`](Self::changes_region) and re-arms the notice (a notice already
+    /// received is used up). Nothing is waited for: the returned sequence number is checked
+    /// later, and [`fetch`](Self::fetch), sent after the requests that use the region, reads
+    /// what it holds, so a capture costs one round trip.
     ///
     /// # Errors
     ///
-    /// [`Error::ConnectionLost`], [`Error::Protocol`] or [`Error::Timeout`] when a request
-    /// fails.
-    pub fn take<C: X11Connection>(
+    /// [`Error::ConnectionLost`] when the connection is broken.
+    pub fn subtract<C: X11Connection>(
         &self,
         display: &mut X11Display<C>,
-    ) -> Result<Vec<Region>, Error> {
-        // The notice is re-armed by the subtract below; an earlier one is used up here.
+    ) -> Result<SequenceNumber, Error> {
         display.take_damage_notice()?;
         let name = display.display_name().to_owned();
         let connection = display.connection();
-        connection
+        let cookie = connection
             .damage_subtract(self.damage, x11rb::NONE, self.changes)
             .map_err(|error| connection_lost(connection, &name, error))?;
-        let reply = connection
+        let sequence = cookie.sequence_number();
+        // Checked by sequence number once a later reply has come.
+        std::mem::forget(cookie);
+        Ok(sequence)
+    }
+
+    /// Sends `XFixesFetchRegion` of [`changes_region`](Self::changes_region); its reply, read
+    /// by sequence number and read with [`rectangles`](Self::rectangles), lists what the last [`subtract`](Self::subtract) moved
+    /// there and, as any reply, says the requests before it were done.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] when the connection is broken.
+    pub fn fetch<C: X11Connection>(
+        &self,
+        display: &mut X11Display<C>,
+    ) -> Result<SequenceNumber, Error> {
+        let name = display.display_name().to_owned();
+        let connection = display.connection();
+        let cookie = connection
             .xfixes_fetch_region(self.changes)
-            .map_err(|error| connection_lost(connection, &name, error))?
-            .reply()
-            .map_err(|error| reply_error(connection, &name, "XFixesFetchRegion", error))?;
-        Ok(reply
+            .map_err(|error| connection_lost(connection, &name, error))?;
+        let sequence = cookie.sequence_number();
+        // Its reply is read by sequence number.
+        std::mem::forget(cookie);
+        Ok(sequence)
+    }
+
+    /// The rectangles of the reply to a [`fetch`](Self::fetch) (in the drawable's
+    /// coordinates); empty when nothing changed.
+    pub fn rectangles(reply: &xfixes::FetchRegionReply) -> Vec<Region> {
+        reply
             .rectangles
             .iter()
             .filter(|rectangle| rectangle.width > 0 && rectangle.height > 0)
@@ -146,10 +174,11 @@ impl DamageTracker {
                 )
                 .expect("a 16-bit rectangle of non-zero size is a valid region")
             })
-            .collect())
+            .collect()
     }
 
-    /// The server-side region the last [`take`](Self::take) filled, for clipping a copy to.
+    /// The server-side region the last [`subtract`](Self::subtract) filled, for clipping a
+    /// copy to.
     pub fn changes_region(&self) -> xfixes::Region {
         self.changes
     }

@@ -123,3 +123,31 @@ backend_test!(fn a_monitor_can_be_streamed_and_a_missing_one_is_refused(capture,
         .expect("a rate of 0 is refused");
     assert!(matches!(error, mss_core::Error::InvalidRate { .. }), "{error:?}");
 });
+
+backend_test!(fn changes_outside_a_streamed_region_give_no_frame_and_no_gap_in_the_numbering(capture, scene, server) {
+    let mut scene = server.paint_scene().unwrap();
+    let target = Region::new(200, 150, 120, 90).unwrap();
+    let options = StreamOptions::new()
+        .target(StreamTarget::Region(target))
+        .in_flight(2)
+        .changes_only(true);
+    let mut stream = capture.stream(&options).unwrap();
+    let first = stream.next_frame().unwrap();
+    assert_eq!((first.sequence, first.frame.region()), (0, target));
+    scene.assert_frame(&first.frame);
+    // Beside the region, then overlapping it: only the second is a frame, numbered 1, with the
+    // part inside the region as its change.
+    scene.paint_rect(Region::new(10, 10, 50, 40).unwrap(), Rgba::rgb(1, 2, 3)).unwrap();
+    let outside = stream.next_frame_before(Some(Instant::now() + Duration::from_millis(400))).unwrap();
+    assert!(outside.is_none(), "{outside:?}");
+    let across = Region::new(300, 200, 60, 60).unwrap();
+    scene.paint_rect(across, Rgba::rgb(200, 100, 50)).unwrap();
+    let inside = stream
+        .next_frame_before(Some(Instant::now() + Duration::from_secs(5)))
+        .unwrap()
+        .expect("a frame for the change inside");
+    assert_eq!(inside.sequence, 1);
+    assert!(inside.missed >= 1, "the capture with nothing inside counts as missed: {inside:?}");
+    scene.assert_frame(&inside.frame);
+    assert_changes_cover(&inside.changes, across.intersection(&target).unwrap());
+});
