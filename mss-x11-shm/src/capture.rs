@@ -6,7 +6,9 @@ use mss_core::{
     BackendStatus, Capture, CursorImage, Error, Frame, FrameStream, Monitors, Region, ScreenInfo,
     StreamOptions,
 };
-use mss_x11::{AutoConnection, X11Connection, X11Display, X11Options, describe_x11_error};
+use mss_x11::{
+    AutoConnection, DamageTracker, X11Connection, X11Display, X11Options, describe_x11_error,
+};
 use x11rb::errors::ReplyError;
 use x11rb::protocol::shm::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::ImageFormat;
@@ -106,6 +108,8 @@ struct ActiveShm {
     /// Whether the server makes pixmaps in shared memory (in the ZPixmap layout), which
     /// streams copy changed rectangles into.
     shared_pixmaps: bool,
+    /// Why streams take whole frames instead of copying only what changed, if they must.
+    whole_frames_reason: Option<String>,
 }
 
 impl ShmCapture<AutoConnection> {
@@ -145,7 +149,14 @@ impl<C: X11Connection> ShmCapture<C> {
         display.screen_info()?;
         let segment_len = screen_bytes(&display);
         let shm = match set_up_shared_memory(&display, segment_len, options.max_buffers.max(1))? {
-            Ok(active) => Shm::Active(active),
+            Ok(mut active) => {
+                active.whole_frames_reason = if active.shared_pixmaps {
+                    DamageTracker::unavailable(&mut display)?
+                } else {
+                    Some("the X server makes no pixmaps in shared memory".to_owned())
+                };
+                Shm::Active(active)
+            }
             Err(reason) => Shm::Unavailable(reason),
         };
         Ok(Self {
@@ -180,9 +191,13 @@ impl<C: X11Connection> ShmCapture<C> {
         &mut self.display
     }
 
-    /// Whether the server can make pixmaps in shared memory.
-    pub(crate) fn has_shared_pixmaps(&self) -> bool {
-        matches!(&self.shm, Shm::Active(active) if active.shared_pixmaps)
+    /// Why streams must take whole frames (no DAMAGE, no XFixes 2, no shared pixmaps), or
+    /// `None` when they can copy only what changed.
+    pub(crate) fn whole_frames_reason(&self) -> Option<&str> {
+        match &self.shm {
+            Shm::Active(active) => active.whole_frames_reason.as_deref(),
+            Shm::Unavailable(reason) => Some(reason),
+        }
     }
 
     /// Leases a segment for a capture, after [`X11Display::check_region`] left the screen's
@@ -338,9 +353,18 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
             Shm::Unavailable(reason) => BackendStatus::new(BACKEND_NAME, METHOD_GET_IMAGE)
                 .with_fallback_reason(reason.clone()),
         };
-        let status = status
+        let mut status = status
             .with_proven(self.proven)
             .with_connection(self.display.describe_connection());
+        if let Shm::Active(ActiveShm {
+            whole_frames_reason: Some(reason),
+            ..
+        }) = &self.shm
+        {
+            status = status.with_caveat(format!(
+                "streams take whole frames, not only what changed: {reason}"
+            ));
+        }
         match self.display.xwayland_caveat() {
             Some(caveat) => status.with_caveat(caveat),
             None => status,
@@ -444,6 +468,7 @@ fn set_up_shared_memory<C: X11Connection>(
     Ok(Ok(ActiveShm {
         pool,
         shared_pixmaps,
+        whole_frames_reason: None,
     }))
 }
 

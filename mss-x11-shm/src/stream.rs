@@ -124,11 +124,8 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         capture.display_mut().check_region(region)?;
         let (copy, whole_frames_reason) = if !options.use_damage {
             (None, Some("change tracking turned off".to_owned()))
-        } else if !capture.has_shared_pixmaps() {
-            (
-                None,
-                Some("the X server makes no pixmaps in shared memory".to_owned()),
-            )
+        } else if let Some(reason) = capture.whole_frames_reason() {
+            (None, Some(reason.to_owned()))
         } else {
             let root = capture.display_mut().root();
             match DamageTracker::start(capture.display_mut(), root)? {

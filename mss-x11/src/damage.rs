@@ -41,6 +41,43 @@ pub struct DamageTracker {
 }
 
 impl DamageTracker {
+    /// Why damage cannot be tracked on `display` (no DAMAGE, no XFixes 2, or a connection
+    /// whose events belong to the application), or `None` when it can. Extension answers are
+    /// cached by the connection, so asking again costs nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] or [`Error::Protocol`] when a request fails.
+    pub fn unavailable<C: X11Connection>(
+        display: &mut X11Display<C>,
+    ) -> Result<Option<String>, Error> {
+        let name = display.display_name().to_owned();
+        if !display.connection().delivers_x11_events() {
+            return Ok(Some(
+                "the connection's events belong to the application, so DAMAGE cannot be read"
+                    .to_owned(),
+            ));
+        }
+        let present = display
+            .connection()
+            .extension_information(damage::X11_EXTENSION_NAME)
+            .map_err(|error| connection_lost(display.connection(), &name, error))?
+            .is_some();
+        if !present {
+            return Ok(Some("the X server has no DAMAGE extension".to_owned()));
+        }
+        match display.xfixes()? {
+            Some((major, _)) if major >= 2 => {}
+            Some((major, minor)) => {
+                return Ok(Some(format!(
+                    "the X server's XFixes is version {major}.{minor}; regions need 2.0"
+                )));
+            }
+            None => return Ok(Some("the X server has no XFixes extension".to_owned())),
+        }
+        Ok(None)
+    }
+
     /// Starts tracking `drawable` (the root window, say) on `display`. `Ok(Err(reason))` when
     /// the server or the connection cannot: no DAMAGE, no XFixes 2, or a connection whose
     /// events belong to the application.
@@ -52,30 +89,10 @@ impl DamageTracker {
         display: &mut X11Display<C>,
         drawable: Drawable,
     ) -> Result<Result<Self, String>, Error> {
-        if !display.connection().delivers_x11_events() {
-            return Ok(Err(
-                "the connection's events belong to the application, so DAMAGE cannot be read"
-                    .to_owned(),
-            ));
+        if let Some(reason) = Self::unavailable(display)? {
+            return Ok(Err(reason));
         }
         let name = display.display_name().to_owned();
-        let present = display
-            .connection()
-            .extension_information(damage::X11_EXTENSION_NAME)
-            .map_err(|error| connection_lost(display.connection(), &name, error))?
-            .is_some();
-        if !present {
-            return Ok(Err("the X server has no DAMAGE extension".to_owned()));
-        }
-        match display.xfixes()? {
-            Some((major, _)) if major >= 2 => {}
-            Some((major, minor)) => {
-                return Ok(Err(format!(
-                    "the X server's XFixes is version {major}.{minor}; regions need 2.0"
-                )));
-            }
-            None => return Ok(Err("the X server has no XFixes extension".to_owned())),
-        }
         let connection = display.connection();
         let (major, minor) = DAMAGE_VERSION;
         connection

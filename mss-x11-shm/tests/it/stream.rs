@@ -101,16 +101,19 @@ fn holding_every_buffer_is_an_error_not_a_stall() {
         .assert_frame(&stream.next_frame().unwrap().frame);
 }
 
-#[test]
-fn without_damage_whole_frames_are_taken_and_compared() {
-    let mut painted = default_painted();
-    let mut capture = open(painted.server.display(), ShmOptions::new());
-    let options = StreamOptions::new().use_damage(false).changes_only(true);
-    let mut stream = capture.stream(&options).unwrap();
+/// A changes-only stream of whole frames: `reason` in its description, exact frames, nothing
+/// while idle, one frame after a change (found by comparing).
+fn assert_whole_frames_compared(
+    painted: &mut crate::support::Painted,
+    capture: &mut mss_x11_shm::ShmCapture,
+    options: &StreamOptions,
+    reason: &str,
+) {
+    let mut stream = capture.stream(&options.clone().changes_only(true)).unwrap();
     assert!(
         stream
             .describe()
-            .contains("whole frames (change tracking turned off)"),
+            .contains(&format!("whole frames ({reason})")),
         "{}",
         stream.describe()
     );
@@ -129,8 +132,43 @@ fn without_damage_whole_frames_are_taken_and_compared() {
         .next_frame_before(Some(Instant::now() + Duration::from_secs(2)))
         .unwrap()
         .expect("the change is seen by comparing");
+    assert_eq!(changed.sequence, 1);
     painted.scene.assert_frame(&changed.frame);
     assert_eq!(changed.changes, Changes::Unknown);
+}
+
+#[test]
+fn without_damage_whole_frames_are_taken_and_compared() {
+    let mut painted = default_painted();
+    let mut capture = open(painted.server.display(), ShmOptions::new());
+    assert!(capture.status().caveats.is_empty(), "{}", capture.status());
+    assert_whole_frames_compared(
+        &mut painted,
+        &mut capture,
+        &StreamOptions::new().use_damage(false),
+        "change tracking turned off",
+    );
+}
+
+#[test]
+fn a_server_without_damage_says_so_in_the_status_and_streams_whole_frames() {
+    let mut painted = crate::support::painted(
+        &mss_testkit::XvfbOptions::new(640, 480, 24).disable_extension("DAMAGE"),
+    );
+    let mut capture = open(painted.server.display(), ShmOptions::new());
+    let status = capture.status();
+    assert_eq!(
+        status.caveats,
+        ["streams take whole frames, not only what changed: the X server has no DAMAGE extension"],
+        "{status}"
+    );
+    assert!(status.zero_copy, "grabs still share memory: {status}");
+    assert_whole_frames_compared(
+        &mut painted,
+        &mut capture,
+        &StreamOptions::new(),
+        "the X server has no DAMAGE extension",
+    );
 }
 
 #[test]
