@@ -80,11 +80,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// The first line of a clap error, without its `error: ` prefix.
+/// A clap error on one line, without its `error: ` prefix: the message and what it lists
+/// (a missing argument's name sits on the next line), without the usage and the hint.
 fn clap_message(error: &clap::Error) -> String {
     let rendered = error.render().to_string();
-    let first = rendered.lines().next().unwrap_or("invalid arguments");
-    first.strip_prefix("error: ").unwrap_or(first).to_owned()
+    let message: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty() && !line.starts_with("Usage:"))
+        .map(str::trim)
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    if message.is_empty() {
+        "invalid arguments".to_owned()
+    } else {
+        message.to_owned()
+    }
 }
 
 fn report(failure: Failure) -> ExitCode {

@@ -68,6 +68,39 @@ pub enum AutoConnectError {
     Timeout(Duration),
 }
 
+/// Attempts at the connection setup before the last one, when the server resets it.
+const SETUP_RETRIES: usize = 5;
+/// The wait before the first new attempt; it doubles each time (10 + 20 + ... + 160 ms).
+const SETUP_RETRY_FIRST_DELAY: Duration = Duration::from_millis(10);
+
+/// Whether `error` is the server dropping the connection during the setup, as an X server
+/// does while it resets.
+fn is_server_reset(error: &AutoConnectError) -> bool {
+    matches!(error, AutoConnectError::Connect(error) if is_reset(error))
+}
+
+/// [`is_server_reset`] for x11rb's error: the socket reset, closed or broken under the setup
+/// (pure Rust), or libxcb's generic connection error (all libxcb says of the same).
+fn is_reset(error: &ConnectError) -> bool {
+    use std::io::ErrorKind;
+    match error {
+        ConnectError::IoError(error) => {
+            matches!(
+                error.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            ) || (error.kind() == ErrorKind::Other
+                && error
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<ConnectionError>())
+                    .is_some_and(|inner| matches!(inner, ConnectionError::UnknownError)))
+        }
+        _ => false,
+    }
+}
+
 /// Why libxcb was not used.
 enum LibxcbFailure {
     Load(LibxcbLoadError),
@@ -159,13 +192,43 @@ impl AutoConnection {
     ///
     /// As [`connect`](Self::connect), and [`AutoConnectError::Timeout`] when the server does
     /// not finish the setup in time.
+    ///
+    /// A server that resets the connection during the setup is tried again, five times over
+    /// about a third of a second, each attempt with the whole timeout: an X server without `-noreset`
+    /// (Xvfb in CI, say) resets itself when its last client leaves, and a client connecting in
+    /// that instant is dropped; a script running `mss` again and again on an otherwise empty
+    /// Xvfb meets exactly that.
     pub fn connect_with_timeout(
         display: Option<&str>,
         preference: ConnectionPreference,
         timeout: Option<Duration>,
     ) -> Result<(Self, usize), AutoConnectError> {
+        let mut delay = SETUP_RETRY_FIRST_DELAY;
+        for _ in 0..SETUP_RETRIES {
+            match Self::connect_once(display, preference, timeout, false) {
+                Err(error) if is_server_reset(&error) => {
+                    std::thread::sleep(delay);
+                    delay *= 2;
+                }
+                other => return other,
+            }
+        }
+        // The last attempt: a libxcb that still fails gives way to a pure-Rust connection.
+        Self::connect_once(display, preference, timeout, true)
+    }
+
+    /// One attempt of [`connect_with_timeout`](Self::connect_with_timeout). Unless
+    /// `last_attempt`, a libxcb connection that fails as a reset does right after the server
+    /// answered the probe is reported as such, not replaced by a pure-Rust one, so that it is
+    /// tried again.
+    fn connect_once(
+        display: Option<&str>,
+        preference: ConnectionPreference,
+        timeout: Option<Duration>,
+        last_attempt: bool,
+    ) -> Result<(Self, usize), AutoConnectError> {
         let Some(timeout) = timeout else {
-            return Self::connect_unbounded(display, preference);
+            return Self::connect_unbounded(display, preference, last_attempt);
         };
         let (probe, screen, probe_watchdog) = crate::connect::connect_pure_rust(display, timeout)?;
         if preference == ConnectionPreference::PureRust {
@@ -196,7 +259,10 @@ impl AutoConnection {
             Err(LibxcbFailure::Load(error)) if preference == ConnectionPreference::Libxcb => {
                 Err(AutoConnectError::LibxcbUnavailable(error))
             }
-            Err(LibxcbFailure::Connect(error)) if preference == ConnectionPreference::Libxcb => {
+            Err(LibxcbFailure::Connect(error))
+                if preference == ConnectionPreference::Libxcb
+                    || (!last_attempt && is_reset(&error)) =>
+            {
                 Err(error.into())
             }
             Err(failure) => {
@@ -217,6 +283,7 @@ impl AutoConnection {
     fn connect_unbounded(
         display: Option<&str>,
         preference: ConnectionPreference,
+        last_attempt: bool,
     ) -> Result<(Self, usize), AutoConnectError> {
         if preference == ConnectionPreference::PureRust {
             let (connection, screen) = RustConnection::connect(display)?;
@@ -236,7 +303,10 @@ impl AutoConnection {
             Err(LibxcbFailure::Load(error)) if preference == ConnectionPreference::Libxcb => {
                 return Err(AutoConnectError::LibxcbUnavailable(error));
             }
-            Err(LibxcbFailure::Connect(error)) if preference == ConnectionPreference::Libxcb => {
+            Err(LibxcbFailure::Connect(error))
+                if preference == ConnectionPreference::Libxcb
+                    || (!last_attempt && is_reset(&error)) =>
+            {
                 return Err(error.into());
             }
             Err(LibxcbFailure::Load(error)) => format!("libxcb could not be loaded: {error}"),

@@ -125,6 +125,77 @@ fn bench_measures_every_backend() {
     );
 }
 
+#[test]
+fn bench_stream_compares_grab_then_read_with_the_stream() {
+    let server = xvfb(64, 48);
+    server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let output = mss(
+        directory.path(),
+        Some(server.display()),
+        &["bench", "--stream", "--frames", "12", "--json"],
+    );
+    let json = success_lines(&output).join("\n");
+    let results: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let results = results.as_array().unwrap();
+    let backends: Vec<_> = results
+        .iter()
+        .map(|r| r["backend"].as_str().unwrap())
+        .collect();
+    assert_eq!(backends, ["x11-shm", "x11-getimage"]);
+    for result in results {
+        assert_eq!(
+            (result["width"].as_u64(), result["height"].as_u64()),
+            (Some(64), Some(48))
+        );
+        assert_eq!(result["frames"], 12);
+        let sequential = result["sequential_ms_per_frame"].as_f64().unwrap();
+        let stream = result["stream_ms_per_frame"].as_f64().unwrap();
+        assert!(sequential > 0.0 && stream > 0.0, "{result}");
+        let speedup = result["speedup"].as_f64().unwrap();
+        assert!((speedup - sequential / stream).abs() < 1e-9, "{result}");
+    }
+    assert!(
+        results[0]["stream"]
+            .as_str()
+            .unwrap()
+            .contains("changes from DAMAGE"),
+        "{}",
+        results[0]
+    );
+    assert_eq!(results[1]["stream"], "x11-getimage: one grab at a time");
+
+    // Text, one backend, whole frames; --in-flight and --no-damage only go with --stream.
+    let text = success_lines(&mss(
+        directory.path(),
+        Some(server.display()),
+        &[
+            "bench",
+            "--stream",
+            "--no-damage",
+            "--in-flight",
+            "3",
+            "--frames",
+            "4",
+            "-b",
+            "x11-shm",
+        ],
+    ));
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert!(
+        text[0].contains(
+            "MIT-SHM ShmGetImage, 3 in flight, whole frames (change tracking turned off)"
+        ),
+        "{text:?}"
+    );
+    let refused = mss(
+        directory.path(),
+        Some(server.display()),
+        &["bench", "--no-damage"],
+    );
+    crate::support::assert_failure(&refused, 2, "--stream");
+}
+
 /// Runs `mss` where `libxcb.so.1` cannot be loaded: a file by that name that is not a library
 /// comes first on the library path.
 fn mss_without_libxcb(
@@ -204,4 +275,27 @@ fn the_binary_links_no_libxcb_and_loads_it_at_run_time() {
     let libraries = String::from_utf8_lossy(&output.stdout);
     assert!(libraries.contains("libc.so"), "{libraries}");
     assert!(!libraries.contains("libxcb"), "{libraries}");
+}
+
+#[test]
+fn one_command_after_another_on_a_resetting_xvfb() {
+    // Xvfb as CI starts it resets whenever its last client leaves; `mss bench` opens each
+    // backend after closing the last, and scripts run `mss` in loops.
+    let server =
+        mss_testkit::XServer::xvfb(&mss_testkit::XvfbOptions::new(64, 48, 24).resetting()).unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    for _ in 0..3 {
+        let lines = success_lines(&mss(
+            directory.path(),
+            Some(server.display()),
+            &["bench", "--frames", "2"],
+        ));
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let shot = mss(
+            directory.path(),
+            Some(server.display()),
+            &["-q", "-o", "s.png"],
+        );
+        assert!(shot.status.success(), "{shot:?}");
+    }
 }

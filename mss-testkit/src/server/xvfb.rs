@@ -20,6 +20,7 @@ pub struct XvfbOptions {
     height: u32,
     depth: u8,
     disabled_extensions: Vec<String>,
+    resets: bool,
     listen_tcp: bool,
     binary: PathBuf,
     timeout: Duration,
@@ -41,6 +42,7 @@ impl XvfbOptions {
             height,
             depth,
             disabled_extensions: Vec::new(),
+            resets: false,
             listen_tcp: false,
             binary: PathBuf::from("Xvfb"),
             timeout: Duration::from_secs(10),
@@ -51,6 +53,15 @@ impl XvfbOptions {
     #[must_use]
     pub fn disable_extension(mut self, name: &str) -> Self {
         self.disabled_extensions.push(name.to_owned());
+        self
+    }
+
+    /// Lets the server reset itself whenever its last client leaves, as Xvfb does by default
+    /// (the tests' servers run with `-noreset` otherwise). A client that connects during the
+    /// reset is dropped; see the connection's retries.
+    #[must_use]
+    pub fn resetting(mut self) -> Self {
+        self.resets = true;
         self
     }
 
@@ -97,8 +108,10 @@ impl XvfbOptions {
             "-screen".into(),
             "0".into(),
             format!("{}x{}x{}", self.width, self.height, self.depth).into(),
-            "-noreset".into(),
         ];
+        if !self.resets {
+            arguments.push("-noreset".into());
+        }
         if self.listen_tcp {
             arguments.extend(["-listen".into(), "tcp".into()]);
         } else {

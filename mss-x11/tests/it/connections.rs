@@ -125,3 +125,29 @@ fn displays_over_every_connection_are_send() {
     assert_send::<X11Display<XCBConnection>>();
     assert_send::<X11Display<XCBConnection<xcb::Connection>>>();
 }
+
+#[rstest]
+#[case::bounded(Some(std::time::Duration::from_secs(10)))]
+#[case::unbounded(None)]
+fn a_server_resetting_as_its_last_client_leaves_is_connected_to_again(
+    #[case] timeout: Option<std::time::Duration>,
+) {
+    // Xvfb as CI runs it (no -noreset): every time the last client leaves it resets, and a
+    // client connecting in that instant is dropped. Each open here comes right after the
+    // previous connection closed, as a script running `mss` in a loop does.
+    let server =
+        mss_testkit::XServer::xvfb(&mss_testkit::XvfbOptions::new(96, 64, 24).resetting()).unwrap();
+    for attempt in 0..40 {
+        let display =
+            X11Display::open_with(Some(server.display()), X11Options::new().timeout(timeout))
+                .unwrap_or_else(|error| panic!("attempt {attempt}: {error}"));
+        // Not a pure-Rust connection taken for want of libxcb: the reset was tried again.
+        assert_eq!(display.describe_connection(), LIBXCB, "attempt {attempt}");
+        let mut capture = DisplayCapture::from_display(display);
+        assert_eq!(
+            capture.grab_screen().unwrap().region(),
+            region(0, 0, 96, 64),
+            "attempt {attempt}"
+        );
+    }
+}

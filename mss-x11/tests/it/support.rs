@@ -41,6 +41,11 @@ impl DisplayCapture<mss_x11::AutoConnection> {
 }
 
 impl<C: X11Connection> DisplayCapture<C> {
+    /// Wraps an opened display.
+    pub fn from_display(display: X11Display<C>) -> Self {
+        Self { display }
+    }
+
     /// The plumbing.
     pub fn display(&self) -> &X11Display<C> {
         &self.display
