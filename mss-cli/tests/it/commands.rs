@@ -193,7 +193,7 @@ fn bench_stream_compares_grab_then_read_with_the_stream() {
         Some(server.display()),
         &["bench", "--no-damage"],
     );
-    crate::support::assert_failure(&refused, 2, "--stream");
+    assert_failure(&refused, 2, "--stream");
 }
 
 /// Runs `mss` where `libxcb.so.1` cannot be loaded: a file by that name that is not a library
@@ -281,8 +281,7 @@ fn the_binary_links_no_libxcb_and_loads_it_at_run_time() {
 fn one_command_after_another_on_a_resetting_xvfb() {
     // Xvfb as CI starts it resets whenever its last client leaves; `mss bench` opens each
     // backend after closing the last, and scripts run `mss` in loops.
-    let server =
-        mss_testkit::XServer::xvfb(&mss_testkit::XvfbOptions::new(64, 48, 24).resetting()).unwrap();
+    let server = XServer::xvfb(&XvfbOptions::new(64, 48, 24).resetting()).unwrap();
     let directory = tempfile::tempdir().unwrap();
     for _ in 0..3 {
         let lines = success_lines(&mss(
