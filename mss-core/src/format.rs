@@ -42,13 +42,23 @@ pub enum PixelFormat {
     Xrgb1555,
     /// Depth 30 in 32 bits: integer `XXRRRRRR RRRRGGGG GGGGGGBB BBBBBBBB` (2-10-10-10).
     Xrgb2101010,
+    /// Depth 24 in 32 bits, red first: bytes `R, G, B, X` (integer `0xXXBBGGRR`; Wayland's and
+    /// DRM's `XBGR8888`). The fourth byte is padding.
+    Rgbx8888,
+    /// Depth 32, red first: bytes `R, G, B, A` (integer `0xAABBGGRR`; `ABGR8888`), alpha
+    /// straight.
+    Rgba8888,
 }
 
 impl PixelFormat {
     /// Bytes one pixel takes in memory (X11's bits per pixel / 8).
     pub const fn bytes_per_pixel(self) -> usize {
         match self {
-            Self::Bgrx8888 | Self::Bgra8888 | Self::Xrgb2101010 => 4,
+            Self::Bgrx8888
+            | Self::Bgra8888
+            | Self::Xrgb2101010
+            | Self::Rgbx8888
+            | Self::Rgba8888 => 4,
             Self::Rgb565 | Self::Xrgb1555 => 2,
         }
     }
@@ -61,12 +71,14 @@ impl PixelFormat {
             Self::Rgb565 => 16,
             Self::Xrgb1555 => 15,
             Self::Xrgb2101010 => 30,
+            Self::Rgbx8888 => 24,
+            Self::Rgba8888 => 32,
         }
     }
 
     /// Whether the format carries real alpha.
     pub const fn has_alpha(self) -> bool {
-        matches!(self, Self::Bgra8888)
+        matches!(self, Self::Bgra8888 | Self::Rgba8888)
     }
 
     /// The red, green and blue masks of the pixel read as a little-endian integer, as an X11
@@ -77,12 +89,13 @@ impl PixelFormat {
             Self::Rgb565 => (0xF800, 0x07E0, 0x001F),
             Self::Xrgb1555 => (0x7C00, 0x03E0, 0x001F),
             Self::Xrgb2101010 => (0x3FF0_0000, 0x000F_FC00, 0x0000_03FF),
+            Self::Rgbx8888 | Self::Rgba8888 => (0x0000_00FF, 0x0000_FF00, 0x00FF_0000),
         }
     }
 
     /// ffmpeg's name for the same byte layout (`-pixel_format` of its `rawvideo` input), so
     /// packed frames pipe straight into ffmpeg: `bgr0`, `bgra`, `rgb565le`, `rgb555le`,
-    /// `x2rgb10le`.
+    /// `x2rgb10le`, `rgb0`, `rgba`.
     pub const fn ffmpeg_pixel_format(self) -> &'static str {
         match self {
             Self::Bgrx8888 => "bgr0",
@@ -90,6 +103,8 @@ impl PixelFormat {
             Self::Rgb565 => "rgb565le",
             Self::Xrgb1555 => "rgb555le",
             Self::Xrgb2101010 => "x2rgb10le",
+            Self::Rgbx8888 => "rgb0",
+            Self::Rgba8888 => "rgba",
         }
     }
 
@@ -153,6 +168,13 @@ impl PixelFormat {
                 let value = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
                 Rgba::rgb((value >> 22) as u8, (value >> 12) as u8, (value >> 2) as u8)
             }
+            Self::Rgbx8888 => Rgba::rgb(bytes[0], bytes[1], bytes[2]),
+            Self::Rgba8888 => Rgba {
+                r: bytes[0],
+                g: bytes[1],
+                b: bytes[2],
+                a: bytes[3],
+            },
         }
     }
 
@@ -174,6 +196,8 @@ impl PixelFormat {
                 let widen = |c: u32| (c << 2) | (c >> 6);
                 (widen(r) << 20) | (widen(g) << 10) | widen(b)
             }
+            Self::Rgbx8888 => (b << 16) | (g << 8) | r,
+            Self::Rgba8888 => (u32::from(colour.a) << 24) | (b << 16) | (g << 8) | r,
         }
     }
 
@@ -259,12 +283,23 @@ mod tests {
 
     use super::*;
 
-    const ALL: [PixelFormat; 5] = [
+    /// The formats an X11 visual can be (`from_masks` finds each of them).
+    const X11: [PixelFormat; 5] = [
         PixelFormat::Bgrx8888,
         PixelFormat::Bgra8888,
         PixelFormat::Rgb565,
         PixelFormat::Xrgb1555,
         PixelFormat::Xrgb2101010,
+    ];
+
+    const ALL: [PixelFormat; 7] = [
+        PixelFormat::Bgrx8888,
+        PixelFormat::Bgra8888,
+        PixelFormat::Rgb565,
+        PixelFormat::Xrgb1555,
+        PixelFormat::Xrgb2101010,
+        PixelFormat::Rgbx8888,
+        PixelFormat::Rgba8888,
     ];
 
     #[rstest]
@@ -282,6 +317,8 @@ mod tests {
     #[case(PixelFormat::Xrgb2101010, &[0xFF, 0x03, 0x00, 0xC0], Rgba::rgb(0, 0, 255))]
     // Red 0x201 (10 bits) keeps its top 8 bits: 0x80.
     #[case(PixelFormat::Xrgb2101010, &[0x00, 0x00, 0x10, 0x20], Rgba::rgb(0x80, 0, 0))]
+    #[case(PixelFormat::Rgbx8888, &[0x10, 0x20, 0x30, 0x00], Rgba::rgb(0x10, 0x20, 0x30))]
+    #[case(PixelFormat::Rgba8888, &[0x10, 0x20, 0x30, 0x80], Rgba { r: 0x10, g: 0x20, b: 0x30, a: 0x80 })]
     fn decodes_documented_layouts(
         #[case] format: PixelFormat,
         #[case] bytes: &[u8],
@@ -292,7 +329,7 @@ mod tests {
 
     #[test]
     fn masks_identify_each_format_and_nothing_else() {
-        for format in ALL {
+        for format in X11 {
             let (r, g, b) = format.channel_masks();
             let bpp = (format.bytes_per_pixel() * 8) as u8;
             assert_eq!(

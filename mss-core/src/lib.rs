@@ -45,6 +45,6 @@ pub use capture::{BackendStatus, Capture, CursorImage, DisplaySystem, ScreenInfo
 pub use error::{BoxError, Error};
 pub use format::{PixelFormat, Rgba};
 pub use frame::{Frame, PixelStorage};
-pub use monitor::{Monitor, Monitors};
+pub use monitor::{Monitor, Monitors, Transform};
 pub use region::Region;
 pub use stream::{Changes, FrameStream, Rate, StreamFrame, StreamOptions, StreamTarget};

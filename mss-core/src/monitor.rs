@@ -12,6 +12,44 @@ pub struct Monitor {
     primary: bool,
     output: Option<String>,
     name: Option<String>,
+    description: Option<String>,
+    pixel_size: Option<(u32, u32)>,
+    transform: Transform,
+}
+
+/// How a monitor's picture is turned relative to its pixels (Wayland's `wl_output.transform`):
+/// rotated counter-clockwise by a quarter turn at a time, and possibly flipped around the
+/// vertical axis first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transform {
+    /// As it is.
+    #[default]
+    Normal,
+    /// A quarter turn.
+    Rotated90,
+    /// Upside down.
+    Rotated180,
+    /// Three quarter turns.
+    Rotated270,
+    /// Mirrored.
+    Flipped,
+    /// Mirrored, then a quarter turn.
+    Flipped90,
+    /// Mirrored, then upside down.
+    Flipped180,
+    /// Mirrored, then three quarter turns.
+    Flipped270,
+}
+
+impl Transform {
+    /// Whether width and height trade places (a quarter or three quarter turn).
+    pub fn swaps_sides(self) -> bool {
+        matches!(
+            self,
+            Self::Rotated90 | Self::Rotated270 | Self::Flipped90 | Self::Flipped270
+        )
+    }
 }
 
 impl Monitor {
@@ -22,7 +60,33 @@ impl Monitor {
             primary: false,
             output: None,
             name: None,
+            description: None,
+            pixel_size: None,
+            transform: Transform::Normal,
         }
+    }
+
+    /// Sets the system's description of the monitor (Wayland's `wl_output.description`:
+    /// `Dell Inc. DELL U2720Q (DP-1)`).
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the size of the monitor's picture in device pixels, when it differs from its size
+    /// on the screen (a Wayland output with a scale: 2560x1440 pixels shown as 1280x720).
+    #[must_use]
+    pub fn with_pixel_size(mut self, width: u32, height: u32) -> Self {
+        self.pixel_size = Some((width, height));
+        self
+    }
+
+    /// Sets how the picture is turned.
+    #[must_use]
+    pub fn with_transform(mut self, transform: Transform) -> Self {
+        self.transform = transform;
+        self
     }
 
     /// Marks the monitor as the primary one (or not).
@@ -85,6 +149,34 @@ impl Monitor {
     /// The monitor's display name from its EDID, when it has one.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
+    }
+
+    /// The system's description of the monitor, when it gives one.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The picture's size in device pixels: what a capture of the whole monitor delivers.
+    /// The same as its size on the screen unless the system scales it.
+    pub fn pixel_size(&self) -> (u32, u32) {
+        self.pixel_size.unwrap_or((self.width(), self.height()))
+    }
+
+    /// Device pixels per screen unit, horizontally (1.0 unless the system scales the
+    /// monitor; 2.0 for a Wayland output of scale 2; 1.5 for a fractional scale).
+    pub fn scale(&self) -> f64 {
+        let (pixels, _) = if self.transform.swaps_sides() {
+            let (width, height) = self.pixel_size();
+            (height, width)
+        } else {
+            self.pixel_size()
+        };
+        f64::from(pixels) / f64::from(self.width())
+    }
+
+    /// How the picture is turned.
+    pub fn transform(&self) -> Transform {
+        self.transform
     }
 }
 
@@ -215,5 +307,26 @@ mod tests {
         assert_eq!(unflagged.primary().unwrap().width(), 10);
         let empty = Monitors::new(":1", Region::new(0, 0, 10, 10).unwrap(), vec![]);
         assert!(empty.primary().is_none());
+    }
+}
+
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+
+    #[test]
+    fn scale_and_pixel_size_follow_the_transform() {
+        let monitor = Monitor::new(Region::new(0, 0, 1280, 720).unwrap());
+        assert_eq!((monitor.pixel_size(), monitor.scale()), ((1280, 720), 1.0));
+        let scaled = monitor.clone().with_pixel_size(2560, 1440);
+        assert_eq!(scaled.scale(), 2.0);
+        // A quarter turn: the 2560x1440 picture stands 720x1280 on the screen.
+        let turned = Monitor::new(Region::new(0, 0, 720, 1280).unwrap())
+            .with_pixel_size(2560, 1440)
+            .with_transform(Transform::Rotated90);
+        assert_eq!(turned.scale(), 2.0);
+        let fractional = monitor.with_pixel_size(1920, 1080);
+        assert_eq!(fractional.scale(), 1.5);
+        assert!(Transform::Flipped270.swaps_sides() && !Transform::Flipped180.swaps_sides());
     }
 }
