@@ -63,6 +63,15 @@ pub trait Capture: Send {
         })
     }
 
+    /// Asks the backend to draw the pointer into its frames itself, as a Wayland compositor
+    /// does when asked (screencopy's `overlay_cursor`), and returns whether it will. When it
+    /// will not (the default, and every X11 backend), callers that want the pointer draw
+    /// [`cursor`](Self::cursor) onto the frames; [`crate::cursor`] has the function.
+    fn draw_cursor(&mut self, draw: bool) -> bool {
+        let _ = draw;
+        false
+    }
+
     /// Captures monitor `number`, numbered as python-mss does (0 is the whole screen, 1 to N
     /// the monitors; see [`Monitors::get`]).
     ///
@@ -131,8 +140,13 @@ impl fmt::Display for DisplaySystem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ScreenInfo {
-    /// The display's name (`:0`, `localhost:10.0`).
+    /// The display's name (`:0`, `localhost:10.0`, `wayland-1`).
     pub display: String,
+    /// The x coordinate of the screen's left edge: 0 on X11; on Wayland, where outputs may sit
+    /// anywhere, the left edge of the leftmost one.
+    pub left: i32,
+    /// The y coordinate of the screen's top edge (0 on X11).
+    pub top: i32,
     /// Screen width in pixels.
     pub width: u32,
     /// Screen height in pixels.
@@ -148,6 +162,8 @@ impl ScreenInfo {
     pub fn new(display: impl Into<String>, width: u32, height: u32, format: PixelFormat) -> Self {
         Self {
             display: display.into(),
+            left: 0,
+            top: 0,
             width,
             height,
             depth: format.depth(),
@@ -155,13 +171,22 @@ impl ScreenInfo {
         }
     }
 
-    /// The whole screen as a region at the origin.
+    /// The same screen with its top-left corner at `(left, top)`.
+    #[must_use]
+    pub fn with_origin(mut self, left: i32, top: i32) -> Self {
+        self.left = left;
+        self.top = top;
+        self
+    }
+
+    /// The whole screen as a region.
     ///
     /// # Panics
     ///
     /// If the screen has a zero size, which no display reports.
     pub fn region(&self) -> Region {
-        Region::new(0, 0, self.width, self.height).expect("a screen has a non-zero size")
+        Region::new(self.left, self.top, self.width, self.height)
+            .expect("a screen has a non-zero size")
     }
 }
 
