@@ -98,6 +98,61 @@ pub trait TestServer: fmt::Debug {
     fn paint_scene(&self) -> Result<Box<dyn KnownScene>, SceneError>;
 }
 
+impl KnownScene for crate::WaylandScene {
+    fn expected(&self, x: u32, y: u32) -> Rgba {
+        crate::WaylandScene::expected(self, x, y)
+    }
+
+    fn check_frame(&self, frame: &Frame) -> Result<(), FrameMismatch> {
+        crate::WaylandScene::check_frame(self, frame)
+    }
+
+    fn assert_frame(&self, frame: &Frame) {
+        crate::WaylandScene::assert_frame(self, frame);
+    }
+
+    fn paint_rect(&mut self, region: Region, colour: Rgba) -> Result<(), SceneError> {
+        crate::WaylandScene::paint_rect(self, region, colour)
+    }
+
+    fn format(&self) -> PixelFormat {
+        // What wlroots compositors capture shared-memory outputs in (XRGB8888).
+        PixelFormat::Bgrx8888
+    }
+
+    fn region(&self) -> Region {
+        crate::WaylandScene::region(self)
+    }
+}
+
+impl TestServer for crate::WaylandServer {
+    fn system(&self) -> DisplaySystem {
+        DisplaySystem::Wayland
+    }
+
+    fn display(&self) -> &str {
+        self.wayland_display()
+            .to_str()
+            .expect("the test kit's runtime directories have UTF-8 paths")
+    }
+
+    fn paint_scene(&self) -> Result<Box<dyn KnownScene>, SceneError> {
+        Ok(Box::new(crate::WaylandScene::paint(TestServer::display(
+            self,
+        ))?))
+    }
+}
+
+impl ServerSpec for crate::SwayOptions {
+    fn system(&self) -> DisplaySystem {
+        DisplaySystem::Wayland
+    }
+
+    fn start(&self) -> Result<Box<dyn TestServer>, ServerError> {
+        Ok(Box::new(crate::WaylandServer::start(self)?))
+    }
+}
+
 impl TestServer for XServer {
     fn system(&self) -> DisplaySystem {
         DisplaySystem::X11
@@ -155,6 +210,7 @@ impl ServerSpec for DummyOptions {
 pub fn default_server(system: DisplaySystem) -> Box<dyn ServerSpec> {
     match system {
         DisplaySystem::X11 => Box::new(XvfbOptions::default()),
+        DisplaySystem::Wayland => Box::new(crate::SwayOptions::new()),
         other => panic!(
             "mss-testkit has no default {other} test server yet: a backend of that system needs \
              a TestServer and a ServerSpec here first"

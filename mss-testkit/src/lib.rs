@@ -39,6 +39,7 @@ mod macros;
 pub mod pattern;
 pub mod scene;
 pub mod server;
+pub mod wayland_scene;
 
 pub use fake::{FakeCapture, FakeFailure};
 pub use harness::{BackendUnderTest, KnownScene, ServerSpec, TestServer};
@@ -46,6 +47,7 @@ pub use scene::{Scene, SceneError};
 pub use server::{
     DummyOptions, ServerError, ServerKind, SwayOptions, WaylandServer, XServer, XvfbOptions,
 };
+pub use wayland_scene::WaylandScene;
 
 /// The core crate, re-exported so [`backend_test!`] can name its types from any crate.
 pub use mss_core;
