@@ -63,7 +63,19 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
     }
     let backends = match &arguments.connect.backend {
         Some(name) => vec![Backend::from_name(name)?],
-        None => Backend::compiled_in(),
+        None => {
+            // Every backend of the session's display system (of the display named, with
+            // --display): an X11 backend cannot open a Wayland socket, nor the other way.
+            let session = match &arguments.connect.display {
+                Some(display) => mss::Session::for_display(display),
+                None => mss::Session::from_env(),
+            };
+            let system = session.display_system();
+            Backend::compiled_in()
+                .into_iter()
+                .filter(|backend| system.is_none_or(|system| backend.display_system() == system))
+                .collect()
+        }
     };
     let mut results = Vec::new();
     let mut streams = Vec::new();

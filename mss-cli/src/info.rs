@@ -28,6 +28,8 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
     let shm_active = status.backend == "x11-shm" && status.method == "MIT-SHM";
     let shm_note = if shm_active {
         "active".to_owned()
+    } else if status.backend == "wayland" {
+        "not used: a Wayland compositor shares memory through wl_shm".to_owned()
     } else if let Some(reason) = &status.fallback_reason {
         format!("not active: {reason}")
     } else {
@@ -48,6 +50,11 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
                     "primary": monitor.is_primary(),
                     "output": monitor.output(),
                     "name": monitor.name(),
+                    "description": monitor.description(),
+                    "pixel_width": monitor.pixel_size().0,
+                    "pixel_height": monitor.pixel_size().1,
+                    "scale": monitor.scale(),
+                    "transform": format!("{:?}", monitor.transform()),
                 })
             })
             .collect();
@@ -55,6 +62,8 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
         let document = json!({
             "display": info.display,
             "screen": {
+                "left": info.left,
+                "top": info.top,
                 "width": info.width,
                 "height": info.height,
                 "depth": info.depth,
@@ -91,8 +100,13 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
         return Ok(());
     }
     println!("display: {}", info.display);
+    let origin = if (info.left, info.top) == (0, 0) {
+        String::new()
+    } else {
+        format!(" at ({}, {})", info.left, info.top)
+    };
     println!(
-        "screen: {}x{}, depth {} ({:?})",
+        "screen: {}x{}{origin}, depth {} ({:?})",
         info.width, info.height, info.depth, info.format
     );
     println!("backends compiled in: {}", compiled.join(", "));
@@ -116,6 +130,16 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
         }
         if let Some(name) = monitor.name() {
             details.push(format!("name {name:?}"));
+        }
+        if let Some(description) = monitor.description() {
+            details.push(format!("{description:?}"));
+        }
+        if monitor.scale() != 1.0 {
+            let (width, height) = monitor.pixel_size();
+            details.push(format!(
+                "scale {}, {width}x{height} pixels",
+                monitor.scale()
+            ));
         }
         let details = if details.is_empty() {
             String::new()

@@ -151,11 +151,14 @@ impl MssBuilder {
             }),
             other => other,
         })?;
-        Ok(Mss {
+        let mut mss = Mss {
             inner,
             backend,
-            with_cursor: self.with_cursor,
-        })
+            with_cursor: false,
+            backend_cursor: false,
+        };
+        mss.set_with_cursor(self.with_cursor);
+        Ok(mss)
     }
 }
 
@@ -194,6 +197,8 @@ pub struct Mss {
     inner: Box<dyn Capture>,
     backend: Backend,
     with_cursor: bool,
+    /// The backend draws the pointer into its frames itself (a Wayland compositor does).
+    backend_cursor: bool,
 }
 
 impl Mss {
@@ -208,6 +213,7 @@ impl Mss {
             inner,
             backend,
             with_cursor: false,
+            backend_cursor: false,
         }
     }
 
@@ -222,9 +228,12 @@ impl Mss {
         self.with_cursor
     }
 
-    /// Turns drawing the pointer on or off.
+    /// Turns drawing the pointer on or off. A backend whose display draws it into frames
+    /// (Wayland screencopy's overlay cursor) is asked to; otherwise it is drawn here from
+    /// [`Capture::cursor`].
     pub fn set_with_cursor(&mut self, with_cursor: bool) {
         self.with_cursor = with_cursor;
+        self.backend_cursor = self.inner.draw_cursor(with_cursor) && with_cursor;
     }
 
     /// The backend's capturer.
@@ -252,7 +261,7 @@ impl Capture for Mss {
 
     fn grab(&mut self, region: Region) -> Result<Frame, mss_core::Error> {
         let mut frame = self.inner.grab(region)?;
-        if self.with_cursor {
+        if self.with_cursor && !self.backend_cursor {
             // A separate request after the image, as every X11 grabber does: the pointer may
             // have moved in between, which is at most one frame of lag.
             let cursor = self.inner.cursor()?;
@@ -263,6 +272,13 @@ impl Capture for Mss {
 
     fn cursor(&mut self) -> Result<CursorImage, mss_core::Error> {
         self.inner.cursor()
+    }
+
+    /// Sets [`set_with_cursor`](Mss::set_with_cursor): this capturer draws the pointer one
+    /// way or the other.
+    fn draw_cursor(&mut self, draw: bool) -> bool {
+        self.set_with_cursor(draw);
+        true
     }
 
     /// The backend's own stream (the MIT-SHM one keeps captures in flight and copies only what

@@ -120,9 +120,9 @@ fn main() -> Result<(), mss::Error> {
 //! [`cursor`] for the rule and the difference.
 #![forbid(unsafe_code)]
 
-#[cfg(not(any(feature = "x11-shm", feature = "x11-getimage")))]
+#[cfg(not(any(feature = "x11-shm", feature = "x11-getimage", feature = "wayland")))]
 compile_error!(
-    "the mss crate needs a capture backend: enable the `x11-shm` or `x11-getimage` feature (or both)"
+    "the mss crate needs a capture backend: enable the `x11-shm`, `x11-getimage` or `wayland` feature (or several)"
 );
 
 mod capturer;

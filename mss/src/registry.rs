@@ -93,6 +93,14 @@ registry! {
         summary: "X11, the core GetImage request: every server and connection (TCP too), one copy per frame",
         open: crate::open::x11::open_getimage,
     },
+    /// `wayland`: wlr-screencopy (sway, Hyprland, river, wayfire, labwc, niri and other
+    /// wlroots-based compositors) into pooled shared memory, zero-copy frames.
+    WAYLAND {
+        name: "wayland",
+        system: DisplaySystem::Wayland,
+        summary: "Wayland, wlr-screencopy (wlroots compositors: sway, Hyprland, river, ...) into pooled shared memory: zero-copy frames",
+        open: crate::open::wayland::open,
+    },
 }
 
 /// A capture backend: a handle on its registry entry, named as its Cargo feature.
@@ -289,6 +297,7 @@ mod tests {
     #[test]
     fn compiled_in_follows_the_features() {
         assert_eq!(Backend::X11_SHM.is_compiled_in(), cfg!(feature = "x11-shm"));
+        assert_eq!(Backend::WAYLAND.is_compiled_in(), cfg!(feature = "wayland"));
         assert_eq!(
             Backend::X11_GETIMAGE.is_compiled_in(),
             cfg!(feature = "x11-getimage")
@@ -356,10 +365,15 @@ mod tests {
         if Backend::X11_SHM.is_compiled_in() {
             assert_eq!(best, Backend::X11_SHM);
         }
-        // No Wayland backend exists yet: a Wayland session gets the first backend, which
-        // refuses XWayland with a message saying so.
+        // A Wayland session gets the Wayland backend when it is compiled in; otherwise the
+        // first backend, which refuses XWayland with a message saying so.
         let wayland = Session::new(Some("wayland-1".to_owned()), Some(":0".to_owned()));
-        assert_eq!(Backend::best_for(&wayland), Backend::compiled_in()[0]);
+        let expected = if Backend::WAYLAND.is_compiled_in() {
+            Backend::WAYLAND
+        } else {
+            Backend::compiled_in()[0]
+        };
+        assert_eq!(Backend::best_for(&wayland), expected);
     }
 
     #[test]

@@ -63,7 +63,10 @@ fn mss_backend_overrides_the_choice_end_to_end() {
     let info: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(info["backend"], "x11-getimage");
     assert_eq!(info["method"], "GetImage");
-    assert_failure(&run("wayland"), 2, "MSS_BACKEND=wayland");
+    assert_failure(&run("vnc"), 2, "MSS_BACKEND=vnc");
+    // A backend of another display system than the session's: its own error, naming what is
+    // missing.
+    assert_failure(&run("wayland"), 1, "WAYLAND_DISPLAY is not set");
     // The command line wins over the environment.
     let output = mss(
         directory.path(),

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use mss_core::{Frame, PixelFormat, Region};
-use mss_testkit::{Scene, XServer, XvfbOptions};
+use mss_testkit::{KnownScene, XServer, XvfbOptions};
 
 /// A private Xvfb of the given size, depth 24.
 pub fn xvfb(width: u32, height: u32) -> XServer {
@@ -55,7 +55,7 @@ pub fn assert_failure(output: &Output, code: i32, fragment: &str) {
 }
 
 /// Decodes the PNG at `path` into a frame showing `region`, and checks it against the scene.
-pub fn assert_png_shows(path: &Path, region: Region, scene: &Scene) {
+pub fn assert_png_shows(path: &Path, region: Region, scene: &dyn KnownScene) {
     let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     assert_png_bytes_show(&bytes, region, scene);
 }
@@ -77,7 +77,7 @@ pub fn mss_command(server: &XServer, directory: &Path, arguments: &[&str]) -> Co
 }
 
 /// Decodes PNG bytes and checks them against the scene.
-pub fn assert_png_bytes_show(bytes: &[u8], shown: Region, scene: &Scene) {
+pub fn assert_png_bytes_show(bytes: &[u8], shown: Region, scene: &dyn KnownScene) {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("a valid PNG");
     let mut rgb = vec![0; reader.output_buffer_size().unwrap()];

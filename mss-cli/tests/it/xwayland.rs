@@ -5,7 +5,7 @@
 
 use std::process::{Command, Output};
 
-use mss_testkit::{SwayOptions, WaylandServer};
+use mss_testkit::{SwayOptions, WaylandScene, WaylandServer};
 use x11rb::connection::Connection as _;
 use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, WindowClass};
 
@@ -77,16 +77,34 @@ fn files_in(directory: &std::path::Path) -> usize {
 }
 
 #[test]
-fn screenshots_of_xwayland_are_refused_naming_it_and_write_nothing() {
+fn a_wayland_session_is_captured_with_the_wayland_backend_by_default() {
+    let session = wayland_session();
+    let scene = WaylandScene::paint(session.wayland_display().to_str().unwrap()).unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    // No flag: the Wayland desktop itself, exactly, though DISPLAY names XWayland too.
+    for (arguments, file) in [
+        (&["-o", "shot.png"][..], "shot.png"),
+        (&[][..], "monitor-1.png"),
+        (&["-m", "-1", "-o", "all.png"][..], "all.png"),
+    ] {
+        let lines = success_lines(&mss_on(&session, directory.path(), arguments));
+        assert_eq!(lines.len(), 1, "{arguments:?}: {lines:?}");
+        assert_png_shows(&directory.path().join(file), region(0, 0, 320, 200), &scene);
+    }
+    let json = success_lines(&mss_on(&session, directory.path(), &["info", "--json"])).join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(info["backend"], "wayland", "{info}");
+    assert_eq!(info["method"], "wlr-screencopy", "{info}");
+}
+
+#[test]
+fn the_x11_backends_refuse_xwayland_naming_it_and_write_nothing() {
     let session = wayland_session();
     let directory = tempfile::tempdir().unwrap();
     for arguments in [
-        &["-o", "shot.png"][..],
-        &[][..],
-        &["-m", "-1"][..],
-        // An explicit X11 backend is refused the same way.
         &["-b", "x11-getimage", "-o", "shot.png"][..],
         &["-b", "x11-shm", "--region", "0,0,10,10"][..],
+        &["-b", "x11-shm", "-m", "-1"][..],
     ] {
         let output = mss_on(&session, directory.path(), arguments);
         assert_failure(
@@ -99,7 +117,7 @@ fn screenshots_of_xwayland_are_refused_naming_it_and_write_nothing() {
             "its RandR outputs are named XWAYLAND0",
             "is not the Wayland desktop",
             "it runs rootless",
-            "no Wayland backend",
+            "capture the Wayland desktop with the wayland backend instead",
             "--xwayland",
         ] {
             assert!(message.contains(fragment), "{arguments:?}: {message}");
@@ -131,7 +149,11 @@ fn a_rootless_root_is_black_even_under_an_x11_window_which_is_why_it_is_refused(
     let session = wayland_session();
     let directory = tempfile::tempdir().unwrap();
     let window = map_solid_window(session.x11_display().unwrap());
-    let output = mss_on(&session, directory.path(), &["-o", "refused.png"]);
+    let output = mss_on(
+        &session,
+        directory.path(),
+        &["-b", "x11-shm", "-o", "refused.png"],
+    );
     assert_failure(
         &output,
         1,
@@ -141,7 +163,7 @@ fn a_rootless_root_is_black_even_under_an_x11_window_which_is_why_it_is_refused(
     let lines = success_lines(&mss_on(
         &session,
         directory.path(),
-        &["--xwayland", "-o", "black.png"],
+        &["--xwayland", "-b", "x11-shm", "-o", "black.png"],
     ));
     assert_eq!(lines.len(), 1, "{lines:?}");
     let (width, height, rgb) = decode_rgb(&directory.path().join("black.png"));
@@ -152,7 +174,12 @@ fn a_rootless_root_is_black_even_under_an_x11_window_which_is_why_it_is_refused(
     );
     drop(window);
 
-    let json = success_lines(&mss_on(&session, directory.path(), &["info", "--json"])).join("\n");
+    let json = success_lines(&mss_on(
+        &session,
+        directory.path(),
+        &["info", "--json", "-b", "x11-shm"],
+    ))
+    .join("\n");
     let info: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(
         info["xwayland_refused"]
@@ -172,7 +199,7 @@ fn a_rootless_root_is_black_even_under_an_x11_window_which_is_why_it_is_refused(
     let json = success_lines(&mss_on(
         &session,
         directory.path(),
-        &["info", "--json", "--xwayland"],
+        &["info", "--json", "--xwayland", "-b", "x11-shm"],
     ))
     .join("\n");
     let info: serde_json::Value = serde_json::from_str(&json).unwrap();

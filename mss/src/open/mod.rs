@@ -4,3 +4,6 @@
 
 #[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
 pub(crate) mod x11;
+
+#[cfg(feature = "wayland")]
+pub(crate) mod wayland;

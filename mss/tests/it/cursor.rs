@@ -2,7 +2,7 @@
 //! composited with the premultiplied rule, checked pixel by pixel.
 
 use mss::prelude::*;
-use mss::{Backend, Error, Rgba};
+use mss::{Error, Rgba};
 use mss_testkit::{XServer, XvfbOptions};
 use x11rb::connection::Connection as _;
 use x11rb::protocol::render::{ConnectionExt as _, CreatePictureAux, PictType};
@@ -139,7 +139,7 @@ fn a_semi_transparent_cursor_is_composited_premultiplied_on_every_backend() {
         u32::from(CURSOR_HEIGHT),
     )
     .unwrap();
-    for backend in Backend::compiled_in() {
+    for backend in crate::backends_of(mss::DisplaySystem::X11) {
         let mut screen = Mss::builder()
             .display(server.display())
             .backend(backend)
@@ -197,7 +197,7 @@ fn a_semi_transparent_cursor_is_composited_premultiplied_on_every_backend() {
 fn a_server_without_xfixes_is_unsupported_naming_xfixes() {
     let server = XServer::xvfb(&XvfbOptions::new(64, 48, 24).disable_extension("XFIXES"))
         .expect("cannot start Xvfb; run `cargo xtask test`, which installs it");
-    for backend in Backend::compiled_in() {
+    for backend in crate::backends_of(mss::DisplaySystem::X11) {
         let mut screen = Mss::builder()
             .display(server.display())
             .backend(backend)

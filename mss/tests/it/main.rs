@@ -2,14 +2,20 @@
 //! choice, saving, the pointer, and the cross-backend conformance suite, which runs every
 //! compiled-in backend of the registry.
 
-/// Opening, backend choice, grabbing and saving through the facade.
+/// Opening, backend choice, grabbing and saving through the facade, on X11.
+#[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
 mod capture;
 
 /// The conformance suite every backend must pass.
 mod conformance;
 
-/// The pointer drawn onto frames.
+/// The pointer drawn onto frames (X11's XFixes pointer).
+#[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
 mod cursor;
+
+/// The facade on a Wayland session: the default backend, saving, the pointer.
+#[cfg(feature = "wayland")]
+mod wayland;
 
 use mss::{Backend, Capture, DisplaySystem, Mss};
 use mss_testkit::BackendUnderTest;
@@ -51,4 +57,16 @@ pub fn backends_under_test() -> Vec<Box<dyn BackendUnderTest>> {
         "the facade builds with at least one backend"
     );
     backends
+}
+
+/// The compiled-in registry backends of display system `system`.
+#[allow(
+    dead_code,
+    reason = "used by the tests of whichever display systems are compiled in"
+)]
+pub fn backends_of(system: DisplaySystem) -> Vec<Backend> {
+    Backend::compiled_in()
+        .into_iter()
+        .filter(|backend| backend.display_system() == system)
+        .collect()
 }

@@ -1,6 +1,6 @@
 use mss_consumer_example::{PixelSummary, summarize_monitors, summarize_rgb};
 use mss_core::{Monitor, PixelFormat, Region, Rgba};
-use mss_testkit::{FakeCapture, FakeFailure, XvfbOptions, backend_test};
+use mss_testkit::{FakeCapture, FakeFailure, backend_test};
 
 /// The summary downstream code must compute for `region`, from the expected colours alone.
 fn expected_summary(region: Region, colour_at: impl Fn(u32, u32) -> Rgba) -> PixelSummary {
@@ -14,14 +14,18 @@ fn expected_summary(region: Region, colour_at: impl Fn(u32, u32) -> Rgba) -> Pix
     summarize_rgb(&rgb)
 }
 
-backend_test!(#[server(XvfbOptions::default())]
-fn consumer_example_summarizes_every_monitor(capture, scene) {
+backend_test!(fn consumer_example_summarizes_every_monitor(capture, scene, server) {
     let summaries = summarize_monitors(capture).unwrap();
     assert_eq!(summaries.len(), 1);
     let summary = &summaries[0];
     assert_eq!(summary.number, 1);
     assert_eq!(summary.region, Region::new(0, 0, 640, 480).unwrap());
-    assert_eq!(summary.output.as_deref(), Some("screen"));
+    // The default servers' one output: Xvfb's RandR screen, sway's first headless output.
+    let output = match server.system() {
+        mss_core::DisplaySystem::Wayland => "HEADLESS-1",
+        _ => "screen",
+    };
+    assert_eq!(summary.output.as_deref(), Some(output));
     assert_eq!(
         summary.pixels,
         expected_summary(summary.region, |x, y| scene.expected(x, y))

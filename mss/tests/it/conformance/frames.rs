@@ -1,7 +1,6 @@
 use std::thread;
 
 use mss_core::{Frame, Region};
-use mss_testkit::XServer;
 
 use crate::backends_under_test as backends;
 
@@ -15,9 +14,12 @@ fn frames_are_send_and_sync() {
 /// thread.
 #[test]
 fn a_frame_outlives_its_capturer() {
-    let server = XServer::xvfb_default().unwrap();
-    let scene = server.paint_scene().unwrap();
     for backend in backends() {
+        // Each backend on a server of its own display system.
+        let server = mss_testkit::harness::default_server(backend.system())
+            .start()
+            .unwrap_or_else(|error| panic!("{error}"));
+        let scene = server.paint_scene().unwrap();
         let mut capture = backend.open(server.display()).unwrap();
         let whole = capture.grab_screen().unwrap();
         let part = capture.grab(Region::new(3, 5, 17, 11).unwrap()).unwrap();

@@ -10,7 +10,12 @@ mod pixels;
 mod bad_regions;
 
 /// Monitor lists on Xvfb (with and without RandR) and on Xorg with the dummy driver.
+#[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
 mod monitors;
+
+/// Monitor lists on sway: outputs at different positions, mode changes, names.
+#[cfg(feature = "wayland")]
+mod wayland_monitors;
 
 /// Downstream code that depends on mss-core alone (consumer-example), on each backend and on
 /// the fake backend.

@@ -1,5 +1,5 @@
 use mss_core::{Capture, PixelFormat, Region};
-use mss_testkit::{KnownScene, XvfbOptions, backend_test};
+use mss_testkit::{KnownScene, backend_test};
 
 /// Grabs `region` and checks every pixel against the scene.
 fn check(
@@ -84,7 +84,8 @@ backend_test!(fn odd_sizes_at_odd_offsets_are_exact(capture, scene) {
     check_odd_sizes(capture, scene, 9, 5);
 });
 
-backend_test!(#[server(XvfbOptions::new(333, 211, 16))]
+#[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
+backend_test!(#[server(mss_testkit::XvfbOptions::new(333, 211, 16))]
 fn rgb565_screens_are_exact_after_conversion(capture, scene) {
     assert_eq!(scene.format(), PixelFormat::Rgb565);
     assert_eq!(capture.screen().unwrap().format, PixelFormat::Rgb565);
@@ -93,7 +94,8 @@ fn rgb565_screens_are_exact_after_conversion(capture, scene) {
     check_odd_sizes(capture, scene, 5, 3);
 });
 
-backend_test!(#[server(XvfbOptions::new(333, 211, 30))]
+#[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
+backend_test!(#[server(mss_testkit::XvfbOptions::new(333, 211, 30))]
 fn depth_30_screens_are_exact_after_conversion(capture, scene) {
     assert_eq!(scene.format(), PixelFormat::Xrgb2101010);
     assert_eq!(capture.screen().unwrap().depth, 30);
@@ -102,7 +104,8 @@ fn depth_30_screens_are_exact_after_conversion(capture, scene) {
     check_odd_sizes(capture, scene, 5, 3);
 });
 
-backend_test!(#[server(XvfbOptions::new(257, 129, 24).disable_extension("MIT-SHM"))]
+#[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
+backend_test!(#[server(mss_testkit::XvfbOptions::new(257, 129, 24).disable_extension("MIT-SHM"))]
 fn screens_without_mit_shm_are_exact(capture, scene) {
     scene.assert_frame(&capture.grab_screen().unwrap());
     check(capture, scene, 255, 127, 2, 2);

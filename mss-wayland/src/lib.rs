@@ -1,0 +1,37 @@
+//! The Wayland backend of mss-rs: captures the outputs of a wlroots-based compositor (sway,
+//! Hyprland, river, wayfire, labwc, niri, ...) through wlr-screencopy, into pooled shared
+//! memory, with zero-copy frames.
+//!
+//! # How a grab works
+//!
+//! The capturer keeps a pool of buffers, each a sealed memfd mapping shared with the
+//! compositor as one `wl_buffer`. A grab asks for the region of the output it lies on
+//! (`capture_output_region`), takes a free buffer of the layout the compositor announces (or
+//! makes one), lets the compositor copy the output into it at its next repaint, and returns a
+//! frame that *is* that buffer. Dropping the frame, on any thread, returns the buffer to the
+//! pool without a word to the compositor. A region across several outputs is captured output
+//! by output and assembled with one copy into a new frame (what no output covers is black).
+//!
+//! # Coordinates
+//!
+//! Monitors are the compositor's outputs, in its logical coordinates (xdg-output), so that
+//! regions mean the same as the desktop's layout; monitor 0 is their bounding box, as on X11.
+//! Screencopy delivers device pixels: on an output of scale 1 a region of 640x480 gives a
+//! 640x480 frame; on an output of scale 2 it gives 1280x960 (the frame's region then has the
+//! region's top-left corner and the delivered size; [`mss_core::Monitor::scale`] says which
+//! applies). Rotated and flipped outputs are delivered as the compositor renders them.
+//!
+//! # Not supported yet
+//!
+//! GNOME and KDE do not offer wlr-screencopy; they are captured through the desktop portal and
+//! PipeWire, which this crate does not implement yet: opening fails with an error naming the
+//! missing protocol. `ext-image-copy-capture` (its successor) and dmabuf buffers are not used.
+#![forbid(unsafe_code)]
+
+mod capture;
+mod connection;
+mod slot;
+mod state;
+mod stream;
+
+pub use capture::{DEFAULT_TIMEOUT, WaylandCapture, WaylandOptions};

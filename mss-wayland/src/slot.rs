@@ -1,0 +1,203 @@
+//! Capture buffers: a sealed memfd mapping shared with the compositor as one `wl_buffer`,
+//! pooled and reused, and the frame storage that leases one.
+
+use mss_buffer::Lease;
+use mss_core::{Error, PixelFormat, PixelStorage};
+use mss_memfd::SharedMemory;
+use wayland_client::protocol::wl_buffer::WlBuffer;
+use wayland_client::protocol::wl_shm::{self, WlShm};
+use wayland_client::protocol::wl_shm_pool::WlShmPool;
+use wayland_client::{QueueHandle, WEnum};
+
+use crate::state::{BufferLayout, State};
+
+/// The pixel formats captured, in order of preference, with the layout each is in memory.
+/// Wayland names formats as little-endian integers, so `XRGB8888` is bytes `B, G, R, X`.
+pub(crate) const FORMATS: [(wl_shm::Format, PixelFormat); 4] = [
+    (wl_shm::Format::Xrgb8888, PixelFormat::Bgrx8888),
+    (wl_shm::Format::Argb8888, PixelFormat::Bgra8888),
+    (wl_shm::Format::Xbgr8888, PixelFormat::Rgbx8888),
+    (wl_shm::Format::Abgr8888, PixelFormat::Rgba8888),
+];
+
+/// The pixel format of a Wayland shared-memory format, if it is one mss-rs captures.
+#[cfg(test)]
+fn pixel_format(format: WEnum<wl_shm::Format>) -> Option<PixelFormat> {
+    let WEnum::Value(format) = format else {
+        return None;
+    };
+    FORMATS
+        .iter()
+        .find(|(wayland, _)| *wayland == format)
+        .map(|&(_, pixel)| pixel)
+}
+
+/// A Wayland format's name for messages: `XRGB8888`, or its number when unknown.
+pub(crate) fn format_name(format: WEnum<wl_shm::Format>) -> String {
+    match format {
+        WEnum::Value(format) => format!("{format:?}").to_uppercase(),
+        WEnum::Unknown(value) => format!("format {value:#010x}"),
+    }
+}
+
+/// One capture buffer.
+pub(crate) struct Slot {
+    memory: SharedMemory,
+    pool: WlShmPool,
+    buffer: WlBuffer,
+    layout: BufferLayout,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot")
+            .field("layout", &self.layout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Slot {
+    /// Makes a buffer of `layout`, shared with the compositor.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SharedMemory`] when the memory cannot be made or is too large for the
+    /// protocol.
+    pub(crate) fn create(
+        shm: &WlShm,
+        layout: BufferLayout,
+        qh: &QueueHandle<State>,
+    ) -> Result<Self, Error> {
+        let len = layout.stride as usize * layout.height as usize;
+        let too_large = || Error::SharedMemory {
+            bytes: len,
+            reason: "a Wayland buffer is at most 2 GiB".to_owned(),
+            source: None,
+        };
+        let size = i32::try_from(len).map_err(|_| too_large())?;
+        let (width, height, stride) = (
+            i32::try_from(layout.width).map_err(|_| too_large())?,
+            i32::try_from(layout.height).map_err(|_| too_large())?,
+            i32::try_from(layout.stride).map_err(|_| too_large())?,
+        );
+        let WEnum::Value(format) = layout.format else {
+            return Err(Error::SharedMemory {
+                bytes: len,
+                reason: format!(
+                    "{} is not a format this client knows",
+                    format_name(layout.format)
+                ),
+                source: None,
+            });
+        };
+        let memory = SharedMemory::create("mss-wayland-slot", len.max(1)).map_err(|error| {
+            Error::SharedMemory {
+                bytes: len,
+                reason: error.to_string(),
+                source: Some(Box::new(error)),
+            }
+        })?;
+        let fd = memory.fd().ok_or_else(|| Error::SharedMemory {
+            bytes: len,
+            reason: "the memory has no file descriptor to share".to_owned(),
+            source: None,
+        })?;
+        let pool = shm.create_pool(fd, size.max(1), qh, ());
+        let buffer = pool.create_buffer(0, width, height, stride, format, qh, ());
+        Ok(Self {
+            memory,
+            pool,
+            buffer,
+            layout,
+        })
+    }
+
+    /// Its layout.
+    pub(crate) fn layout(&self) -> BufferLayout {
+        self.layout
+    }
+
+    /// The `wl_buffer` the compositor copies into.
+    pub(crate) fn buffer(&self) -> &WlBuffer {
+        &self.buffer
+    }
+
+    /// The image bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        let len = self.layout.stride as usize * self.layout.height as usize;
+        &self.memory.bytes()[..len]
+    }
+
+    /// The image bytes, to write (turning an upside-down image the right way up).
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        let len = self.layout.stride as usize * self.layout.height as usize;
+        &mut self.memory.bytes_mut()[..len]
+    }
+
+    /// Frees the buffer on the compositor's side. Only the capturer calls this, from its own
+    /// thread (a slot dropped anywhere else just unmaps; the compositor frees what a closed
+    /// connection left).
+    pub(crate) fn retire(self) {
+        self.buffer.destroy();
+        self.pool.destroy();
+    }
+}
+
+/// A frame's pixels: a leased slot the compositor wrote into.
+///
+/// Dropping it returns the slot to the pool (or unmaps it if the capturer is gone), on any
+/// thread, without a word to the compositor.
+pub(crate) struct LeasedSlot(pub(crate) Lease<Slot>);
+
+impl PixelStorage for LeasedSlot {
+    fn bytes(&self) -> &[u8] {
+        self.0.bytes()
+    }
+
+    fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+        Some(self.0.bytes_mut())
+    }
+}
+
+/// Turns an upside-down image of `height` rows of `stride` bytes the right way up, in place.
+pub(crate) fn flip_rows(bytes: &mut [u8], stride: usize, height: usize) {
+    for row in 0..height / 2 {
+        let (top, bottom) = bytes.split_at_mut((height - 1 - row) * stride);
+        top[row * stride..(row + 1) * stride].swap_with_slice(&mut bottom[..stride]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_flip_in_place() {
+        for height in 0..6usize {
+            let stride = 3;
+            let mut bytes: Vec<u8> = (0..(stride * height) as u8).collect();
+            let expected: Vec<u8> = bytes.chunks(stride).rev().flatten().copied().collect();
+            flip_rows(&mut bytes, stride, height);
+            assert_eq!(bytes, expected, "{height} rows");
+        }
+    }
+
+    #[test]
+    fn formats_map_to_their_byte_layouts() {
+        assert_eq!(
+            pixel_format(WEnum::Value(wl_shm::Format::Xrgb8888)),
+            Some(PixelFormat::Bgrx8888)
+        );
+        assert_eq!(
+            pixel_format(WEnum::Value(wl_shm::Format::Abgr8888)),
+            Some(PixelFormat::Rgba8888)
+        );
+        assert_eq!(pixel_format(WEnum::Value(wl_shm::Format::Rgb565)), None);
+        assert_eq!(pixel_format(WEnum::Unknown(0x1234)), None);
+        assert_eq!(
+            format_name(WEnum::Value(wl_shm::Format::Xrgb8888)),
+            "XRGB8888"
+        );
+        assert_eq!(format_name(WEnum::Unknown(0x1234)), "format 0x00001234");
+    }
+}
