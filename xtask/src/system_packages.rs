@@ -88,6 +88,16 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         probe: Probe::Program("sway"),
     },
     Requirement {
+        package: "weston",
+        needed_for: "a Wayland compositor without wlr-screencopy, which the Wayland backend must refuse clearly",
+        probe: Probe::Program("weston"),
+    },
+    Requirement {
+        package: "grim",
+        needed_for: "grim, the Wayland screenshot tool the Wayland backend is compared with",
+        probe: Probe::Program("grim"),
+    },
+    Requirement {
         package: "xwayland",
         needed_for: "XWayland, rootless under sway and rootful, which the X11 backends refuse",
         probe: Probe::Program("Xwayland"),

@@ -235,6 +235,61 @@ impl WaylandServer {
         Ok(server)
     }
 
+    /// Starts a headless weston, a compositor without wlr-screencopy (like GNOME and KDE, it
+    /// offers its own screenshot protocol only), with one 640x480 output. weston runs as root
+    /// too, so it is started as the user running the tests.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start).
+    pub fn start_weston() -> Result<Self, ServerError> {
+        let binary = Path::new("weston");
+        which(binary)?;
+        let runtime_dir = tempfile::Builder::new()
+            .prefix("mss-testkit-weston-")
+            .tempdir()
+            .map_err(|source| io_error("creating weston's runtime directory", source))?;
+        let log_path = runtime_dir.path().join("weston.log");
+        let log = std::fs::File::create(&log_path)
+            .map_err(|source| io_error("creating weston's log", source))?;
+        let mut command = Command::new(binary);
+        command
+            .args([
+                "--backend=headless-backend.so",
+                "--socket=wayland-1",
+                "--idle-time=0",
+                "--width=640",
+                "--height=480",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("XDG_RUNTIME_DIR", runtime_dir.path())
+            .stdin(Stdio::null())
+            .stdout(
+                log.try_clone()
+                    .map_err(|source| io_error("weston's log", source))?,
+            )
+            .stderr(log)
+            .process_group(0);
+        let child = command.spawn().map_err(|source| ServerError::Spawn {
+            binary: binary.to_owned(),
+            source,
+        })?;
+        let mut server = Self {
+            child,
+            socket: PathBuf::new(),
+            runtime_dir,
+            x11_display: None,
+            run_as: None,
+        };
+        let timeout = Duration::from_secs(10);
+        server.socket = server.wait_for((Instant::now() + timeout, timeout), binary, &log_path, |dir| {
+            let socket = dir.join("wayland-1");
+            socket.exists().then_some(socket)
+        })?;
+        Ok(server)
+    }
+
     /// Waits until `ready` finds something in the runtime directory, or fails with the log
     /// when the compositor exits or the deadline passes.
     fn wait_for<T>(
@@ -289,7 +344,12 @@ impl WaylandServer {
 
     /// The end of the compositor's log.
     pub fn log(&self) -> String {
-        process::read_log(&self.runtime_dir.path().join("sway.log"))
+        let sway = self.runtime_dir.path().join("sway.log");
+        if sway.exists() {
+            process::read_log(&sway)
+        } else {
+            process::read_log(&self.runtime_dir.path().join("weston.log"))
+        }
     }
 
     /// Runs `swaymsg` with `arguments` against this compositor and returns its output.
