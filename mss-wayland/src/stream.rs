@@ -3,11 +3,13 @@
 //! # In flight
 //!
 //! A screencopy completes at the output's next repaint. One capture at a time therefore waits
-//! a repaint per frame *after* the consumer is done with the last one, which halves the rate
-//! as soon as the consumer takes any time. Here the next capture is asked for before a frame
-//! is handed over (up to `in_flight`, as fast as possible), so a repaint is never missed while
-//! the consumer works: the rate is the output's refresh rate. At a fixed rate one capture is
-//! sent per tick.
+//! for a repaint *after* the consumer is done with the last frame, which costs up to a repaint
+//! per frame as soon as the consumer takes any time. With `in_flight` of 2 or more (as fast as
+//! possible), the next capture is asked for before a frame is handed over, so it completes at
+//! the next repaint while the consumer works. Never more than one is pending: the compositor
+//! answers every pending capture at the same repaint, so a second would be a copy of the same
+//! picture (measured: twice the refresh rate in frames, half of them duplicates). At a fixed
+//! rate one capture is sent per tick.
 //!
 //! # Changes
 //!
@@ -269,16 +271,9 @@ impl FrameStream for WaylandStream<'_> {
         deadline: Option<Instant>,
     ) -> Result<Option<StreamFrame>, Error> {
         loop {
-            // As fast as possible, keep `in_flight` captures asked for; at a fixed rate, one
-            // per tick.
-            let want_more = if self.fixed_rate {
-                self.queue.is_empty()
-            } else {
-                self.queue.len() < self.in_flight
-            };
-            if want_more {
+            if self.queue.is_empty() {
                 let due = self.pacer.due(Instant::now());
-                if self.fixed_rate && deadline.is_some_and(|deadline| due > deadline) {
+                if deadline.is_some_and(|deadline| due > deadline) {
                     if let Some(deadline) = deadline {
                         sleep_until(deadline);
                     }
@@ -287,30 +282,50 @@ impl FrameStream for WaylandStream<'_> {
                 sleep_until(due);
                 let now = Instant::now();
                 self.missed += self.pacer.take(now);
-                match self.send(now) {
-                    Ok(()) => continue,
-                    // Every buffer is held: hand over what is in flight first; with nothing
-                    // in flight the caller holds them all.
-                    Err(Error::BuffersExhausted { .. }) if !self.queue.is_empty() => {}
-                    Err(error) => return Err(error),
-                }
+                self.send(now)?;
             }
             match self.receive_before(deadline)? {
                 None => return Ok(None),
-                Some(Some(frame)) => return Ok(Some(frame)),
                 Some(None) => self.missed += 1,
+                Some(Some(frame)) => {
+                    // Pipelined: the next capture is asked for before this frame is handed
+                    // over, so it completes at the next repaint while the consumer works.
+                    // Only one is ever pending: the compositor answers every pending capture
+                    // at the same repaint, so more would only give copies of one picture.
+                    if self.pipelined() {
+                        let now = Instant::now();
+                        self.missed += self.pacer.take(now);
+                        match self.send(now) {
+                            // Every buffer held (this frame included): asked for next time.
+                            Ok(()) | Err(Error::BuffersExhausted { .. }) => {}
+                            Err(error) => return Err(error),
+                        }
+                    }
+                    return Ok(Some(frame));
+                }
             }
         }
     }
 
     fn describe(&self) -> String {
-        let in_flight = if self.fixed_rate { 1 } else { self.in_flight };
+        let pipelining = if self.pipelined() {
+            "the next capture asked for before each frame is handed over"
+        } else {
+            "one capture at a time"
+        };
         let changes = if self.changes_only {
             "changes from the compositor's damage (copy_with_damage)"
         } else {
-            "every repaint"
+            "a frame every repaint"
         };
-        format!("wayland: wlr-screencopy, {in_flight} in flight, {changes}")
+        format!("wayland: wlr-screencopy, {pipelining}, {changes}")
+    }
+}
+
+impl WaylandStream<'_> {
+    /// Whether captures are pipelined: as fast as possible with more than one in flight.
+    fn pipelined(&self) -> bool {
+        !self.fixed_rate && self.in_flight > 1
     }
 }
 

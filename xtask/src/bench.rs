@@ -398,10 +398,24 @@ pub fn missing_pairs(found: &[Ratio]) -> Vec<String> {
 /// The bench command's failure, missing results (a benchmark that did not report), and
 /// failures to write the outputs.
 pub fn run(options: &BenchOptions) -> Result<()> {
-    system_packages::ensure_installed(system_packages::DEMO_REQUIREMENTS)?;
+    system_packages::ensure_installed(system_packages::TEST_REQUIREMENTS)?;
     let bench = ["bench", "-p", "mss-bench", "--bench", "mss"];
-    // Build at normal priority first, so that only the measuring runs at raised priority.
+    // Build at normal priority first, so that only the measuring runs at raised priority. The
+    // mss binary is built in the same profile: the Wayland measures time the whole process
+    // against grim.
     Cmd::cargo().args(bench).arg("--no-run").run()?;
+    Cmd::cargo()
+        .args([
+            "build",
+            "--profile",
+            "bench",
+            "-p",
+            "mss-cli",
+            "--bin",
+            "mss",
+        ])
+        .run()?;
+    let mss_binary = target_directory().join("release").join("mss");
     let output_directory = target_directory().join("mss-bench");
     std::fs::create_dir_all(&output_directory).map_err(|source| XtaskError::File {
         action: "cannot create",
@@ -419,6 +433,7 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         .args(["-n", "-10"])
         .env("MSS_BENCH_PAIRED_JSON", &paired_path)
         .env("MSS_BENCH_MEASURES_JSON", &measures_path)
+        .env("MSS_BENCH_MSS_BINARY", &mss_binary)
         .arg(cargo)
         .args(bench)
         .arg("--")

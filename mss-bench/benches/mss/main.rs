@@ -17,6 +17,7 @@ mod pool;
 mod region;
 mod stream;
 mod threads;
+mod wayland;
 
 use std::time::Duration;
 
@@ -82,5 +83,6 @@ fn main() {
         } else {
             Duration::from_secs(10)
         },
+        plan.quick,
     );
 }

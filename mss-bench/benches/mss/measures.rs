@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 const POLL: Duration = Duration::from_millis(100);
 
 /// One result, with the bounds it is judged against.
-fn measure(
+pub(crate) fn measure(
     id: &str,
     value: f64,
     unit: &str,
@@ -41,9 +41,10 @@ fn measure(
 
 /// Runs both measurements for `run_for` each and writes them where `MSS_BENCH_MEASURES_JSON`
 /// says.
-pub fn run(screen: &BenchScreen, run_for: Duration) {
+pub fn run(screen: &BenchScreen, run_for: Duration, quick: bool) {
     let mut measures = idle_changes_only(screen, run_for);
     measures.extend(fixed_rate(screen, run_for));
+    measures.extend(crate::wayland::measures(quick));
     if let Some(path) = std::env::var_os("MSS_BENCH_MEASURES_JSON") {
         let text = serde_json::to_string_pretty(&Value::Array(measures))
             .expect("JSON values always serialise");

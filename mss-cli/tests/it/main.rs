@@ -6,4 +6,5 @@ mod output;
 mod record;
 mod shots;
 mod support;
+mod wayland;
 mod xwayland;

@@ -283,10 +283,15 @@ impl WaylandServer {
             run_as: None,
         };
         let timeout = Duration::from_secs(10);
-        server.socket = server.wait_for((Instant::now() + timeout, timeout), binary, &log_path, |dir| {
-            let socket = dir.join("wayland-1");
-            socket.exists().then_some(socket)
-        })?;
+        server.socket = server.wait_for(
+            (Instant::now() + timeout, timeout),
+            binary,
+            &log_path,
+            |dir| {
+                let socket = dir.join("wayland-1");
+                socket.exists().then_some(socket)
+            },
+        )?;
         Ok(server)
     }
 

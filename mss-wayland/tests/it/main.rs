@@ -27,9 +27,11 @@ fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
 fn frames_are_the_pooled_buffers_held_until_dropped_and_exhaustion_is_an_error() {
     let server = sway(&[(320, 240)]);
     let scene = WaylandScene::paint(&display(&server)).unwrap();
-    let mut capture =
-        WaylandCapture::open_with(Some(&display(&server)), WaylandOptions::new().max_buffers(2))
-            .unwrap();
+    let mut capture = WaylandCapture::open_with(
+        Some(&display(&server)),
+        WaylandOptions::new().max_buffers(2),
+    )
+    .unwrap();
     let first = capture.grab(region(10, 20, 64, 48)).unwrap();
     let second = capture.grab(region(10, 20, 64, 48)).unwrap();
     scene.assert_frame(&first);
@@ -57,9 +59,22 @@ fn a_compositor_without_screencopy_is_refused_within_a_second_naming_the_protoco
         .unwrap_or_else(|error| panic!("cannot start weston ({error}); run `cargo xtask test`"));
     let started = Instant::now();
     let error = WaylandCapture::open(Some(&display(&weston))).unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     let message = error.to_string();
-    assert!(matches!(error, Error::Unsupported { backend: "wayland", .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                backend: "wayland",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     for fragment in ["zwlr_screencopy_manager_v1", "portal", "not implement"] {
         assert!(message.contains(fragment), "{message}");
     }
@@ -111,9 +126,12 @@ fn compositor_pid(server: &WaylandServer) -> i32 {
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
         .find(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "sway")
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "sway")
                 && std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                    stat.rsplit(')').next().and_then(|rest| rest.split(' ').nth(3))
+                    stat.rsplit(')')
+                        .next()
+                        .and_then(|rest| rest.split(' ').nth(3))
                         == Some(group.to_string().as_str())
                 })
         })
@@ -133,7 +151,11 @@ fn a_compositor_that_dies_mid_stream_is_reported_within_a_second() {
             break error;
         }
     };
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
 }
 
@@ -146,7 +168,7 @@ fn the_stream_keeps_captures_in_flight_and_reports_damage() {
         let mut stream = capture.stream(&StreamOptions::new().in_flight(3)).unwrap();
         assert_eq!(
             stream.describe(),
-            "wayland: wlr-screencopy, 3 in flight, every repaint"
+            "wayland: wlr-screencopy, the next capture asked for before each frame is handed over, a frame every repaint"
         );
         // Frames held across later ones stay as they were.
         let held = stream.next_frame().unwrap();
@@ -178,7 +200,9 @@ fn the_stream_keeps_captures_in_flight_and_reports_damage() {
     scene.assert_frame(&changed.frame);
     match &changed.changes {
         Changes::Rectangles(rectangles) => assert!(
-            rectangles.iter().any(|rectangle| rectangle.contains(&drawn)),
+            rectangles
+                .iter()
+                .any(|rectangle| rectangle.contains(&drawn)),
             "{rectangles:?}"
         ),
         other => panic!("{other:?}"),
@@ -199,7 +223,9 @@ fn grim_on_the_same_output_sees_the_same_pixels() {
         .output()
         .expect("grim runs (cargo xtask test installs it)");
     assert!(output.status.success(), "{output:?}");
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&grim_png).unwrap()));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&grim_png).unwrap(),
+    ));
     let mut reader = decoder.read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut pixels).unwrap();

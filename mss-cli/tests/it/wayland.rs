@@ -1,0 +1,99 @@
+//! The command line on a Wayland session with no flag: monitors, shots, record and bench.
+
+use std::process::{Command, Output};
+
+use mss_core::{Frame, PixelFormat, Region};
+use mss_testkit::{SwayOptions, WaylandScene, WaylandServer};
+
+use crate::support::{assert_png_shows, success_lines};
+
+/// Runs `mss` as a program on that session would, with `WAYLAND_DISPLAY` set.
+fn mss_on(server: &WaylandServer, directory: &std::path::Path, arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mss"))
+        .args(arguments)
+        .current_dir(directory)
+        .env_remove("MSS_BACKEND")
+        .env_remove("DISPLAY")
+        .env("WAYLAND_DISPLAY", server.wayland_display())
+        .env("XDG_RUNTIME_DIR", server.runtime_dir())
+        .output()
+        .expect("the mss binary runs")
+}
+
+fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
+    Region::new(left, top, width, height).unwrap()
+}
+
+#[test]
+fn shots_info_record_and_bench_work_on_a_wayland_session_with_no_flag() {
+    let server = WaylandServer::start(&SwayOptions::new().outputs(&[(320, 200), (160, 120)]))
+        .unwrap_or_else(|error| panic!("cannot start sway ({error}); run `cargo xtask test`"));
+    let scene = WaylandScene::paint(server.wayland_display().to_str().unwrap()).unwrap();
+    let directory = tempfile::tempdir().unwrap();
+
+    let lines = success_lines(&mss_on(
+        &server,
+        directory.path(),
+        &["-m", "2", "-o", "two.png"],
+    ));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_png_shows(
+        &directory.path().join("two.png"),
+        region(320, 0, 160, 120),
+        &scene,
+    );
+    let lines = success_lines(&mss_on(&server, directory.path(), &[]));
+    assert_eq!(lines.len(), 2, "one file per monitor: {lines:?}");
+
+    let json = success_lines(&mss_on(&server, directory.path(), &["info", "--json"])).join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(info["backend"], "wayland", "{info}");
+    assert_eq!(info["monitors"][1]["output"], "HEADLESS-2", "{info}");
+    assert_eq!(info["monitors"][1]["left"], 320, "{info}");
+    assert_eq!(info["monitors"][1]["scale"], 1.0, "{info}");
+
+    // Raw frames of monitor 2, exactly, with the ffmpeg arguments that read them.
+    let output = mss_on(
+        &server,
+        directory.path(),
+        &[
+            "record",
+            "-m",
+            "2",
+            "--format",
+            "raw",
+            "--frames",
+            "3",
+            "-o",
+            "frames.raw",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("-pixel_format bgr0 -video_size 160x120 -framerate 30"),
+        "{stderr}"
+    );
+    let bytes = std::fs::read(directory.path().join("frames.raw")).unwrap();
+    assert_eq!(bytes.len(), 3 * 160 * 120 * 4);
+    for chunk in bytes.chunks_exact(160 * 120 * 4) {
+        let frame = Frame::from_vec(
+            chunk.to_vec(),
+            region(320, 0, 160, 120),
+            PixelFormat::Bgrx8888,
+        )
+        .unwrap();
+        scene.assert_frame(&frame);
+    }
+
+    let json = success_lines(&mss_on(
+        &server,
+        directory.path(),
+        &["bench", "--frames", "3", "--json"],
+    ))
+    .join("\n");
+    let results: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(results.as_array().unwrap().len(), 1, "{results}");
+    assert_eq!(results[0]["backend"], "wayland", "{results}");
+    assert!(results[0]["milliseconds_per_frame"].as_f64().unwrap() > 0.0);
+}
