@@ -243,3 +243,30 @@ fn grim_on_the_same_output_sees_the_same_pixels() {
         }
     }
 }
+
+#[test]
+fn a_scaled_output_is_its_logical_size_on_the_screen_and_its_device_pixels_in_frames() {
+    let server = sway(&[(640, 480), (320, 240)]);
+    server
+        .swaymsg(["output", "HEADLESS-1", "scale", "2"])
+        .unwrap();
+    server
+        .swaymsg(["output", "HEADLESS-2", "position", "320", "0"])
+        .unwrap();
+    let mut capture = WaylandCapture::open(Some(&display(&server))).unwrap();
+    let monitors = capture.monitors().unwrap();
+    let scaled = &monitors.monitors()[0];
+    assert_eq!(scaled.region(), region(0, 0, 320, 240));
+    assert_eq!(scaled.pixel_size(), (640, 480));
+    assert_eq!(scaled.scale(), 2.0);
+    assert_eq!(monitors.monitors()[1].scale(), 1.0);
+    // A logical region of the scaled output: twice its size in device pixels, at its place.
+    let frame = capture.grab(region(10, 20, 100, 50)).unwrap();
+    assert_eq!(frame.region(), region(10, 20, 200, 100));
+    // Across outputs of different scales: refused, saying why, rather than a wrong picture.
+    let error = capture.grab(region(300, 0, 40, 40)).unwrap_err();
+    assert!(
+        matches!(&error, Error::Unsupported { what, .. } if what.contains("different scales")),
+        "{error:?}"
+    );
+}
