@@ -11,30 +11,14 @@
 )]
 mod support;
 
-use std::fs;
+#[path = "it/process_stats.rs"]
+mod process_stats;
 
 use mss_core::{Capture, Changes, Region, Rgba, StreamOptions};
 use mss_x11_shm::ShmOptions;
 
+use process_stats::{open_descriptors, resident_bytes};
 use support::{default_painted, open};
-
-/// Resident memory of this process in bytes, from /proc (`VmRSS`, in kB).
-fn resident_bytes() -> u64 {
-    let status = fs::read_to_string("/proc/self/status").expect("/proc/self/status is readable");
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmRSS:"))
-        .expect("VmRSS is listed");
-    let kilobytes: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kilobytes * 1024
-}
-
-/// Open file descriptors of this process, from /proc.
-fn open_descriptors() -> usize {
-    fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd is readable")
-        .count()
-}
 
 const FRAMES: u64 = 100_000;
 

@@ -31,6 +31,20 @@ fn wait_at_most(child: &mut Child, limit: Duration) -> std::process::ExitStatus 
     }
 }
 
+/// Waits for `child` (at most `limit`) and returns how it ended and what it wrote on standard
+/// error.
+fn finish(child: &mut Child, limit: Duration) -> (std::process::ExitStatus, String) {
+    let status = wait_at_most(child, limit);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("standard error is piped")
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (status, stderr)
+}
+
 /// Reads standard error lines of `child` until one starts with `prefix`; returns its rest.
 fn stderr_line(stderr: &mut impl BufRead, prefix: &str) -> String {
     let mut line = String::new();
@@ -328,14 +342,7 @@ fn an_interrupt_stops_cleanly_with_every_frame_whole() {
     signal(&png, rustix::process::Signal::INT);
     signal(&raw, rustix::process::Signal::TERM);
     for child in [&mut png, &mut raw] {
-        let status = wait_at_most(child, Duration::from_secs(30));
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
+        let (status, stderr) = finish(child, Duration::from_secs(30));
         assert!(status.success(), "{status:?}: {stderr}");
         assert!(stderr.is_empty(), "{stderr}");
     }
@@ -377,14 +384,7 @@ fn a_reader_that_goes_away_ends_the_recording_quietly() {
     let mut frame = vec![0; 64 * 48 * 4];
     stdout.read_exact(&mut frame).unwrap();
     drop(stdout);
-    let status = wait_at_most(&mut child, Duration::from_secs(10));
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let (status, stderr) = finish(&mut child, Duration::from_secs(10));
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
@@ -451,14 +451,7 @@ fn a_server_that_dies_mid_recording_is_an_error_within_a_second() {
     }
     let display = server.display().to_owned();
     drop(server);
-    let status = wait_at_most(&mut child, Duration::from_secs(2));
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let (status, stderr) = finish(&mut child, Duration::from_secs(2));
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(
         stderr.starts_with("mss: error: ") && stderr.contains(&display),
