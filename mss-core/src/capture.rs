@@ -63,6 +63,38 @@ pub trait Capture: Send {
         })
     }
 
+    /// The applications' top-level windows, bottom of the stacking order first (the last is
+    /// on top).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] when the backend or the display cannot list windows (the
+    /// default), and the display's errors.
+    fn windows(&mut self) -> Result<Vec<crate::Window>, Error> {
+        Err(Error::Unsupported {
+            backend: self.backend_name(),
+            what: "listing windows",
+            reason: "this backend does not implement it".to_owned(),
+        })
+    }
+
+    /// Captures the whole contents of window `window` (an id from
+    /// [`windows`](Self::windows)), where other windows cover it and where the screen edge cuts
+    /// it too, when the display allows. The frame's region is the window's place on the screen.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WindowUnavailable`] for a window that is gone, not shown or minimized;
+    /// [`Error::Unsupported`] when the backend cannot capture windows (the default).
+    fn grab_window(&mut self, window: u64) -> Result<Frame, Error> {
+        let _ = window;
+        Err(Error::Unsupported {
+            backend: self.backend_name(),
+            what: "capturing a window",
+            reason: "this backend does not implement it".to_owned(),
+        })
+    }
+
     /// Asks the backend to draw the pointer into its frames itself, as a Wayland compositor
     /// does when asked (screencopy's `overlay_cursor`), and returns whether it will. When it
     /// will not (the default, and every X11 backend), callers that want the pointer draw

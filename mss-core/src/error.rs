@@ -77,6 +77,18 @@ pub enum Error {
         count: usize,
     },
 
+    /// A window that cannot be captured: gone, not shown or minimized. Nothing stale is
+    /// returned in its place.
+    #[error("window {window:#x} on display {display:?} cannot be captured: {problem}")]
+    WindowUnavailable {
+        /// The display.
+        display: String,
+        /// The window's id.
+        window: u64,
+        /// What is wrong with it.
+        problem: crate::WindowProblem,
+    },
+
     /// The backend cannot do this at all (for example read the cursor on a backend without
     /// XFixes).
     #[error("{backend}: {what} is not supported: {reason}")]

@@ -40,6 +40,7 @@ mod frame;
 mod monitor;
 mod region;
 pub mod stream;
+mod window;
 
 pub use capture::{BackendStatus, Capture, CursorImage, DisplaySystem, ScreenInfo};
 pub use error::{BoxError, Error};
@@ -48,3 +49,4 @@ pub use frame::{Frame, PixelStorage};
 pub use monitor::{Monitor, Monitors, Transform};
 pub use region::Region;
 pub use stream::{Changes, FrameStream, Rate, StreamFrame, StreamOptions, StreamTarget};
+pub use window::{Window, WindowProblem, printable};

@@ -24,6 +24,9 @@ pub enum StreamTarget {
     Monitor(i64),
     /// A region of the screen.
     Region(Region),
+    /// A window, by id ([`Capture::windows`]): its whole contents, following it as it moves
+    /// and resizes.
+    Window(u64),
 }
 
 /// How often a stream delivers frames.
@@ -123,13 +126,27 @@ impl StreamOptions {
     ///
     /// # Errors
     ///
-    /// [`Error::MonitorNotFound`] for a monitor that does not exist, and the errors of
-    /// [`Capture::screen`] and [`Capture::monitors`].
+    /// [`Error::MonitorNotFound`] for a monitor that does not exist,
+    /// [`Error::WindowUnavailable`] for a window that is not listed, and the errors of
+    /// [`Capture::screen`], [`Capture::monitors`] and [`Capture::windows`].
     pub fn target_region<C: Capture + ?Sized>(&self, capture: &mut C) -> Result<Region, Error> {
         match self.target {
             StreamTarget::Screen => Ok(capture.screen()?.region()),
             StreamTarget::Monitor(number) => capture.monitors()?.get(number),
             StreamTarget::Region(region) => Ok(region),
+            StreamTarget::Window(id) => {
+                let display = capture.screen()?.display;
+                capture
+                    .windows()?
+                    .into_iter()
+                    .find(|window| window.id == id)
+                    .map(|window| window.region)
+                    .ok_or(Error::WindowUnavailable {
+                        display,
+                        window: id,
+                        problem: crate::WindowProblem::Gone,
+                    })
+            }
         }
     }
 
@@ -320,6 +337,8 @@ impl Pacer {
 pub struct GrabStream<'a, C: Capture + ?Sized> {
     capture: &'a mut C,
     region: Region,
+    /// A window target, grabbed with [`Capture::grab_window`].
+    window: Option<u64>,
     pacer: Pacer,
     changes_only: bool,
     with_cursor: bool,
@@ -337,9 +356,14 @@ impl<'a, C: Capture + ?Sized> GrabStream<'a, C> {
     pub fn new(capture: &'a mut C, options: &StreamOptions) -> Result<Self, Error> {
         let period = options.period()?;
         let region = options.target_region(capture)?;
+        let window = match options.target {
+            StreamTarget::Window(id) => Some(id),
+            _ => None,
+        };
         Ok(Self {
             capture,
             region,
+            window,
             pacer: Pacer::new(period, Instant::now()),
             changes_only: options.changes_only,
             with_cursor: options.with_cursor,
@@ -366,7 +390,10 @@ impl<C: Capture + ?Sized> FrameStream for GrabStream<'_, C> {
             sleep_until(due);
             self.missed += self.pacer.take(Instant::now());
             let captured_at = Instant::now();
-            let mut frame = self.capture.grab(self.region)?;
+            let mut frame = match self.window {
+                Some(id) => self.capture.grab_window(id)?,
+                None => self.capture.grab(self.region)?,
+            };
             if self.with_cursor {
                 let cursor = self.capture.cursor()?;
                 crate::cursor::composite_cursor(&mut frame, &cursor);

@@ -99,6 +99,11 @@ impl<'a> WaylandStream<'a> {
         capture: &'a mut WaylandCapture,
         options: &StreamOptions,
     ) -> Result<Box<dyn FrameStream + 'a>, Error> {
+        if matches!(options.target, mss_core::StreamTarget::Window(_)) {
+            return Ok(Box::new(mss_core::stream::GrabStream::new(
+                capture, options,
+            )?));
+        }
         let period = options.period()?;
         let region = options.target_region(capture)?;
         let outputs = capture.outputs_now()?;

@@ -4,7 +4,7 @@ use mss_buffer::{AcquireError, Pool, PoolStats};
 use mss_core::stream::GrabStream;
 use mss_core::{
     BackendStatus, Capture, CursorImage, Error, Frame, FrameStream, Monitors, Region, ScreenInfo,
-    StreamOptions,
+    StreamOptions, StreamTarget,
 };
 use mss_x11::{
     AutoConnection, DamageTracker, X11Connection, X11Display, X11Options, describe_x11_error,
@@ -385,11 +385,15 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
 
     /// With shared memory in use, a stream that keeps captures in flight and, where the server
     /// has DAMAGE and shared pixmaps, copies only what changed (see the `stream` module docs of
-    /// this crate); the default one-grab-a-time stream after a fallback to `GetImage`.
+    /// this crate); the default one-grab-a-time stream after a fallback to `GetImage`, and for
+    /// a window.
     fn stream(&mut self, options: &StreamOptions) -> Result<Box<dyn FrameStream + '_>, Error> {
         match self.shm {
-            Shm::Active(_) => Ok(Box::new(crate::stream::ShmStream::open(self, options)?)),
-            Shm::Unavailable(_) => Ok(Box::new(GrabStream::new(self, options)?)),
+            // A window streams through window grabs.
+            Shm::Active(_) if !matches!(options.target, StreamTarget::Window(_)) => {
+                Ok(Box::new(crate::stream::ShmStream::open(self, options)?))
+            }
+            _ => Ok(Box::new(GrabStream::new(self, options)?)),
         }
     }
 
