@@ -40,6 +40,7 @@ pub mod pattern;
 pub mod scene;
 pub mod server;
 pub mod wayland_scene;
+pub mod x11_windows;
 
 pub use fake::{FakeCapture, FakeFailure};
 pub use harness::{BackendUnderTest, KnownScene, ServerSpec, TestServer};
@@ -48,6 +49,7 @@ pub use server::{
     DummyOptions, ServerError, ServerKind, SwayOptions, WaylandServer, XServer, XvfbOptions,
 };
 pub use wayland_scene::WaylandScene;
+pub use x11_windows::{TestWindows, WindowManager};
 
 /// The core crate, re-exported so [`backend_test!`] can name its types from any crate.
 pub use mss_core;

@@ -204,49 +204,18 @@ impl Scene {
         self.request("CreateGC", |connection| {
             connection.create_gc(self.gc, self.pixmap, &CreateGCAux::new())
         })?;
-        let bytes_per_pixel = self.format.bytes_per_pixel();
-        let stride =
-            (width as usize * bytes_per_pixel).div_ceil(scanline_pad_bytes) * scanline_pad_bytes;
-        // The PutImage request header takes 24 bytes of the maximum request length.
-        let strip_bytes = self
-            .connection
-            .maximum_request_bytes()
-            .saturating_sub(24)
-            .min(MAX_STRIP_BYTES);
-        let rows_per_strip = (strip_bytes / stride).max(1) as u32;
-        let mut strip = Vec::new();
-        let mut top = 0;
-        while top < height {
-            let rows = rows_per_strip.min(height - top);
-            strip.clear();
-            strip.resize(stride * rows as usize, 0);
-            for (row, bytes) in strip.chunks_exact_mut(stride).enumerate() {
-                let y = top + row as u32;
-                for (x, pixel) in bytes
-                    .chunks_exact_mut(bytes_per_pixel)
-                    .take(width as usize)
-                    .enumerate()
-                {
-                    let value = self.format.encode(pattern::pattern_colour(x as u32, y));
-                    pixel.copy_from_slice(&value.to_le_bytes()[..bytes_per_pixel]);
-                }
-            }
-            self.request("PutImage", |connection| {
-                connection.put_image(
-                    ImageFormat::Z_PIXMAP,
-                    self.pixmap,
-                    self.gc,
-                    width as u16,
-                    rows as u16,
-                    0,
-                    top as i16,
-                    0,
-                    depth,
-                    &strip,
-                )
-            })?;
-            top += rows;
-        }
+        upload_image(
+            &self.connection,
+            (self.pixmap, self.gc),
+            (width, height, depth, scanline_pad_bytes),
+            self.format,
+            pattern::pattern_colour,
+        )
+        .map_err(|reason| SceneError::Request {
+            display: self.display.clone(),
+            request: "PutImage",
+            reason,
+        })?;
         Ok(())
     }
 
@@ -455,4 +424,59 @@ impl Scene {
             .flush()
             .map_err(|error| failed(error.to_string()))
     }
+}
+/// Draws `colour_at(x, y)` into `drawable` (`width` x `height` pixels of `depth`, rows padded
+/// to `pad_bytes`, pixels in `format`) with `PutImage`, strip by strip within the server's
+/// request size, through `gc`.
+pub(crate) fn upload_image(
+    connection: &RustConnection,
+    (drawable, gc): (u32, Gcontext),
+    (width, height, depth, pad_bytes): (u32, u32, u8, usize),
+    format: PixelFormat,
+    colour_at: impl Fn(u32, u32) -> Rgba,
+) -> Result<(), String> {
+    let bytes_per_pixel = format.bytes_per_pixel();
+    let stride = (width as usize * bytes_per_pixel).div_ceil(pad_bytes) * pad_bytes;
+    // The PutImage request header takes 24 bytes of the maximum request length.
+    let strip_bytes = connection
+        .maximum_request_bytes()
+        .saturating_sub(24)
+        .min(MAX_STRIP_BYTES);
+    let rows_per_strip = (strip_bytes / stride).max(1) as u32;
+    let mut strip = Vec::new();
+    let mut top = 0;
+    while top < height {
+        let rows = rows_per_strip.min(height - top);
+        strip.clear();
+        strip.resize(stride * rows as usize, 0);
+        for (row, bytes) in strip.chunks_exact_mut(stride).enumerate() {
+            let y = top + row as u32;
+            for (x, pixel) in bytes
+                .chunks_exact_mut(bytes_per_pixel)
+                .take(width as usize)
+                .enumerate()
+            {
+                let value = format.encode(colour_at(x as u32, y));
+                pixel.copy_from_slice(&value.to_le_bytes()[..bytes_per_pixel]);
+            }
+        }
+        connection
+            .put_image(
+                ImageFormat::Z_PIXMAP,
+                drawable,
+                gc,
+                width as u16,
+                rows as u16,
+                0,
+                top as i16,
+                0,
+                depth,
+                &strip,
+            )
+            .map_err(|error| error.to_string())?
+            .check()
+            .map_err(|error| error.to_string())?;
+        top += rows;
+    }
+    Ok(())
 }

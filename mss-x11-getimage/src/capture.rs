@@ -14,7 +14,7 @@ pub const METHOD: &str = "GetImage";
 ///
 /// It is `Send`; frames it returns do not borrow it and outlive it.
 #[derive(Debug)]
-pub struct GetImageCapture<C = AutoConnection> {
+pub struct GetImageCapture<C: X11Connection = AutoConnection> {
     display: X11Display<C>,
     proven: bool,
 }
@@ -81,13 +81,19 @@ impl<C: X11Connection> Capture for GetImageCapture<C> {
     }
 
     fn status(&self) -> BackendStatus {
-        let status = BackendStatus::new(BACKEND_NAME, METHOD)
+        let mut status = BackendStatus::new(BACKEND_NAME, METHOD)
             .with_proven(self.proven)
             .with_connection(self.display.describe_connection());
-        match self.display.xwayland_caveat() {
-            Some(caveat) => status.with_caveat(caveat),
-            None => status,
+        for caveat in [
+            self.display.xwayland_caveat(),
+            self.display.windows_caveat(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            status = status.with_caveat(caveat);
         }
+        status
     }
 
     fn screen(&mut self) -> Result<ScreenInfo, Error> {
@@ -106,6 +112,18 @@ impl<C: X11Connection> Capture for GetImageCapture<C> {
 
     fn cursor(&mut self) -> Result<CursorImage, Error> {
         self.display.cursor_image(BACKEND_NAME)
+    }
+
+    fn windows(&mut self) -> Result<Vec<mss_core::Window>, Error> {
+        self.display.windows()
+    }
+
+    /// The window's whole contents through Composite (see `mss_x11`'s window docs), read with
+    /// `GetImage`.
+    fn grab_window(&mut self, window: u64) -> Result<Frame, Error> {
+        let frame = self.display.get_window_image(window);
+        self.proven |= frame.is_ok();
+        frame
     }
 }
 

@@ -7,8 +7,11 @@ use mss_core::{
     StreamOptions, StreamTarget,
 };
 use mss_x11::{
-    AutoConnection, DamageTracker, X11Connection, X11Display, X11Options, describe_x11_error,
+    AutoConnection, DamageTracker, WindowSource, X11Connection, X11Display, X11Options,
+    describe_x11_error,
 };
+use x11rb::connection::SequenceNumber;
+use x11rb::cookie::Cookie;
 use x11rb::errors::ReplyError;
 use x11rb::protocol::shm::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::ImageFormat;
@@ -266,6 +269,100 @@ impl<C: X11Connection> ShmCapture<C> {
         }
     }
 
+    /// Whether `source`'s pixels can go into one of the pooled segments: shared memory in use,
+    /// the screen's format, and no larger than the screen.
+    fn fits_segment(&self, source: &WindowSource) -> bool {
+        source.format == self.display.format()
+            && source.stride * usize::from(source.height) <= screen_bytes(&self.display)
+            && matches!(self.shm, Shm::Active(_))
+    }
+
+    /// Sends `ShmGetImage` of `source` into a leased segment.
+    fn send_window_shm(
+        &mut self,
+        source: &WindowSource,
+    ) -> Result<(mss_buffer::Lease<Segment>, SequenceNumber), Error> {
+        let lease = self.lease_segment(&mut |_, _| {})?;
+        let cookie = self
+            .display
+            .connection()
+            .shm_get_image(
+                source.drawable,
+                source.x,
+                source.y,
+                source.width,
+                source.height,
+                u32::MAX,
+                ImageFormat::Z_PIXMAP.into(),
+                lease.id(),
+                0,
+            )
+            .map_err(|error| self.display.connection_lost(error))?;
+        let sequence = cookie.sequence_number();
+        std::mem::forget(cookie);
+        Ok((lease, sequence))
+    }
+
+    /// Reads a window's pixels as [`grab_window`](Capture::grab_window) says, in one round
+    /// trip: the pixels are asked for where they were at the last capture, with the checks of
+    /// the window (see `X11Display::probe_window`).
+    fn grab_window_shared(&mut self, window: u64) -> Result<Frame, Error> {
+        self.display.screen_info()?;
+        let (probe, guess) = self.display.probe_window(window)?;
+        let early = match guess.filter(|guess| self.fits_segment(guess)) {
+            Some(guess) => match self.send_window_shm(&guess) {
+                Ok((lease, sequence)) => Some((guess, lease, sequence)),
+                Err(error) => {
+                    drop(self.display.finish_probe(probe));
+                    return Err(error);
+                }
+            },
+            None => None,
+        };
+        let source = match self.display.finish_probe(probe) {
+            Ok(source) => source,
+            Err(error) => {
+                if let Some((_, _, sequence)) = early {
+                    self.display.discard_reply::<shm::GetImageReply>(sequence);
+                }
+                return Err(error);
+            }
+        };
+        if !self.fits_segment(&source) {
+            if let Some((_, _, sequence)) = early {
+                self.display.discard_reply::<shm::GetImageReply>(sequence);
+            }
+            self.display.release_window_source(&source);
+            return self.display.get_window_image(window);
+        }
+        let (lease, sequence) = match early {
+            Some((guess, lease, sequence)) if guess == source => (lease, sequence),
+            other => {
+                if let Some((_, _, sequence)) = other {
+                    self.display.discard_reply::<shm::GetImageReply>(sequence);
+                }
+                self.send_window_shm(&source)?
+            }
+        };
+        let reply =
+            Cookie::<C, shm::GetImageReply>::new(self.display.connection(), sequence).reply();
+        self.display.release_window_source(&source);
+        match reply {
+            Ok(reply) => {
+                self.display
+                    .check_window_reply(&source, "ShmGetImage", reply.depth)?;
+                Frame::new(
+                    LeasedSegment(lease),
+                    0,
+                    source.region,
+                    source.stride,
+                    source.format,
+                )
+            }
+            Err(error) => Err(self.display.window_grab_error(window, "ShmGetImage", error)),
+        }
+    }
+
     /// Grabs with shared memory; on a first-ever failure that `GetImage` does not share, falls
     /// back for good.
     fn grab_shared(&mut self, region: Region) -> Result<Frame, Error> {
@@ -365,10 +462,16 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
                 "streams take whole frames, not only what changed: {reason}"
             ));
         }
-        match self.display.xwayland_caveat() {
-            Some(caveat) => status.with_caveat(caveat),
-            None => status,
+        for caveat in [
+            self.display.xwayland_caveat(),
+            self.display.windows_caveat(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            status = status.with_caveat(caveat);
         }
+        status
     }
 
     fn screen(&mut self) -> Result<ScreenInfo, Error> {
@@ -381,6 +484,19 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
 
     fn cursor(&mut self) -> Result<CursorImage, Error> {
         self.display.cursor_image(BACKEND_NAME)
+    }
+
+    fn windows(&mut self) -> Result<Vec<mss_core::Window>, Error> {
+        self.display.windows()
+    }
+
+    /// The window's whole contents through Composite (see `mss_x11`'s window docs), written
+    /// into a pooled segment with `ShmGetImage` (zero-copy, as a grab); `GetImage` without
+    /// shared memory, or for a window larger than the screen or of another depth.
+    fn grab_window(&mut self, window: u64) -> Result<Frame, Error> {
+        let frame = self.grab_window_shared(window);
+        self.proven |= frame.is_ok();
+        frame
     }
 
     /// With shared memory in use, a stream that keeps captures in flight and, where the server

@@ -30,11 +30,11 @@ use crate::{AutoConnection, X11Connection, X11Options};
 ///
 /// `X11Display<C>` is `Send` when `C` is (every x11rb connection is); methods that update
 /// the cached screen size take `&mut self`.
-pub struct X11Display<C = AutoConnection> {
+pub struct X11Display<C: X11Connection = AutoConnection> {
     connection: C,
     display_name: String,
     screen_number: usize,
-    format: ScreenFormat,
+    pub(crate) format: ScreenFormat,
     root_size: (u16, u16),
     root_size_stale: bool,
     randr_version: Option<(u32, u32)>,
@@ -50,6 +50,22 @@ pub struct X11Display<C = AutoConnection> {
     /// Whether a DamageNotify arrived since [`take_damage_notice`](Self::take_damage_notice)
     /// last looked.
     pub(crate) damage_notified: bool,
+    /// The atoms windows are described with, once interned.
+    pub(crate) window_atoms: Option<crate::windows::WindowAtoms>,
+    /// The Composite version (0.2 or later), asked the first time a window is captured.
+    pub(crate) composite_version: Option<Option<(u32, u32)>>,
+    /// Windows this display redirected for captures, undone when it closes.
+    pub(crate) redirected: Vec<u32>,
+    /// Where each window's pixels were at its last capture: the next capture's guess.
+    pub(crate) window_cache: std::collections::HashMap<u32, crate::WindowSource>,
+}
+
+impl<C: X11Connection> Drop for X11Display<C> {
+    fn drop(&mut self) {
+        if !self.redirected.is_empty() {
+            self.unredirect_windows();
+        }
+    }
 }
 
 impl X11Display<AutoConnection> {
@@ -153,6 +169,10 @@ impl<C: X11Connection> X11Display<C> {
             xfixes_version: None,
             damage_events: false,
             damage_notified: false,
+            window_atoms: None,
+            composite_version: None,
+            redirected: Vec::new(),
+            window_cache: std::collections::HashMap::new(),
         };
         // The setup's size is from when the connection opened, which for a connection the
         // application had before may be long ago: ask.
@@ -412,7 +432,7 @@ impl<C: X11Connection> X11Display<C> {
     }
 }
 
-impl<C> fmt::Debug for X11Display<C> {
+impl<C: X11Connection> fmt::Debug for X11Display<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("X11Display")
             .field("display_name", &self.display_name)

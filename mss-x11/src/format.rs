@@ -63,7 +63,28 @@ pub(crate) fn validate_screen_format(
             source: None,
         });
     };
-    let depth = screen.root_depth;
+    validate_visual(
+        setup,
+        screen,
+        (screen.root_depth, screen.root_visual, "the root visual"),
+        display,
+    )
+}
+
+/// Checks that images of `depth` with visual `visual_id` (called `which` in messages) on
+/// `screen` can be captured (the rules of [`validate_screen_format`] after the screen's
+/// existence) and returns their layout. Windows of another depth than the root (a 32-bit ARGB window on
+/// a 24-bit screen) go through this too.
+///
+/// # Errors
+///
+/// [`Error::UnsupportedFormat`] naming `display`, `depth` and the first rule broken.
+pub(crate) fn validate_visual(
+    setup: &Setup,
+    screen: &x11rb::protocol::xproto::Screen,
+    (depth, visual_id, which): (u8, Visualid, &str),
+    display: &str,
+) -> Result<ScreenFormat, Error> {
     let unsupported = |reason: String| Error::UnsupportedFormat {
         display: display.to_owned(),
         depth,
@@ -84,18 +105,18 @@ pub(crate) fn validate_screen_format(
     let visual = depth_entry
         .visuals
         .iter()
-        .find(|visual| visual.visual_id == screen.root_visual)
+        .find(|visual| visual.visual_id == visual_id)
         .ok_or_else(|| {
             unsupported(format!(
-                "the root visual {:#x} is not listed for depth {depth}",
-                screen.root_visual
+                "{which} {:#x} is not listed for depth {depth}",
+                visual_id
             ))
         })?;
     if visual.class != VisualClass::TRUE_COLOR && visual.class != VisualClass::DIRECT_COLOR {
         return Err(unsupported(format!(
-            "the root visual {:#x} is of class {}, which maps pixels through a colormap; only \
+            "{which} {:#x} is of class {}, which maps pixels through a colormap; only \
              TrueColor and DirectColor screens are supported",
-            screen.root_visual,
+            visual_id,
             visual_class_name(visual.class)
         )));
     }
@@ -139,7 +160,7 @@ pub(crate) fn validate_screen_format(
     Ok(ScreenFormat {
         root: screen.root,
         depth,
-        visual: screen.root_visual,
+        visual: visual_id,
         bits_per_pixel,
         scanline_pad,
         format,

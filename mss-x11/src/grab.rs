@@ -86,3 +86,162 @@ impl<C: X11Connection> X11Display<C> {
         )
     }
 }
+
+impl<C: X11Connection> X11Display<C> {
+    /// Captures window `window` with `GetImage` in one round trip: the pixels are asked for
+    /// where they were at the last capture, together with the checks of the window, and asked
+    /// for again only when the window moved, resized or changed depth meanwhile. The reply
+    /// buffer becomes the frame's storage.
+    ///
+    /// # Errors
+    ///
+    /// As [`finish_probe`](Self::finish_probe); [`Error::WindowUnavailable`] when the window
+    /// goes away meanwhile; the server's other failures.
+    pub fn get_window_image(&mut self, window: u64) -> Result<Frame, Error> {
+        let (probe, guess) = self.probe_window(window)?;
+        let early = match guess {
+            Some(guess) => Some((guess, self.send_window_get_image(&guess)?)),
+            None => None,
+        };
+        let source = match self.finish_probe(probe) {
+            Ok(source) => source,
+            Err(error) => {
+                if let Some((_, sequence)) = early {
+                    self.discard_reply::<x11rb::protocol::xproto::GetImageReply>(sequence);
+                }
+                return Err(error);
+            }
+        };
+        let sequence = match early {
+            Some((guess, sequence)) if guess == source => sequence,
+            other => {
+                if let Some((_, sequence)) = other {
+                    self.discard_reply::<x11rb::protocol::xproto::GetImageReply>(sequence);
+                }
+                self.send_window_get_image(&source)?
+            }
+        };
+        let frame = self.read_window_get_image(window, &source, sequence);
+        self.release_window_source(&source);
+        frame
+    }
+
+    /// Sends `GetImage` of `source`; returns its sequence number.
+    fn send_window_get_image(
+        &self,
+        source: &crate::WindowSource,
+    ) -> Result<x11rb::connection::SequenceNumber, Error> {
+        let cookie = self
+            .connection()
+            .get_image(
+                ImageFormat::Z_PIXMAP,
+                source.drawable,
+                source.x,
+                source.y,
+                source.width,
+                source.height,
+                u32::MAX,
+            )
+            .map_err(|error| self.connection_lost(error))?;
+        let sequence = cookie.sequence_number();
+        std::mem::forget(cookie);
+        Ok(sequence)
+    }
+
+    /// Drops the reply to request `sequence` when it comes.
+    pub fn discard_reply<R: x11rb::x11_utils::TryParse>(
+        &self,
+        sequence: x11rb::connection::SequenceNumber,
+    ) {
+        drop(x11rb::cookie::Cookie::<C, R>::new(
+            self.connection(),
+            sequence,
+        ));
+    }
+
+    /// Reads the `GetImage` reply `sequence` of `source` into a frame.
+    fn read_window_get_image(
+        &mut self,
+        window: u64,
+        source: &crate::WindowSource,
+        sequence: x11rb::connection::SequenceNumber,
+    ) -> Result<Frame, Error> {
+        let reply = x11rb::cookie::Cookie::<C, x11rb::protocol::xproto::GetImageReply>::new(
+            self.connection(),
+            sequence,
+        )
+        .raw_reply();
+        let buffer = match reply {
+            Ok(buffer) => buffer,
+            Err(error) => return Err(self.window_grab_error(window, "GetImage", error)),
+        };
+        let bytes = buffer.as_ref();
+        if bytes.len() < GET_IMAGE_HEADER_LEN {
+            return Err(Error::Protocol {
+                display: self.display_name().to_owned(),
+                request: "GetImage",
+                message: format!("the reply has only {} bytes", bytes.len()),
+                source: None,
+            });
+        }
+        self.check_window_reply(source, "GetImage", bytes[1])?;
+        Frame::new(
+            ReplyStorage::new(buffer),
+            GET_IMAGE_HEADER_LEN,
+            source.region,
+            source.stride,
+            source.format,
+        )
+    }
+
+    /// Checks the depth of a window capture's reply.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] naming `request` when the depth is not the window's.
+    pub fn check_window_reply(
+        &self,
+        source: &crate::WindowSource,
+        request: &'static str,
+        depth: u8,
+    ) -> Result<(), Error> {
+        if depth == source.depth {
+            return Ok(());
+        }
+        Err(Error::Protocol {
+            display: self.display_name().to_owned(),
+            request,
+            message: format!(
+                "the server sent an image of depth {depth} for a window of depth {}",
+                source.depth
+            ),
+            source: None,
+        })
+    }
+
+    /// The error for a failed read of a window's pixels: the window (or its pixmap) gone is
+    /// [`Error::WindowUnavailable`], anything else the server's error.
+    pub fn window_grab_error(
+        &self,
+        window: u64,
+        request: &'static str,
+        error: x11rb::errors::ReplyError,
+    ) -> Error {
+        use x11rb::protocol::ErrorKind;
+        match &error {
+            x11rb::errors::ReplyError::X11Error(x11)
+                if matches!(
+                    x11.error_kind,
+                    ErrorKind::Drawable | ErrorKind::Window | ErrorKind::Pixmap | ErrorKind::Match
+                ) =>
+            {
+                Error::WindowUnavailable {
+                    display: self.display_name().to_owned(),
+                    window,
+                    problem: mss_core::WindowProblem::Gone,
+                }
+            }
+            _ => self.reply_error(request, error),
+        }
+    }
+}

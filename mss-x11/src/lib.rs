@@ -54,6 +54,7 @@ mod grab;
 mod monitors;
 mod options;
 mod watchdog;
+mod windows;
 mod xwayland;
 
 pub use auto_connection::{AutoBuf, AutoConnectError, AutoConnection, ConnectionPreference};
@@ -62,6 +63,7 @@ pub use damage::DamageTracker;
 pub use display::X11Display;
 pub use errors::describe_x11_error;
 pub use options::{DEFAULT_TIMEOUT, MonitorSource, X11Options};
+pub use windows::{WindowProbe, WindowSource};
 
 /// x11rb, as this crate uses it, so backends and callers name the same connection types.
 pub use x11rb;

@@ -274,6 +274,21 @@ impl Capture for Mss {
         self.inner.cursor()
     }
 
+    fn windows(&mut self) -> Result<Vec<mss_core::Window>, mss_core::Error> {
+        self.inner.windows()
+    }
+
+    /// The backend's window grab, with the pointer drawn on where it lies over the window
+    /// when this capturer draws it.
+    fn grab_window(&mut self, window: u64) -> Result<Frame, mss_core::Error> {
+        let mut frame = self.inner.grab_window(window)?;
+        if self.with_cursor && !self.backend_cursor {
+            let cursor = self.inner.cursor()?;
+            crate::cursor::composite_cursor(&mut frame, &cursor);
+        }
+        Ok(frame)
+    }
+
     /// Sets [`set_with_cursor`](Mss::set_with_cursor): this capturer draws the pointer one
     /// way or the other.
     fn draw_cursor(&mut self, draw: bool) -> bool {

@@ -158,7 +158,7 @@ pub use mss_core::Error as CaptureError;
 pub use mss_core::{
     BackendStatus, Capture, Changes, CursorImage, DisplaySystem, Frame, FrameStream, Monitor,
     Monitors, PixelFormat, Rate, Region, Rgba, ScreenInfo, StreamFrame, StreamOptions,
-    StreamTarget,
+    StreamTarget, Window, WindowProblem,
 };
 
 /// The traits and types most programs need: `use mss::prelude::*;`.

@@ -88,6 +88,21 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         probe: Probe::Program("sway"),
     },
     Requirement {
+        package: "twm",
+        needed_for: "twm, a window manager that puts frames around windows without listing them (EWMH), for the window tests",
+        probe: Probe::Program("twm"),
+    },
+    Requirement {
+        package: "evilwm",
+        needed_for: "evilwm, a window manager with frames and an EWMH client list, for the window tests",
+        probe: Probe::Program("evilwm"),
+    },
+    Requirement {
+        package: "xfonts-base",
+        needed_for: "the fixed font the window managers in the tests draw their frames with",
+        probe: Probe::File("/usr/share/fonts/X11/misc/fonts.alias"),
+    },
+    Requirement {
         package: "weston",
         needed_for: "a Wayland compositor without wlr-screencopy, which the Wayland backend must refuse clearly",
         probe: Probe::Program("weston"),

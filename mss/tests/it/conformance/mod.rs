@@ -26,3 +26,8 @@ mod frames;
 
 /// Streams: exact frames in order, changes, changes-only, rates.
 mod stream;
+
+/// Windows: listing with and without a window manager, whole contents when covered or cut by
+/// the screen's edge, errors for windows unmapped, minimized and gone.
+#[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
+mod windows;

@@ -1,0 +1,589 @@
+//! [`TestWindows`]: X11 windows with known contents, made, moved, resized, covered, unmapped
+//! and minimized by the test, and [`WindowManager`]: a real window manager on a test server.
+//!
+//! Each window shows the pattern shifted by its own seed, so a window's pixels tell which
+//! window and which position they came from. The contents are the window's background pixmap:
+//! the server repaints them by itself whenever a part of the window is exposed again, so they
+//! are known at every moment without a client drawing.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mss_core::{Frame, PixelFormat, Region, Rgba};
+use x11rb::connection::Connection as _;
+use x11rb::protocol::xproto::{
+    AtomEnum, ChangeWindowAttributesAux, ClientMessageEvent, ConfigureWindowAux,
+    ConnectionExt as _, CreateGCAux, CreateWindowAux, EventMask, MapState, PropMode, StackMode,
+    WindowClass,
+};
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
+
+use crate::pattern::{self, FrameMismatch};
+use crate::scene::{SceneError, upload_image};
+
+/// How long a window may take to become what a test asked (shown, hidden, moved).
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Windows a test made on one display.
+pub struct TestWindows {
+    connection: RustConnection,
+    display: String,
+    root: u32,
+    depth: u8,
+    format: PixelFormat,
+    pad_bytes: usize,
+    windows: Vec<(u32, u32)>,
+}
+
+impl std::fmt::Debug for TestWindows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestWindows")
+            .field("display", &self.display)
+            .field("windows", &self.windows)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The colour window seeded `seed` shows at its own `(x, y)`.
+pub fn window_colour(seed: u32, x: u32, y: u32) -> Rgba {
+    pattern::pattern_colour((x + 301 * seed) % 4096, (y + 197 * seed) % 4096)
+}
+
+impl TestWindows {
+    /// Connects to `display`.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Connect`] when it cannot, [`SceneError::UnsupportedScreen`] for a screen
+    /// the windows cannot be drawn on.
+    pub fn connect(display: &str) -> Result<Self, SceneError> {
+        let (connection, screen) =
+            x11rb::connect(Some(display)).map_err(|error| SceneError::Connect {
+                display: display.to_owned(),
+                reason: error.to_string(),
+            })?;
+        let setup = connection.setup();
+        let screen = &setup.roots[screen];
+        let depth = screen.root_depth;
+        let unsupported = |reason: &str| SceneError::UnsupportedScreen {
+            display: display.to_owned(),
+            depth,
+            reason: reason.to_owned(),
+        };
+        let visual = screen
+            .allowed_depths
+            .iter()
+            .filter(|allowed| allowed.depth == depth)
+            .flat_map(|allowed| &allowed.visuals)
+            .find(|visual| visual.visual_id == screen.root_visual)
+            .ok_or_else(|| unsupported("the root visual is not listed"))?;
+        let pixmap_format = setup
+            .pixmap_formats
+            .iter()
+            .find(|format| format.depth == depth)
+            .ok_or_else(|| unsupported("no pixmap format for the root depth"))?;
+        let format = PixelFormat::from_masks(
+            depth,
+            pixmap_format.bits_per_pixel,
+            visual.red_mask,
+            visual.green_mask,
+            visual.blue_mask,
+        )
+        .ok_or_else(|| unsupported("no pixel format"))?;
+        Ok(Self {
+            root: screen.root,
+            depth,
+            format,
+            pad_bytes: usize::from(pixmap_format.scanline_pad / 8).max(1),
+            display: display.to_owned(),
+            windows: Vec::new(),
+            connection,
+        })
+    }
+
+    fn failed(&self, request: &'static str, reason: impl ToString) -> SceneError {
+        SceneError::Request {
+            display: self.display.clone(),
+            request,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Makes and shows a window at `region` (the client area, in root coordinates; a window
+    /// manager may move it, see [`placed`](Self::placed)) titled `title`, of class
+    /// `(instance, class)`, showing the pattern seeded `seed`. Returns its id once it is shown.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses or the window is not shown in time.
+    pub fn create(
+        &mut self,
+        region: Region,
+        title: &str,
+        (instance, class): (&str, &str),
+        seed: u32,
+    ) -> Result<u32, SceneError> {
+        let window = self
+            .connection
+            .generate_id()
+            .map_err(|error| self.failed("allocating an id", error))?;
+        let background = self.background(region.width(), region.height(), seed)?;
+        self.connection
+            .create_window(
+                self.depth,
+                window,
+                self.root,
+                region.left() as i16,
+                region.top() as i16,
+                region.width() as u16,
+                region.height() as u16,
+                0,
+                WindowClass::INPUT_OUTPUT,
+                x11rb::COPY_FROM_PARENT,
+                &CreateWindowAux::new()
+                    .background_pixmap(background)
+                    .event_mask(EventMask::STRUCTURE_NOTIFY),
+            )
+            .map_err(|error| self.failed("CreateWindow", error))?;
+        self.connection
+            .free_pixmap(background)
+            .map_err(|error| self.failed("FreePixmap", error))?;
+        let atom = |name: &str| -> Result<u32, SceneError> {
+            Ok(self
+                .connection
+                .intern_atom(false, name.as_bytes())
+                .map_err(|error| self.failed("InternAtom", error))?
+                .reply()
+                .map_err(|error| self.failed("InternAtom", error))?
+                .atom)
+        };
+        let (net_wm_name, utf8, net_wm_pid, normal_hints) = (
+            atom("_NET_WM_NAME")?,
+            atom("UTF8_STRING")?,
+            atom("_NET_WM_PID")?,
+            u32::from(AtomEnum::WM_NORMAL_HINTS),
+        );
+        let set = |property: u32, kind: u32, format: u8, data: &[u8]| {
+            self.connection
+                .change_property(
+                    PropMode::REPLACE,
+                    window,
+                    property,
+                    kind,
+                    format,
+                    (data.len() / usize::from(format / 8)) as u32,
+                    data,
+                )
+                .map_err(|error| self.failed("ChangeProperty", error))
+                .map(drop)
+        };
+        set(net_wm_name, utf8, 8, title.as_bytes())?;
+        // WM_NAME in Latin-1: the title where it has no other characters.
+        let latin1: Vec<u8> = title
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+            .collect();
+        set(
+            AtomEnum::WM_NAME.into(),
+            AtomEnum::STRING.into(),
+            8,
+            &latin1,
+        )?;
+        let class_bytes = [instance.as_bytes(), b"\0", class.as_bytes(), b"\0"].concat();
+        set(
+            AtomEnum::WM_CLASS.into(),
+            AtomEnum::STRING.into(),
+            8,
+            &class_bytes,
+        )?;
+        set(
+            net_wm_pid,
+            AtomEnum::CARDINAL.into(),
+            32,
+            &std::process::id().to_ne_bytes(),
+        )?;
+        // Size hints with the position and size set by the user, so window managers place the
+        // window where asked (USPosition | USSize).
+        let mut hints = [0u32; 18];
+        hints[0] = 1 | 2;
+        hints[1] = region.left() as u32;
+        hints[2] = region.top() as u32;
+        hints[3] = region.width();
+        hints[4] = region.height();
+        let hint_bytes: Vec<u8> = hints.iter().flat_map(|value| value.to_ne_bytes()).collect();
+        set(
+            normal_hints,
+            AtomEnum::WM_SIZE_HINTS.into(),
+            32,
+            &hint_bytes,
+        )?;
+        self.connection
+            .map_window(window)
+            .map_err(|error| self.failed("MapWindow", error))?;
+        self.windows.push((window, seed));
+        self.wait_until(window, "the window shown", |state| {
+            state == MapState::VIEWABLE
+        })?;
+        Ok(window)
+    }
+
+    /// A pixmap of `width` x `height` showing the pattern seeded `seed`.
+    fn background(&self, width: u32, height: u32, seed: u32) -> Result<u32, SceneError> {
+        let pixmap = self
+            .connection
+            .generate_id()
+            .map_err(|error| self.failed("allocating an id", error))?;
+        let gc = self
+            .connection
+            .generate_id()
+            .map_err(|error| self.failed("allocating an id", error))?;
+        self.connection
+            .create_pixmap(self.depth, pixmap, self.root, width as u16, height as u16)
+            .map_err(|error| self.failed("CreatePixmap", error))?;
+        self.connection
+            .create_gc(gc, pixmap, &CreateGCAux::new())
+            .map_err(|error| self.failed("CreateGC", error))?;
+        upload_image(
+            &self.connection,
+            (pixmap, gc),
+            (width, height, self.depth, self.pad_bytes),
+            self.format,
+            |x, y| window_colour(seed, x, y),
+        )
+        .map_err(|reason| self.failed("PutImage", reason))?;
+        self.connection
+            .free_gc(gc)
+            .map_err(|error| self.failed("FreeGC", error))?;
+        Ok(pixmap)
+    }
+
+    /// Waits until `window`'s map state satisfies `ready`.
+    fn wait_until(
+        &self,
+        window: u32,
+        what: &'static str,
+        ready: impl Fn(MapState) -> bool,
+    ) -> Result<(), SceneError> {
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        loop {
+            let state = self
+                .connection
+                .get_window_attributes(window)
+                .map_err(|error| self.failed("GetWindowAttributes", error))?
+                .reply()
+                .map_err(|error| self.failed("GetWindowAttributes", error))?
+                .map_state;
+            if ready(state) {
+                // Let a window manager finish what it does around the change.
+                self.sync()?;
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(self.failed("waiting", format!("{what} did not happen in time")));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// A round trip: everything sent before is done.
+    fn sync(&self) -> Result<(), SceneError> {
+        self.connection
+            .sync()
+            .map_err(|error| self.failed("GetInputFocus", error))
+    }
+
+    /// The seed `window` was made with.
+    fn seed(&self, window: u32) -> u32 {
+        self.windows
+            .iter()
+            .find(|&&(id, _)| id == window)
+            .map_or(0, |&(_, seed)| seed)
+    }
+
+    /// Where `window`'s client area is on the screen now (a window manager may have moved it
+    /// into a frame).
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses.
+    pub fn placed(&self, window: u32) -> Result<Region, SceneError> {
+        let geometry = self
+            .connection
+            .get_geometry(window)
+            .map_err(|error| self.failed("GetGeometry", error))?
+            .reply()
+            .map_err(|error| self.failed("GetGeometry", error))?;
+        let translated = self
+            .connection
+            .translate_coordinates(window, self.root, 0, 0)
+            .map_err(|error| self.failed("TranslateCoordinates", error))?
+            .reply()
+            .map_err(|error| self.failed("TranslateCoordinates", error))?;
+        Region::new(
+            i32::from(translated.dst_x),
+            i32::from(translated.dst_y),
+            u32::from(geometry.width),
+            u32::from(geometry.height),
+        )
+        .map_err(|error| self.failed("GetGeometry", error))
+    }
+
+    /// Compares every pixel of `frame` (a capture of `window`, placed where the window is)
+    /// with the window's contents.
+    ///
+    /// # Errors
+    ///
+    /// A [`FrameMismatch`] listing the wrong pixels.
+    pub fn check_window_frame(&self, window: u32, frame: &Frame) -> Result<(), FrameMismatch> {
+        let placed = self.placed(window).expect("the window is placed");
+        let seed = self.seed(window);
+        pattern::check_frame(frame, self.format, |x, y| {
+            let (x, y) = (x - i64::from(placed.left()), y - i64::from(placed.top()));
+            (x >= 0 && y >= 0 && x < i64::from(placed.width()) && y < i64::from(placed.height()))
+                .then(|| pattern::quantise(self.format, window_colour(seed, x as u32, y as u32)))
+        })
+    }
+
+    /// Asserts that `frame` shows exactly `window`'s contents.
+    ///
+    /// # Panics
+    ///
+    /// With the wrong pixels when any differs.
+    pub fn assert_window_frame(&self, window: u32, frame: &Frame) {
+        if let Err(mismatch) = self.check_window_frame(window, frame) {
+            panic!("window {window:#x} on {}: {mismatch}", self.display);
+        }
+    }
+
+    /// Moves `window`'s top-left corner to `(x, y)` (through the window manager, if any).
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses.
+    pub fn move_to(&self, window: u32, x: i32, y: i32) -> Result<(), SceneError> {
+        self.connection
+            .configure_window(window, &ConfigureWindowAux::new().x(x).y(y))
+            .map_err(|error| self.failed("ConfigureWindow", error))?;
+        self.settle()
+    }
+
+    /// Raises `window` above the others.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses.
+    pub fn raise(&self, window: u32) -> Result<(), SceneError> {
+        self.connection
+            .configure_window(
+                window,
+                &ConfigureWindowAux::new().stack_mode(StackMode::ABOVE),
+            )
+            .map_err(|error| self.failed("ConfigureWindow", error))?;
+        self.settle()
+    }
+
+    /// Resizes `window` to `width` x `height`; its contents (the pattern) cover the new size.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses.
+    pub fn resize(&self, window: u32, width: u32, height: u32) -> Result<(), SceneError> {
+        let background = self.background(width, height, self.seed(window))?;
+        self.connection
+            .change_window_attributes(
+                window,
+                &ChangeWindowAttributesAux::new().background_pixmap(background),
+            )
+            .map_err(|error| self.failed("ChangeWindowAttributes", error))?;
+        self.connection
+            .free_pixmap(background)
+            .map_err(|error| self.failed("FreePixmap", error))?;
+        self.connection
+            .configure_window(
+                window,
+                &ConfigureWindowAux::new().width(width).height(height),
+            )
+            .map_err(|error| self.failed("ConfigureWindow", error))?;
+        self.connection
+            .clear_area(true, window, 0, 0, 0, 0)
+            .map_err(|error| self.failed("ClearArea", error))?;
+        self.settle()
+    }
+
+    /// Hides `window` (unmaps it).
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses.
+    pub fn unmap(&self, window: u32) -> Result<(), SceneError> {
+        self.connection
+            .unmap_window(window)
+            .map_err(|error| self.failed("UnmapWindow", error))?;
+        self.wait_until(window, "the window hidden", |state| {
+            state != MapState::VIEWABLE
+        })
+    }
+
+    /// Shows `window` again.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses.
+    pub fn map(&self, window: u32) -> Result<(), SceneError> {
+        self.connection
+            .map_window(window)
+            .map_err(|error| self.failed("MapWindow", error))?;
+        self.wait_until(window, "the window shown", |state| {
+            state == MapState::VIEWABLE
+        })
+    }
+
+    /// Asks the window manager to minimize `window` (ICCCM `WM_CHANGE_STATE` to iconic);
+    /// without a window manager, marks it minimized (`WM_STATE` iconic) and hides it, as one
+    /// would.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses or nothing happens in time.
+    pub fn minimize(&self, window: u32, with_window_manager: bool) -> Result<(), SceneError> {
+        let atom = |name: &str| -> Result<u32, SceneError> {
+            Ok(self
+                .connection
+                .intern_atom(false, name.as_bytes())
+                .map_err(|error| self.failed("InternAtom", error))?
+                .reply()
+                .map_err(|error| self.failed("InternAtom", error))?
+                .atom)
+        };
+        if with_window_manager {
+            let change_state = atom("WM_CHANGE_STATE")?;
+            let event = ClientMessageEvent::new(32, window, change_state, [3u32, 0, 0, 0, 0]);
+            self.connection
+                .send_event(
+                    false,
+                    self.root,
+                    EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY,
+                    event,
+                )
+                .map_err(|error| self.failed("SendEvent", error))?;
+        } else {
+            let wm_state = atom("WM_STATE")?;
+            self.connection
+                .change_property32(PropMode::REPLACE, window, wm_state, wm_state, &[3, 0])
+                .map_err(|error| self.failed("ChangeProperty", error))?;
+            self.connection
+                .unmap_window(window)
+                .map_err(|error| self.failed("UnmapWindow", error))?;
+        }
+        self.wait_until(window, "the window minimized", |state| {
+            state != MapState::VIEWABLE
+        })
+    }
+
+    /// Destroys `window`.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses.
+    pub fn destroy(&mut self, window: u32) -> Result<(), SceneError> {
+        self.connection
+            .destroy_window(window)
+            .map_err(|error| self.failed("DestroyWindow", error))?;
+        self.windows.retain(|&(id, _)| id != window);
+        self.sync()
+    }
+
+    /// Waits for what a window manager does after a change (it acts on its own schedule).
+    fn settle(&self) -> Result<(), SceneError> {
+        self.sync()?;
+        std::thread::sleep(Duration::from_millis(100));
+        self.sync()
+    }
+}
+
+/// A window manager running on a test server, stopped when dropped.
+#[derive(Debug)]
+pub struct WindowManager {
+    child: Child,
+}
+
+impl WindowManager {
+    /// Starts `program` (`twm`, `evilwm`) on `display` with `arguments`, and waits until it
+    /// manages the screen (it has selected the root's substructure redirect).
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when it does not start or take the screen in time.
+    pub fn start(display: &str, program: &str, arguments: &[&str]) -> Result<Self, SceneError> {
+        let failed = |reason: String| SceneError::Request {
+            display: display.to_owned(),
+            request: "starting a window manager",
+            reason,
+        };
+        let child = Command::new(program)
+            .args(arguments)
+            .env("DISPLAY", display)
+            .env("HOME", std::env::temp_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|error| failed(format!("{program}: {error}")))?;
+        let manager = Self { child };
+        let (connection, screen) =
+            x11rb::connect(Some(display)).map_err(|error| failed(error.to_string()))?;
+        let root = connection.setup().roots[screen].root;
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        loop {
+            let attributes = connection
+                .get_window_attributes(root)
+                .map_err(|error| failed(error.to_string()))?
+                .reply()
+                .map_err(|error| failed(error.to_string()))?;
+            if attributes
+                .all_event_masks
+                .contains(EventMask::SUBSTRUCTURE_REDIRECT)
+            {
+                return Ok(manager);
+            }
+            if Instant::now() > deadline {
+                return Err(failed(format!("{program} did not take the screen in time")));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Writes a twm configuration that places windows where they ask (`UsePPosition`), and
+    /// returns the arguments that use it.
+    ///
+    /// # Errors
+    ///
+    /// The file system's error.
+    pub fn twm_arguments(directory: &Path) -> std::io::Result<Vec<String>> {
+        let config = directory.join("twmrc");
+        // The fonts of xfonts-base ("fixed"): twm's defaults ("variable") are not there.
+        let fonts = [
+            "TitleFont",
+            "ResizeFont",
+            "MenuFont",
+            "IconFont",
+            "IconManagerFont",
+        ]
+        .map(|font| format!("{font} \"fixed\"\n"))
+        .concat();
+        std::fs::write(
+            &config,
+            format!("UsePPosition \"on\"\nRandomPlacement\nNoGrabServer\n{fonts}"),
+        )?;
+        Ok(vec!["-f".to_owned(), config.to_string_lossy().into_owned()])
+    }
+}
+
+impl Drop for WindowManager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

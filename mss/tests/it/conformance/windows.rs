@@ -1,0 +1,348 @@
+//! Windows, on every X11 backend: listing (no window manager, twm's frames, evilwm's EWMH
+//! list), whole contents where other windows cover them and where the screen edge cuts them,
+//! moves and resizes, and clear errors for windows unmapped, minimized and gone. Every pixel
+//! of every window grab is compared with what the window shows.
+
+use mss_core::{DisplaySystem, Error, Region, WindowProblem};
+use mss_testkit::{TestWindows, WindowManager, XServer, XvfbOptions};
+
+use crate::backends_under_test as backends;
+
+fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
+    Region::new(left, top, width, height).unwrap()
+}
+
+fn xvfb(options: &XvfbOptions) -> XServer {
+    XServer::xvfb(options).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn x11_backends() -> Vec<Box<dyn mss_testkit::BackendUnderTest>> {
+    backends()
+        .into_iter()
+        .filter(|backend| backend.system() == DisplaySystem::X11)
+        .collect()
+}
+
+fn assert_unavailable(
+    result: Result<mss_core::Frame, Error>,
+    window: u32,
+    expected: WindowProblem,
+) {
+    match result {
+        Err(Error::WindowUnavailable {
+            window: id,
+            problem,
+            ..
+        }) => {
+            assert_eq!((id, problem), (u64::from(window), expected));
+        }
+        other => panic!("window {window:#x}: expected {expected:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn without_a_window_manager_named_windows_are_listed_and_captured_whole() {
+    let server = xvfb(&XvfbOptions::new(640, 480, 24));
+    server.paint_scene().unwrap();
+    let mut windows = TestWindows::connect(server.display()).unwrap();
+    let below = windows
+        .create(
+            region(40, 30, 220, 160),
+            "Below ünïcode",
+            ("below", "TestApp"),
+            1,
+        )
+        .unwrap();
+    let above = windows
+        .create(region(120, 100, 200, 150), "Above", ("above", "TestApp"), 2)
+        .unwrap();
+    // Partly off the right and bottom edges.
+    let edge = windows
+        .create(region(560, 420, 160, 120), "Edge", ("edge", "TestApp"), 3)
+        .unwrap();
+    for backend in x11_backends() {
+        let context = format!("backend {}", backend.name());
+        let mut capture = backend.open(server.display()).unwrap();
+        let listed = capture.windows().unwrap();
+        let summary: Vec<_> = listed
+            .iter()
+            .map(|window| {
+                (
+                    window.id,
+                    window.title.as_deref(),
+                    window.class.as_deref(),
+                    window.region,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    u64::from(below),
+                    Some("Below ünïcode"),
+                    Some("TestApp"),
+                    region(40, 30, 220, 160)
+                ),
+                (
+                    u64::from(above),
+                    Some("Above"),
+                    Some("TestApp"),
+                    region(120, 100, 200, 150)
+                ),
+                (
+                    u64::from(edge),
+                    Some("Edge"),
+                    Some("TestApp"),
+                    region(560, 420, 160, 120)
+                ),
+            ],
+            "{context}"
+        );
+        assert!(
+            listed
+                .iter()
+                .all(|window| window.viewable && !window.minimized),
+            "{context}"
+        );
+        assert!(
+            listed
+                .iter()
+                .all(|window| window.pid == Some(std::process::id())),
+            "{context}"
+        );
+        assert_eq!(listed[0].instance.as_deref(), Some("below"), "{context}");
+
+        // Covered by `above`: the covered part is the window's own.
+        let frame = capture.grab_window(u64::from(below)).unwrap();
+        assert_eq!(frame.region(), region(40, 30, 220, 160), "{context}");
+        windows.assert_window_frame(below, &frame);
+        // Cut by the screen's edge: the part off the screen too.
+        let frame = capture.grab_window(u64::from(edge)).unwrap();
+        assert_eq!(frame.region(), region(560, 420, 160, 120), "{context}");
+        windows.assert_window_frame(edge, &frame);
+        // Twice in a row (the second from the first's guess), and after a move and a resize.
+        windows.assert_window_frame(above, &capture.grab_window(u64::from(above)).unwrap());
+        windows.assert_window_frame(above, &capture.grab_window(u64::from(above)).unwrap());
+        windows.move_to(above, -50, 300).unwrap();
+        let moved = capture.grab_window(u64::from(above)).unwrap();
+        assert_eq!(moved.region(), region(-50, 300, 200, 150), "{context}");
+        windows.assert_window_frame(above, &moved);
+        windows.resize(above, 260, 90).unwrap();
+        let resized = capture.grab_window(u64::from(above)).unwrap();
+        assert_eq!(resized.region(), region(-50, 300, 260, 90), "{context}");
+        windows.assert_window_frame(above, &resized);
+        windows.move_to(above, 120, 100).unwrap();
+        windows.resize(above, 200, 150).unwrap();
+    }
+}
+
+#[test]
+fn unmapped_minimized_and_gone_windows_are_errors_naming_them() {
+    let server = xvfb(&XvfbOptions::new(320, 240, 24));
+    let mut windows = TestWindows::connect(server.display()).unwrap();
+    let hidden = windows
+        .create(region(10, 10, 50, 40), "Hidden", ("hidden", "TestApp"), 1)
+        .unwrap();
+    let minimized = windows
+        .create(
+            region(70, 10, 50, 40),
+            "Minimized",
+            ("minimized", "TestApp"),
+            2,
+        )
+        .unwrap();
+    let gone = windows
+        .create(region(130, 10, 50, 40), "Gone", ("gone", "TestApp"), 3)
+        .unwrap();
+    for backend in x11_backends() {
+        let mut capture = backend.open(server.display()).unwrap();
+        windows.assert_window_frame(hidden, &capture.grab_window(u64::from(hidden)).unwrap());
+        windows.unmap(hidden).unwrap();
+        assert_unavailable(
+            capture.grab_window(u64::from(hidden)),
+            hidden,
+            WindowProblem::Unmapped,
+        );
+        windows.map(hidden).unwrap();
+        windows.assert_window_frame(hidden, &capture.grab_window(u64::from(hidden)).unwrap());
+        assert_unavailable(
+            capture.grab_window(0x7fff_fff0),
+            0x7fff_fff0,
+            WindowProblem::Gone,
+        );
+        let listed = capture.windows().unwrap();
+        assert!(listed.iter().any(|window| window.id == u64::from(gone)));
+    }
+    windows.minimize(minimized, false).unwrap();
+    windows.destroy(gone).unwrap();
+    for backend in x11_backends() {
+        let mut capture = backend.open(server.display()).unwrap();
+        assert_unavailable(
+            capture.grab_window(u64::from(minimized)),
+            minimized,
+            WindowProblem::Minimized,
+        );
+        assert_unavailable(
+            capture.grab_window(u64::from(gone)),
+            gone,
+            WindowProblem::Gone,
+        );
+        let listed = capture.windows().unwrap();
+        let state: Vec<_> = listed
+            .iter()
+            .map(|window| (window.id, window.viewable, window.minimized))
+            .collect();
+        assert_eq!(
+            state,
+            [
+                (u64::from(hidden), true, false),
+                (u64::from(minimized), false, true)
+            ],
+            "backend {}",
+            backend.name()
+        );
+    }
+}
+
+/// Lists and captures under a window manager, which puts frames around the clients.
+fn under_window_manager(manager: &str, arguments: &[String], minimizes: bool) {
+    let server = xvfb(&XvfbOptions::new(640, 480, 24));
+    server.paint_scene().unwrap();
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    let _manager = WindowManager::start(server.display(), manager, &arguments)
+        .unwrap_or_else(|error| panic!("{error} (cargo xtask test installs {manager})"));
+    let mut windows = TestWindows::connect(server.display()).unwrap();
+    let first = windows
+        .create(region(60, 60, 200, 140), "First", ("first", "TestApp"), 4)
+        .unwrap();
+    let second = windows
+        .create(
+            region(150, 120, 200, 140),
+            "Second",
+            ("second", "TestApp"),
+            5,
+        )
+        .unwrap();
+    for backend in x11_backends() {
+        let context = format!("{manager}, backend {}", backend.name());
+        let mut capture = backend.open(server.display()).unwrap();
+        // The clients, not their frames, bottom first (the manager's own windows, such as
+        // twm's icon manager, are clients too, and listed).
+        let listed: Vec<_> = capture
+            .windows()
+            .unwrap()
+            .into_iter()
+            .filter(|window| window.class.as_deref() == Some("TestApp"))
+            .collect();
+        let ids: Vec<u64> = listed.iter().map(|window| window.id).collect();
+        assert_eq!(
+            ids,
+            [u64::from(first), u64::from(second)],
+            "{context}: {listed:?}"
+        );
+        for (window, listed) in [first, second].into_iter().zip(&listed) {
+            assert_eq!(listed.region, windows.placed(window).unwrap(), "{context}");
+            assert_eq!(
+                listed.title.as_deref(),
+                Some(if window == first { "First" } else { "Second" })
+            );
+            let frame = capture.grab_window(u64::from(window)).unwrap();
+            assert_eq!(frame.region(), listed.region, "{context}");
+            windows.assert_window_frame(window, &frame);
+        }
+    }
+    if !minimizes {
+        return;
+    }
+    windows.minimize(first, true).unwrap();
+    for backend in x11_backends() {
+        let mut capture = backend.open(server.display()).unwrap();
+        assert_unavailable(
+            capture.grab_window(u64::from(first)),
+            first,
+            WindowProblem::Minimized,
+        );
+        windows.assert_window_frame(second, &capture.grab_window(u64::from(second)).unwrap());
+    }
+}
+
+#[test]
+fn under_twm_the_clients_are_listed_and_captured_not_their_frames() {
+    let directory = tempfile::tempdir().unwrap();
+    under_window_manager(
+        "twm",
+        &WindowManager::twm_arguments(directory.path()).unwrap(),
+        true,
+    );
+}
+
+#[test]
+fn under_evilwm_its_ewmh_client_list_is_used() {
+    // evilwm has no minimizing (ICCCM's WM_CHANGE_STATE goes unanswered).
+    under_window_manager("evilwm", &["-fn".to_owned(), "fixed".to_owned()], false);
+}
+
+#[test]
+fn without_composite_the_visible_part_is_read_and_the_status_says_so() {
+    let server = xvfb(&XvfbOptions::new(320, 240, 24).disable_extension("Composite"));
+    server.paint_scene().unwrap();
+    let mut windows = TestWindows::connect(server.display()).unwrap();
+    let window = windows
+        .create(region(200, 150, 160, 120), "Edge", ("edge", "TestApp"), 6)
+        .unwrap();
+    for backend in x11_backends() {
+        let context = format!("backend {}", backend.name());
+        let mut capture = backend.open(server.display()).unwrap();
+        let frame = capture.grab_window(u64::from(window)).unwrap();
+        // Only what is on the screen.
+        assert_eq!(frame.region(), region(200, 150, 120, 90), "{context}");
+        windows.assert_window_frame(window, &frame);
+        let status = capture.status();
+        assert!(
+            status
+                .caveats
+                .iter()
+                .any(|caveat| caveat.contains("no Composite extension")),
+            "{context}: {status}"
+        );
+    }
+}
+
+#[test]
+fn redirections_are_undone_when_the_capturer_goes() {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::composite::ConnectionExt as _;
+    let server = xvfb(&XvfbOptions::new(320, 240, 24));
+    let mut windows = TestWindows::connect(server.display()).unwrap();
+    let window = windows
+        .create(region(10, 10, 80, 60), "Redirected", ("r", "TestApp"), 7)
+        .unwrap();
+    // A window's pixmap can be named only while it is redirected.
+    let (observer, _) = x11rb::connect(Some(server.display())).unwrap();
+    observer
+        .composite_query_version(0, 4)
+        .unwrap()
+        .reply()
+        .unwrap();
+    let nameable = || {
+        let pixmap = observer.generate_id().unwrap();
+        observer
+            .composite_name_window_pixmap(window, pixmap)
+            .unwrap()
+            .check()
+            .is_ok()
+    };
+    assert!(!nameable(), "not redirected before any capture");
+    for backend in x11_backends() {
+        let mut capture = backend.open(server.display()).unwrap();
+        capture.grab_window(u64::from(window)).unwrap();
+        assert!(
+            nameable(),
+            "backend {}: redirected while capturing",
+            backend.name()
+        );
+        drop(capture);
+        assert!(!nameable(), "backend {}: undone after", backend.name());
+    }
+}
