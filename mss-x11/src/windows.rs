@@ -9,8 +9,8 @@
 //! manager (one selects the root's substructure redirect), the clients it marked with
 //! `WM_STATE`, found below their frames (as ICCCM has window managers mark them, and as
 //! `xprop` finds them), and not the manager's own windows; with no window manager at all, the
-//! named top-level windows (menus and tooltips, which bypass managers, excepted). Frames are never listed: a client's geometry and
-//! pixels are its own.
+//! named top-level windows (menus and tooltips, which bypass managers, excepted). Frames are
+//! never listed: a client's geometry and pixels are its own.
 //!
 //! # A window's pixels
 //!
@@ -162,8 +162,9 @@ impl<C: X11Connection> X11Display<C> {
         })
     }
 
-    /// The applications' top-level windows, bottom of the stacking order first; see the
-    /// [module docs](self) for which windows these are.
+    /// The applications' top-level windows, bottom of the stacking order first: the EWMH
+    /// manager's client list; else, under another window manager, the clients it marked with
+    /// `WM_STATE` (never its frames); with no manager, the named top-level windows.
     ///
     /// # Errors
     ///
@@ -460,7 +461,8 @@ impl<C: X11Connection> X11Display<C> {
         }
     }
 
-    /// Where a capture of `window` reads its pixels; see the [module docs](self). The window
+    /// Where a capture of `window` reads its pixels: its Composite pixmap (redirected at the
+    /// first capture) where the server has Composite, else the window itself. The window
     /// is checked first: gone, unmapped or minimized is an error naming it. One round trip
     /// ([`probe_window`](Self::probe_window), then [`finish_probe`](Self::finish_probe)).
     ///
