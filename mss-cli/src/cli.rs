@@ -35,6 +35,8 @@ pub enum Command {
     Shot(ShotArgs),
     /// Describe the display: screen, backends, MIT-SHM, monitors.
     Info(InfoArgs),
+    /// List the applications' windows (X11): id, title, class, process, place, state.
+    Windows(WindowsArgs),
     /// Record frames continuously: a PNG sequence, or raw frames to pipe into ffmpeg.
     Record(RecordArgs),
     /// Measure grabs per second with each available backend.
@@ -123,13 +125,46 @@ pub struct ShotArgs {
     #[arg(short = 'o', long)]
     pub output: Option<String>,
 
-    /// Draw the mouse pointer onto the screenshot.
+    /// Draw the mouse pointer onto the screenshot (with --window, where it lies over the
+    /// window).
     #[arg(long)]
     pub with_cursor: bool,
+
+    /// Save one window instead (X11), by id as `mss windows` lists it (decimal or 0x hex): its
+    /// whole contents, also where other windows cover it or the screen's edge cuts it.
+    #[arg(long, value_name = "ID", value_parser = parse_window_id, conflicts_with_all = ["coordinates", "region", "window_title"])]
+    pub window: Option<u64>,
+
+    /// Save the one window whose title contains TEXT (case-sensitive); several matches are an
+    /// error listing them.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["coordinates", "region"])]
+    pub window_title: Option<String>,
 
     /// Print nothing on success.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+
+    /// Display and backend.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `--window`: a window id, decimal or `0x` hex.
+fn parse_window_id(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("{text:?} is not a window id (decimal, or hex with 0x)"))
+}
+
+/// `mss windows`.
+#[derive(Debug, Args)]
+pub struct WindowsArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 
     /// Display and backend.
     #[command(flatten)]
@@ -329,6 +364,16 @@ mod tests {
                 error.contains("seconds") || error.contains(bad),
                 "{bad}: {error}"
             );
+        }
+    }
+
+    #[test]
+    fn window_ids_are_decimal_or_hex() {
+        assert_eq!(parse_window_id("4194307").unwrap(), 4_194_307);
+        assert_eq!(parse_window_id("0x400003").unwrap(), 0x40_0003);
+        assert_eq!(parse_window_id(" 0X1A ").unwrap(), 0x1a);
+        for bad in ["", "0x", "window", "-3", "0xZZ"] {
+            assert!(parse_window_id(bad).is_err(), "{bad}");
         }
     }
 

@@ -1,7 +1,8 @@
 //! `mss`: screenshots to PNG, display information and capture benchmarks from the command line.
 //!
 //! `mss` (or `mss shot`) takes python-mss's flags with their meanings, so scripts move over
-//! unchanged; `mss info` describes the display and the backends; `mss record` captures
+//! unchanged; `mss info` describes the display and the backends; `mss windows` lists the
+//! applications' windows (and `mss --window ID` saves one); `mss record` captures
 //! continuously (a PNG sequence, or raw frames for ffmpeg); `mss bench` measures grabs per
 //! second and streams. Exit codes: 0 success, 1 capture failure (display, monitor, region, file),
 //! 2 bad usage (flags, geometry, template, backend name). Every error is one line on
@@ -15,6 +16,7 @@ mod geometry;
 mod info;
 mod record;
 mod shot;
+mod windows;
 
 use std::process::ExitCode;
 
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(cli::Command::Shot(arguments)) => shot::run(&arguments),
         Some(cli::Command::Info(arguments)) => info::run(&arguments),
+        Some(cli::Command::Windows(arguments)) => windows::run(&arguments),
         Some(cli::Command::Record(arguments)) => record::run(&arguments),
         Some(cli::Command::Bench(arguments)) => bench::run(&arguments),
         None => shot::run(&cli.shot),

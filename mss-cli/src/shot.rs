@@ -108,7 +108,10 @@ pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
         arguments.coordinates.as_deref(),
         arguments.region.as_deref(),
     )?;
-    let partial = coordinates.is_some() || arguments.region.is_some();
+    let partial = coordinates.is_some()
+        || arguments.region.is_some()
+        || arguments.window.is_some()
+        || arguments.window_title.is_some();
     let template = arguments.output.as_deref().unwrap_or(if partial {
         REGION_TEMPLATE
     } else {
@@ -121,6 +124,16 @@ pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
     )?;
 
     let mut screen = open(&arguments.connect, arguments.with_cursor)?;
+    let window = match (&arguments.window, &arguments.window_title) {
+        (Some(id), _) => Some(*id),
+        (None, Some(text)) => Some(window_by_title(&mut screen, text)?),
+        (None, None) => None,
+    };
+    if let Some(window) = window {
+        let written = screen.save_window(window, template, arguments.level)?;
+        print_written(&[written], arguments.quiet);
+        return Ok(());
+    }
     let placed = place(
         &mut screen,
         coordinates.as_ref(),
@@ -149,6 +162,35 @@ pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
     };
     print_written(&written, arguments.quiet);
     Ok(())
+}
+
+/// The one window whose title contains `text`.
+fn window_by_title(screen: &mut Mss, text: &str) -> Result<u64, Failure> {
+    let matching: Vec<mss::Window> = screen
+        .windows()?
+        .into_iter()
+        .filter(|window| {
+            window
+                .title
+                .as_deref()
+                .is_some_and(|title| title.contains(text))
+        })
+        .collect();
+    match matching.as_slice() {
+        [window] => Ok(window.id),
+        [] => Err(Failure::Capture(format!(
+            "no window's title contains {text:?} (`mss windows` lists them)"
+        ))),
+        several => Err(Failure::Capture(format!(
+            "{} windows' titles contain {text:?}: {}; choose one with --window ID",
+            several.len(),
+            several
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))),
+    }
 }
 
 /// Prints the absolute path of each file written, unless `quiet`, and never of standard output

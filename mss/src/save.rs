@@ -112,4 +112,28 @@ impl Mss {
         let frame = self.grab(region)?;
         crate::write_png(&frame, path, level)
     }
+
+    /// Saves window `window` (an id from [`Capture::windows`]) as a PNG named by `template`,
+    /// whose `{top}`, `{left}`, `{width}` and `{height}` are the window's place on the screen
+    /// (`{mon}` is 0); returns the path written.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Template`] for a bad template; the window's errors
+    /// ([`mss_core::Error::WindowUnavailable`], ...); [`Error::Write`] when the file cannot be
+    /// written.
+    pub fn save_window(
+        &mut self,
+        window: u64,
+        template: &str,
+        level: u8,
+    ) -> Result<PathBuf, Error> {
+        crate::check_level(level)?;
+        // The template is checked before anything is captured.
+        let placeholder = Region::new(0, 0, 1, 1).expect("a 1x1 region");
+        render_template(template, &TemplateValues::new(0, placeholder))?;
+        let frame = self.grab_window(window)?;
+        let path = render_template(template, &TemplateValues::new(0, frame.region()))?;
+        crate::write_png(&frame, path, level)
+    }
 }

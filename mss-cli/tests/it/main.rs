@@ -7,4 +7,5 @@ mod record;
 mod shots;
 mod support;
 mod wayland;
+mod windows;
 mod xwayland;
