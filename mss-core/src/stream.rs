@@ -332,8 +332,8 @@ impl Pacer {
 /// The default stream of every backend: [`grab`](Capture::grab) at each tick.
 ///
 /// With [`StreamOptions::changes_only`], each frame is compared with the last one delivered
-/// (kept as a copy), and delivered only when it differs: the cost of a full grab and a compare
-/// per tick. Changes are [`Changes::Unknown`] except for frames found equal, which are skipped.
+/// (kept as a copy, with its place), and delivered only when its pixels or its place differ (a
+/// window moved or resized is a change): the cost of a full grab and a compare per tick. Changes are [`Changes::Unknown`] except for frames found equal, which are skipped.
 pub struct GrabStream<'a, C: Capture + ?Sized> {
     capture: &'a mut C,
     region: Region,
@@ -342,7 +342,7 @@ pub struct GrabStream<'a, C: Capture + ?Sized> {
     pacer: Pacer,
     changes_only: bool,
     with_cursor: bool,
-    previous: Option<Vec<u8>>,
+    previous: Option<(Region, Vec<u8>)>,
     sequence: u64,
     missed: u64,
 }
@@ -400,11 +400,13 @@ impl<C: Capture + ?Sized> FrameStream for GrabStream<'_, C> {
             }
             if self.changes_only {
                 let packed: Vec<u8> = frame.rows().flatten().copied().collect();
-                if self.previous.as_ref() == Some(&packed) {
+                if self.previous.as_ref().is_some_and(|(region, previous)| {
+                    *region == frame.region() && *previous == packed
+                }) {
                     self.missed += 1;
                     continue;
                 }
-                self.previous = Some(packed);
+                self.previous = Some((frame.region(), packed));
             }
             let sequence = self.sequence;
             self.sequence += 1;

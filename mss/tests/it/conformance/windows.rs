@@ -3,7 +3,9 @@
 //! moves and resizes, and clear errors for windows unmapped, minimized and gone. Every pixel
 //! of every window grab is compared with what the window shows.
 
-use mss_core::{DisplaySystem, Error, Region, WindowProblem};
+use std::time::{Duration, Instant};
+
+use mss_core::{DisplaySystem, Error, Region, StreamOptions, StreamTarget, WindowProblem};
 use mss_testkit::{TestWindows, WindowManager, XServer, XvfbOptions};
 
 use crate::backends_under_test as backends;
@@ -202,6 +204,64 @@ fn unmapped_minimized_and_gone_windows_are_errors_naming_them() {
             "backend {}",
             backend.name()
         );
+    }
+}
+
+#[test]
+fn a_window_stream_follows_the_window_and_ends_with_an_error_naming_it() {
+    let server = xvfb(&XvfbOptions::new(320, 240, 24));
+    server.paint_scene().unwrap();
+    let mut windows = TestWindows::connect(server.display()).unwrap();
+    for backend in x11_backends() {
+        let context = format!("backend {}", backend.name());
+        let window = windows
+            .create(
+                region(20, 30, 120, 90),
+                "Streamed",
+                ("streamed", "TestApp"),
+                5,
+            )
+            .unwrap();
+        windows
+            .create(region(60, 60, 120, 90), "Cover", ("cover", "TestApp"), 6)
+            .unwrap();
+        let mut capture = backend.open(server.display()).unwrap();
+        let mut stream = capture
+            .stream(
+                &StreamOptions::new()
+                    .target(StreamTarget::Window(u64::from(window)))
+                    .changes_only(true),
+            )
+            .unwrap();
+        let first = stream.next_frame().unwrap();
+        assert_eq!(first.frame.region(), region(20, 30, 120, 90), "{context}");
+        windows.assert_window_frame(window, &first.frame);
+        // Still: nothing delivered.
+        let deadline = Instant::now() + Duration::from_millis(150);
+        assert!(
+            stream.next_frame_before(Some(deadline)).unwrap().is_none(),
+            "{context}"
+        );
+        // Resized, then moved (the same pixels elsewhere is a change too): followed.
+        windows.resize(window, 90, 120).unwrap();
+        let resized = stream.next_frame().unwrap();
+        assert_eq!(resized.frame.region(), region(20, 30, 90, 120), "{context}");
+        windows.assert_window_frame(window, &resized.frame);
+        windows.move_to(window, 200, 150).unwrap();
+        let moved = stream.next_frame().unwrap();
+        assert_eq!(moved.frame.region(), region(200, 150, 90, 120), "{context}");
+        windows.assert_window_frame(window, &moved.frame);
+        assert!(moved.sequence > resized.sequence, "{context}");
+        // Gone: an error naming the window, not a stale or black frame.
+        windows.destroy(window).unwrap();
+        match stream.next_frame() {
+            Err(Error::WindowUnavailable {
+                window: id,
+                problem: WindowProblem::Gone,
+                ..
+            }) => assert_eq!(id, u64::from(window), "{context}"),
+            other => panic!("{context}: expected the window gone, got {other:?}"),
+        }
     }
 }
 
