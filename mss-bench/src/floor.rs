@@ -13,7 +13,7 @@ use std::os::unix::fs::FileExt as _;
 
 use mss_core::Region;
 use rustix::fs::MemfdFlags;
-use xcb::{Xid as _, shm, x};
+use xcb::{Xid as _, composite, shm, x};
 
 /// Why a floor could not be set up or could not grab.
 #[derive(Debug, thiserror::Error)]
@@ -73,12 +73,15 @@ fn protocol_region(display: &str, region: Region) -> Result<(i16, i16, u16, u16)
 /// Connects over libxcb (with MIT-SHM known to the connection) and checks that the root window
 /// has 32 bits a pixel, so that a frame's bytes are `width * height * 4` with no row padding.
 fn connect(display: &str) -> Result<(xcb::Connection, x::Window), FloorError> {
-    let (connection, screen_number) =
-        xcb::Connection::connect_with_extensions(Some(display), &[], &[xcb::Extension::Shm])
-            .map_err(|error| FloorError::Connect {
-                display: display.to_owned(),
-                reason: error.to_string(),
-            })?;
+    let (connection, screen_number) = xcb::Connection::connect_with_extensions(
+        Some(display),
+        &[],
+        &[xcb::Extension::Shm, xcb::Extension::Composite],
+    )
+    .map_err(|error| FloorError::Connect {
+        display: display.to_owned(),
+        reason: error.to_string(),
+    })?;
     let setup = connection.get_setup();
     let screen = setup
         .roots()
@@ -105,6 +108,70 @@ fn connect(display: &str) -> Result<(xcb::Connection, x::Window), FloorError> {
     Ok((connection, root))
 }
 
+/// Where a window floor reads: the window's Composite pixmap, named once, and the window's
+/// size. The window is redirected automatically (the server still draws it on the screen), as
+/// the backends redirect it; the redirection and the pixmap last as long as the connection.
+fn window_pixmap(
+    connection: &xcb::Connection,
+    display: &str,
+    window: u32,
+) -> Result<(x::Drawable, Region), FloorError> {
+    let failed = |request: &'static str| {
+        move |error: xcb::Error| FloorError::Request {
+            display: display.to_owned(),
+            request,
+            reason: error.to_string(),
+        }
+    };
+    if !connection
+        .active_extensions()
+        .any(|extension| extension == xcb::Extension::Composite)
+    {
+        return Err(FloorError::Unsupported {
+            display: display.to_owned(),
+            reason: "the server has no Composite extension".to_owned(),
+        });
+    }
+    // Another client's window: its id wrapped as it is (a wrong one is an error reply below).
+    let window = <x::Window as xcb::XidNew>::new(window);
+    let version = connection.send_request(&composite::QueryVersion {
+        client_major_version: 0,
+        client_minor_version: 4,
+    });
+    connection
+        .wait_for_reply(version)
+        .map_err(failed("CompositeQueryVersion"))?;
+    let geometry = connection.send_request(&x::GetGeometry {
+        drawable: x::Drawable::Window(window),
+    });
+    let geometry = connection
+        .wait_for_reply(geometry)
+        .map_err(failed("GetGeometry"))?;
+    let redirect = connection.send_request_checked(&composite::RedirectWindow {
+        window,
+        update: composite::Redirect::Automatic,
+    });
+    connection
+        .check_request(redirect)
+        .map_err(|error| failed("CompositeRedirectWindow")(error.into()))?;
+    let pixmap: x::Pixmap = connection.generate_id();
+    let name = connection.send_request_checked(&composite::NameWindowPixmap { window, pixmap });
+    connection
+        .check_request(name)
+        .map_err(|error| failed("CompositeNameWindowPixmap")(error.into()))?;
+    let region = Region::new(
+        0,
+        0,
+        u32::from(geometry.width()),
+        u32::from(geometry.height()),
+    )
+    .map_err(|error| FloorError::Unsupported {
+        display: display.to_owned(),
+        reason: error.to_string(),
+    })?;
+    Ok((x::Drawable::Pixmap(pixmap), region))
+}
+
 /// The SHM floor: `ShmGetImage` of one fixed region into one memfd segment attached once,
 /// over libxcb, with no pool, no lease, no frame and no check of the reply beyond its arrival.
 ///
@@ -113,7 +180,7 @@ fn connect(display: &str) -> Result<(xcb::Connection, x::Window), FloorError> {
 pub struct ShmFloor {
     connection: xcb::Connection,
     display: String,
-    root: x::Window,
+    drawable: x::Drawable,
     segment: shm::Seg,
     memfd: File,
     region: (i16, i16, u16, u16),
@@ -142,6 +209,37 @@ impl ShmFloor {
     pub fn open(display: &str, region: Region) -> Result<Self, FloorError> {
         let protocol = protocol_region(display, region)?;
         let (connection, root) = connect(display)?;
+        Self::attach(
+            connection,
+            display,
+            x::Drawable::Window(root),
+            region,
+            protocol,
+        )
+    }
+
+    /// Connects to `display` for `ShmGetImage`s of the whole of `window`'s Composite pixmap
+    /// (redirected and named once, at the window's size now), into a segment attached once:
+    /// the least a window capture can cost.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open); [`FloorError::Unsupported`] without Composite, and
+    /// [`FloorError::Request`] when the window cannot be redirected or its pixmap named.
+    pub fn open_window(display: &str, window: u32) -> Result<Self, FloorError> {
+        let (connection, _root) = connect(display)?;
+        let (drawable, region) = window_pixmap(&connection, display, window)?;
+        let protocol = protocol_region(display, region)?;
+        Self::attach(connection, display, drawable, region, protocol)
+    }
+
+    fn attach(
+        connection: xcb::Connection,
+        display: &str,
+        drawable: x::Drawable,
+        region: Region,
+        protocol: (i16, i16, u16, u16),
+    ) -> Result<Self, FloorError> {
         if !connection
             .active_extensions()
             .any(|extension| extension == xcb::Extension::Shm)
@@ -183,7 +281,7 @@ impl ShmFloor {
         Ok(Self {
             connection,
             display: display.to_owned(),
-            root,
+            drawable,
             segment,
             memfd: File::from(memfd),
             region: protocol,
@@ -200,7 +298,7 @@ impl ShmFloor {
     pub fn grab(&self) -> Result<u32, FloorError> {
         let (x, y, width, height) = self.region;
         let cookie = self.connection.send_request(&shm::GetImage {
-            drawable: x::Drawable::Window(self.root),
+            drawable: self.drawable,
             x,
             y,
             width,
@@ -248,7 +346,7 @@ impl ShmFloor {
 pub struct GetImageFloor {
     connection: xcb::Connection,
     display: String,
-    root: x::Window,
+    drawable: x::Drawable,
     region: (i16, i16, u16, u16),
 }
 
@@ -274,8 +372,26 @@ impl GetImageFloor {
         Ok(Self {
             connection,
             display: display.to_owned(),
-            root,
+            drawable: x::Drawable::Window(root),
             region: protocol,
+        })
+    }
+
+    /// Connects to `display` for `GetImage`s of the whole of `window`'s Composite pixmap
+    /// (redirected and named once, at the window's size now).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open); [`FloorError::Unsupported`] without Composite, and
+    /// [`FloorError::Request`] when the window cannot be redirected or its pixmap named.
+    pub fn open_window(display: &str, window: u32) -> Result<Self, FloorError> {
+        let (connection, _root) = connect(display)?;
+        let (drawable, region) = window_pixmap(&connection, display, window)?;
+        Ok(Self {
+            connection,
+            display: display.to_owned(),
+            drawable,
+            region: protocol_region(display, region)?,
         })
     }
 
@@ -289,7 +405,7 @@ impl GetImageFloor {
         let (x, y, width, height) = self.region;
         let cookie = self.connection.send_request(&x::GetImage {
             format: x::ImageFormat::ZPixmap,
-            drawable: x::Drawable::Window(self.root),
+            drawable: self.drawable,
             x,
             y,
             width,

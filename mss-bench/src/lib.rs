@@ -9,8 +9,10 @@
 //! This crate therefore provides, besides the criterion benchmarks in `benches/mss`:
 //!
 //! - the **floors**: [`ShmFloor`] (`ShmGetImage` into one reused memfd segment, no frame, no
-//!   pool) and [`GetImageFloor`] (`GetImage`, reply read raw and dropped), written with x11rb
-//!   directly so that they share none of the code they measure;
+//!   pool) and [`GetImageFloor`] (`GetImage`, reply read raw and dropped), written
+//!   directly over libxcb (the `xcb` crate) so that they share none of the code they measure;
+//!   [`ShmFloor::open_window`] and [`GetImageFloor::open_window`] read a window's Composite
+//!   pixmap, named once;
 //! - the **screens**: [`BenchScreen`] starts a private Xvfb of a given size, paints the known
 //!   scene and checks that every backend and floor captures it, before anything is timed;
 //! - the **plan**: [`BenchPlan`] names the screen sizes and the region of a run, full or quick.

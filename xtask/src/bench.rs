@@ -147,6 +147,11 @@ pub const PAIRS: &[Pair] = &[
     // full grab.
     pair("changes_", "changes_only_stream", "full_grab", Some(0.10)),
     pair("changes_", "paint", "full_grab", None),
+    // A window captured whole (covered parts included) through Composite: within 1.10x of an
+    // SHM grab of a region of its size.
+    pair("window_", "shm", "shm_region", Some(1.10)),
+    pair("window_", "shm", "floor_shm_libxcb", None),
+    pair("window_", "getimage", "floor_getimage_libxcb", None),
 ];
 
 /// A measurement the bench reports besides criterion's timings (CPU use, frame counts), with

@@ -42,6 +42,29 @@ pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
     group.finish();
 }
 
+/// Benchmarks `reference` then `subject` in `group`, each timed alternately with the other
+/// ([`interleaved`]), their totals kept under `group_name/subject vs reference`.
+pub fn alternate(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    group_name: &str,
+    (subject_id, mut subject): (&str, impl FnMut()),
+    (reference_id, mut reference): (&str, impl FnMut()),
+) {
+    let pair = format!("{group_name}/{subject_id} vs {reference_id}");
+    group.bench_function(reference_id, |bencher| {
+        interleaved(
+            bencher,
+            &pair,
+            Side::Reference,
+            &mut reference,
+            &mut subject,
+        );
+    });
+    group.bench_function(subject_id, |bencher| {
+        interleaved(bencher, &pair, Side::Subject, &mut subject, &mut reference);
+    });
+}
+
 /// The pair benchmarks of `region`: `floor_shm_libxcb` and `shm`, then
 /// `floor_getimage_libxcb` and `getimage`, each pair timed alternately, then
 /// `getimage_pure_rust` alternated with the same floor.
@@ -51,66 +74,45 @@ pub fn grab_pairs(
     screen: &BenchScreen,
     region: Region,
 ) {
-    let shm_pair = format!("{group_name}/shm vs floor_shm_libxcb");
-    let getimage_pair = format!("{group_name}/getimage vs floor_getimage_libxcb");
     let shm_floor = ShmFloor::open(screen.display(), region).expect("SHM floor");
     let mut shm = screen.open_shm().expect("SHM capturer");
-    let mut floor_grab = || {
-        black_box(shm_floor.grab().expect("ShmGetImage"));
-    };
-    group.bench_function("floor_shm_libxcb", |bencher| {
-        interleaved(bencher, &shm_pair, Side::Reference, &mut floor_grab, || {
-            drop(black_box(shm.grab(region).expect("SHM grab")));
-        });
-    });
-    group.bench_function("shm", |bencher| {
-        interleaved(
-            bencher,
-            &shm_pair,
-            Side::Subject,
-            || drop(black_box(shm.grab(region).expect("SHM grab"))),
-            &mut floor_grab,
-        );
-    });
+    alternate(
+        group,
+        group_name,
+        ("shm", || {
+            drop(black_box(shm.grab(region).expect("SHM grab")))
+        }),
+        ("floor_shm_libxcb", || {
+            black_box(shm_floor.grab().expect("ShmGetImage"));
+        }),
+    );
     drop((shm, shm_floor));
 
     let getimage_floor = GetImageFloor::open(screen.display(), region).expect("GetImage floor");
     let mut getimage = screen.open_getimage().expect("GetImage capturer");
-    let mut floor_grab = || drop(black_box(getimage_floor.grab().expect("GetImage")));
-    group.bench_function("floor_getimage_libxcb", |bencher| {
-        interleaved(
-            bencher,
-            &getimage_pair,
-            Side::Reference,
-            &mut floor_grab,
-            || {
-                drop(black_box(getimage.grab(region).expect("GetImage grab")));
-            },
-        );
-    });
-    group.bench_function("getimage", |bencher| {
-        interleaved(
-            bencher,
-            &getimage_pair,
-            Side::Subject,
-            || drop(black_box(getimage.grab(region).expect("GetImage grab"))),
-            &mut floor_grab,
-        );
-    });
+    let mut pure_rust = screen
+        .open_getimage_pure_rust()
+        .expect("GetImage capturer over pure Rust");
+    let floor_grab = || drop(black_box(getimage_floor.grab().expect("GetImage")));
+    alternate(
+        group,
+        group_name,
+        ("getimage", || {
+            drop(black_box(getimage.grab(region).expect("GetImage grab")));
+        }),
+        ("floor_getimage_libxcb", floor_grab),
+    );
     drop(getimage);
 
     // The pure-Rust connection, alternated with the same floor; its pair is this one benchmark.
     let pure_rust_pair = format!("{group_name}/getimage_pure_rust vs floor_getimage_libxcb");
-    let mut pure_rust = screen
-        .open_getimage_pure_rust()
-        .expect("GetImage capturer over pure Rust");
     group.bench_function("getimage_pure_rust", |bencher| {
         interleaved(
             bencher,
             &pure_rust_pair,
             Side::Subject,
             || drop(black_box(pure_rust.grab(region).expect("GetImage grab"))),
-            &mut floor_grab,
+            floor_grab,
         );
     });
 }

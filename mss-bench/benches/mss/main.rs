@@ -18,6 +18,7 @@ mod region;
 mod stream;
 mod threads;
 mod wayland;
+mod window;
 
 use std::time::Duration;
 
@@ -73,6 +74,7 @@ fn main() {
         .unwrap_or_else(|error| panic!("{error}\n(run `cargo xtask bench`, which installs Xvfb)"));
     stream::bench_changes(&mut criterion, &mut changing);
     drop(changing);
+    window::bench(&mut criterion, plan.screens[0], plan.region);
 
     criterion.final_summary();
     interleave::report_paired();
