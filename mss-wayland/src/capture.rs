@@ -516,6 +516,19 @@ impl Capture for WaylandCapture {
         self.assemble(region, &outputs)
     }
 
+    /// Not on Wayland yet: see [`grab_window`](Capture::grab_window).
+    fn windows(&mut self) -> Result<Vec<mss_core::Window>, Error> {
+        Err(windows_unsupported("listing windows"))
+    }
+
+    /// Not on Wayland yet: wlr-screencopy copies outputs only, and a client sees other
+    /// clients' windows only through the toplevel protocols (`ext-foreign-toplevel-list` to
+    /// list them, `ext-image-copy-capture` to copy one), which this backend does not speak yet.
+    fn grab_window(&mut self, window: u64) -> Result<Frame, Error> {
+        let _ = window;
+        Err(windows_unsupported("capturing a window"))
+    }
+
     /// The compositor draws the pointer into frames when asked (screencopy's
     /// `overlay_cursor`).
     fn draw_cursor(&mut self, draw: bool) -> bool {
@@ -530,6 +543,19 @@ impl Capture for WaylandCapture {
         options: &mss_core::StreamOptions,
     ) -> Result<Box<dyn mss_core::FrameStream + '_>, Error> {
         crate::stream::WaylandStream::open(self, options)
+    }
+}
+
+/// Why windows are [`Error::Unsupported`] here.
+fn windows_unsupported(what: &'static str) -> Error {
+    Error::Unsupported {
+        backend: BACKEND_NAME,
+        what,
+        reason: "Wayland shows a client other applications' windows only through the \
+                 compositor's toplevel protocols (ext-foreign-toplevel-list, \
+                 ext-image-copy-capture), which mss-rs does not implement yet; capture the \
+                 window's region of the output instead"
+            .to_owned(),
     }
 }
 

@@ -47,6 +47,17 @@ fn frames_are_the_pooled_buffers_held_until_dropped_and_exhaustion_is_an_error()
     let third = capture.grab(region(10, 20, 64, 48)).unwrap();
     scene.assert_frame(&third);
     assert_eq!(capture.pool_stats().live, 2);
+    // Windows are not offered: an error naming the protocols, not an empty list.
+    for error in [
+        capture.windows().map(|_| ()).unwrap_err(),
+        capture.grab_window(1).map(|_| ()).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&error, Error::Unsupported { backend: "wayland", reason, .. }
+                if reason.contains("ext-foreign-toplevel-list")),
+            "{error:?}"
+        );
+    }
     // A frame outlives its capturer.
     drop(capture);
     scene.assert_frame(&second);
