@@ -240,7 +240,7 @@ impl AutoConnection {
         // own: some servers mishandle a client leaving while another is connected (Xvfb
         // 21.1 without XFIXES aborts), and one client at a time is all this needs.
         drop((probe, probe_watchdog));
-        match Self::connect_libxcb(display) {
+        match Self::connect_libxcb_after_probe(display) {
             Ok((connection, screen)) => {
                 let socket = connection
                     .as_fd()
@@ -331,6 +331,27 @@ impl AutoConnection {
     /// The time each wait is allowed, when the connection was opened with one.
     pub fn timeout(&self) -> Option<Duration> {
         self.watchdog.as_ref().map(Watchdog::timeout)
+    }
+
+    /// [`connect_libxcb`](Self::connect_libxcb) right after the probe closed. The probe may
+    /// have been the server's last client, and a server without `-noreset` then resets and
+    /// drops a client connecting in that instant; the server has just answered, so such a drop
+    /// is tried again after a pause (about a third of a second in all), without a new probe
+    /// that would start the same race.
+    fn connect_libxcb_after_probe(
+        display: Option<&str>,
+    ) -> Result<(XCBConnection, usize), LibxcbFailure> {
+        let mut delay = SETUP_RETRY_FIRST_DELAY;
+        for _ in 0..SETUP_RETRIES {
+            match Self::connect_libxcb(display) {
+                Err(LibxcbFailure::Connect(error)) if is_reset(&error) => {
+                    std::thread::sleep(delay);
+                    delay *= 2;
+                }
+                other => return other,
+            }
+        }
+        Self::connect_libxcb(display)
     }
 
     fn connect_libxcb(display: Option<&str>) -> Result<(XCBConnection, usize), LibxcbFailure> {
