@@ -1,4 +1,5 @@
-//! Times PNG encoding of a 1920x1080 plasma-like frame at every level, against the settings
+//! Times PNG encoding of 1920x1080 frames (a smooth plasma, noise, and noise repeating every
+//! 256 pixels along each row, like a tiled pattern) at every level, against the settings
 //! python-mss uses (zlib level 6, filter 0 on every row), and prints sizes.
 //!
 //! `cargo run --release -p mss --example png_timing`
@@ -28,6 +29,30 @@ fn plasma(width: u32, height: u32) -> Frame {
     .unwrap()
 }
 
+/// Noise (`period` 0) or noise repeating every `period` pixels along each row.
+fn noise(width: u32, height: u32, period: u32) -> Frame {
+    let mut bytes = Vec::with_capacity((width * height * 4) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let x = if period == 0 { x } else { x % period };
+            let mut state = (y.wrapping_mul(0x9E37_79B9) ^ x.wrapping_mul(0x85EB_CA6B)) | 1;
+            for _ in 0..3 {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+            }
+            let [b, g, r, _] = state.to_le_bytes();
+            bytes.extend_from_slice(&[b, g, r, 0]);
+        }
+    }
+    Frame::from_vec(
+        bytes,
+        Region::new(0, 0, width, height).unwrap(),
+        PixelFormat::Bgrx8888,
+    )
+    .unwrap()
+}
+
 fn best_of<F: FnMut() -> usize>(runs: u32, mut encode: F) -> (f64, usize) {
     let mut best = f64::INFINITY;
     let mut size = 0;
@@ -40,12 +65,22 @@ fn best_of<F: FnMut() -> usize>(runs: u32, mut encode: F) -> (f64, usize) {
 }
 
 fn main() {
-    let frame = plasma(1920, 1080);
+    for (name, frame) in [
+        ("smooth plasma", plasma(1920, 1080)),
+        ("noise", noise(1920, 1080, 0)),
+        ("noise repeating every 256 px", noise(1920, 1080, 256)),
+    ] {
+        println!("{name}:");
+        time_levels(&frame);
+    }
+}
+
+fn time_levels(frame: &Frame) {
     let path = std::path::Path::new("timing.png");
     for level in 0..=9 {
         let (milliseconds, size) = best_of(5, || {
             let mut out = Vec::new();
-            mss::encode_png(&frame, level, &mut out, path).unwrap();
+            mss::encode_png(frame, level, &mut out, path).unwrap();
             out.len()
         });
         println!("mss level {level}: {milliseconds:7.1} ms, {size:9} bytes");

@@ -22,7 +22,12 @@
 //! content; on flat or smooth content (a desktop, a gradient) zlib's longer matches give files
 //! up to half the size, and zlib is fast there because such content compresses easily. So
 //! level 6 encodes with `fdeflate` first and, when that came out under half the raw size,
-//! also with zlib level 2, keeping the smaller file.
+//! also with zlib level 2, keeping the smaller file. Content that repeats further back than
+//! `fdeflate` looks (a tiled pattern repeating every few hundred pixels) does not come out
+//! under half with `fdeflate`, so level 6 also encodes a sample of rows (three bands of four)
+//! both ways, and takes the zlib path when zlib's sample is at least a quarter smaller: on
+//! 1920x1080 noise repeating every 256 pixels that gives 0.86 MB instead of 6.2 MB, for about
+//! 2 ms more on content where zlib gains nothing.
 //!
 //! Measured on 1920x1080 frames (release build, a shared 2-core machine, python-mss's
 //! settings run through CPython's zlib on the same machine):
@@ -32,6 +37,11 @@
 //! | ImageMagick `plasma:fractal` (noisy) | 18 ms, 3.97 MB | 138.7 ms (the project's reference figure), 5.57 MB |
 //! | smooth sine plasma | about 90 ms, 1.77 MB | about 200 ms, 1.97 MB |
 //! | mostly flat desktop-like picture | about 16 ms, 10 KB | 16 ms, 17 KB |
+//! | noise repeating every 256 pixels along rows | about 57 ms, 0.86 MB | 50-85 ms, 0.88 MB (*) |
+//! | noise | about 28 ms, 6.2 MB (`fdeflate` alone: 26 ms) | about 180 ms, 6.2 MB (*) |
+//!
+//! (*) python-mss's settings through the `png` crate's zlib in the same run, as the example
+//! below prints them.
 //!
 //! `cargo run --release -p mss --example png_timing` prints the figures for every level.
 //!
@@ -82,8 +92,12 @@ pub fn encode_png<W: Write>(
     let png = match plan {
         Plan::Single(settings) => encode(settings).map_err(encode_error)?,
         Plan::FastThenThorough { fast, thorough } => {
-            let fast = encode(fast).map_err(encode_error)?;
-            if fast.len() * 2 < rgb.len() {
+            let fast_png = encode(fast).map_err(encode_error)?;
+            let worth_trying = fast_png.len() * 2 < rgb.len()
+                || thorough_gains_on_sample(&rgb, frame.width(), frame.height(), fast, thorough)
+                    .map_err(encode_error)?;
+            let fast = fast_png;
+            if worth_trying {
                 let thorough = encode(thorough).map_err(encode_error)?;
                 if thorough.len() < fast.len() {
                     thorough
@@ -133,6 +147,43 @@ fn png_plan(level: u8) -> Result<Plan, Error> {
         9 => Plan::Single((DeflateCompression::Level(9), Filter::Adaptive)),
         _ => return Err(Error::InvalidLevel { level }),
     })
+}
+
+/// Rows in each band of the sample [`thorough_gains_on_sample`] encodes.
+const SAMPLE_BAND_ROWS: usize = 4;
+/// Bands in that sample, spread over the frame's height.
+const SAMPLE_BANDS: usize = 3;
+
+/// Whether `thorough` compresses a sample of `rgb`'s rows (a few bands spread over its height)
+/// at least a quarter smaller than `fast` does: content whose repeats lie further back than
+/// `fdeflate` looks (a pattern or a tiled wallpaper repeating every few hundred pixels), which
+/// the whole-frame `fdeflate` size does not reveal. About 1 % of the frame is encoded twice.
+fn thorough_gains_on_sample(
+    rgb: &[u8],
+    width: u32,
+    height: u32,
+    fast: Settings,
+    thorough: Settings,
+) -> Result<bool, png::EncodingError> {
+    let row = width as usize * 3;
+    let height = height as usize;
+    let sample: Vec<u8> = if height <= SAMPLE_BAND_ROWS * SAMPLE_BANDS * 4 {
+        // A small frame: the sample is the frame.
+        rgb.to_vec()
+    } else {
+        (1..=SAMPLE_BANDS)
+            .flat_map(|band| {
+                let first = height * band / (SAMPLE_BANDS + 1);
+                rgb[first * row..(first + SAMPLE_BAND_ROWS) * row]
+                    .iter()
+                    .copied()
+            })
+            .collect()
+    };
+    let rows = u32::try_from(sample.len() / row).unwrap_or(u32::MAX);
+    let fast = encode_rgb(&sample, width, rows, fast.0, fast.1)?.len();
+    let thorough = encode_rgb(&sample, width, rows, thorough.0, thorough.1)?.len();
+    Ok(thorough * 4 < fast * 3)
 }
 
 /// Encodes packed 8-bit RGB pixels as a PNG in memory.
@@ -255,9 +306,10 @@ mod tests {
         assert!(!directory.path().join("x.png").exists());
     }
 
-    /// A 480x270 BGRX frame of `kind` "flat" (a few solid areas, like a desktop) or "smooth"
-    /// (gradients with a little noise). Noisy, photographic content is compared with
-    /// python-mss in the benchmarks, on ImageMagick's plasma fractal.
+    /// A 480x270 BGRX frame of `kind` "flat" (a few solid areas, like a desktop), "smooth"
+    /// (gradients with a little noise), "noise", or "periodic" (noise repeating every 128
+    /// pixels along each row, like a tiled pattern). Noisy, photographic content is compared
+    /// with python-mss in the benchmarks, on ImageMagick's plasma fractal.
     fn content(kind: &str) -> Frame {
         let (width, height) = (480u32, 270u32);
         let mut state = 0x9E37_79B9_u32;
@@ -268,7 +320,19 @@ mod tests {
                 state ^= state << 13;
                 state ^= state >> 17;
                 state ^= state << 5;
+                let hashed = |x: u32| {
+                    let mut hash = (y.wrapping_mul(0x9E37_79B9) ^ x.wrapping_mul(0x85EB_CA6B)) | 1;
+                    for _ in 0..3 {
+                        hash ^= hash << 13;
+                        hash ^= hash >> 17;
+                        hash ^= hash << 5;
+                    }
+                    let [b, g, r, _] = hash.to_le_bytes();
+                    [b, g, r, 0]
+                };
                 let pixel = match kind {
+                    "noise" => hashed(x),
+                    "periodic" => hashed(x % 128),
                     "flat" if x < 200 && y < 100 => [255, 255, 255, 0],
                     "flat" => [0x40, 0x34, 0x2e, 0],
                     _ => {
@@ -321,6 +385,19 @@ mod tests {
             encoded_size(&flat, DEFAULT_LEVEL),
             encoded_size(&flat, 7).min(encoded_size(&flat, 5))
         );
+    }
+
+    #[test]
+    fn repeats_fdeflate_misses_are_found_from_a_sample_and_noise_stays_on_the_fast_path() {
+        // Repeats 384 bytes back: fdeflate leaves it raw, zlib finds them.
+        let periodic = content("periodic");
+        let (fast, thorough) = (encoded_size(&periodic, 5), encoded_size(&periodic, 7));
+        assert!(thorough * 3 < fast, "zlib {thorough}, fdeflate {fast}");
+        assert_eq!(encoded_size(&periodic, DEFAULT_LEVEL), thorough);
+        assert!(encoded_size(&periodic, DEFAULT_LEVEL) <= python_mss_size(&periodic));
+        // Noise: nothing to gain, the fast encoding is kept.
+        let noise = content("noise");
+        assert_eq!(encoded_size(&noise, DEFAULT_LEVEL), encoded_size(&noise, 5));
     }
 
     #[test]
