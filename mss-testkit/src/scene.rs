@@ -104,15 +104,27 @@ pub struct Scene {
     overlays: Vec<(Region, Rgba)>,
 }
 
-impl Scene {
-    /// Paints the pattern on the root window of `display`, sized to the root as it is now.
+/// A connection to a test display whose root window the test kit can draw on, and what
+/// drawing there needs to know.
+pub(crate) struct RootScreen {
+    pub(crate) connection: RustConnection,
+    pub(crate) root: u32,
+    pub(crate) depth: u8,
+    pub(crate) format: PixelFormat,
+    pub(crate) scanline_pad_bytes: usize,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+}
+
+impl RootScreen {
+    /// Connects to `display` and checks that its root can be drawn on with known colours:
+    /// LSB-first images, a TrueColor or DirectColor root visual, a pixel format of mss-core.
     ///
     /// # Errors
     ///
     /// [`SceneError::Connect`] when the display cannot be opened,
-    /// [`SceneError::UnsupportedScreen`] for a screen no backend can capture (depth 8),
-    /// [`SceneError::Request`] when the server refuses a request.
-    pub fn paint(display: &str) -> Result<Self, SceneError> {
+    /// [`SceneError::UnsupportedScreen`] for any other screen (depth 8, for one).
+    pub(crate) fn connect(display: &str) -> Result<Self, SceneError> {
         let (connection, screen_number) =
             x11rb::connect(Some(display)).map_err(|error| SceneError::Connect {
                 display: display.to_owned(),
@@ -168,6 +180,36 @@ impl Scene {
             u32::from(screen.width_in_pixels),
             u32::from(screen.height_in_pixels),
         );
+        Ok(Self {
+            root,
+            depth,
+            format,
+            scanline_pad_bytes,
+            width,
+            height,
+            connection,
+        })
+    }
+}
+
+impl Scene {
+    /// Paints the pattern on the root window of `display`, sized to the root as it is now.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Connect`] when the display cannot be opened,
+    /// [`SceneError::UnsupportedScreen`] for a screen no backend can capture (depth 8),
+    /// [`SceneError::Request`] when the server refuses a request.
+    pub fn paint(display: &str) -> Result<Self, SceneError> {
+        let RootScreen {
+            connection,
+            root,
+            depth,
+            format,
+            scanline_pad_bytes,
+            width,
+            height,
+        } = RootScreen::connect(display)?;
 
         let allocate_id = || {
             connection

@@ -21,7 +21,7 @@ use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
 use crate::pattern::{self, FrameMismatch};
-use crate::scene::{SceneError, upload_image};
+use crate::scene::{RootScreen, SceneError, upload_image};
 
 /// How long a window may take to become what a test asked (shown, hidden, moved).
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -59,47 +59,15 @@ impl TestWindows {
     /// [`SceneError::Connect`] when it cannot, [`SceneError::UnsupportedScreen`] for a screen
     /// the windows cannot be drawn on.
     pub fn connect(display: &str) -> Result<Self, SceneError> {
-        let (connection, screen) =
-            x11rb::connect(Some(display)).map_err(|error| SceneError::Connect {
-                display: display.to_owned(),
-                reason: error.to_string(),
-            })?;
-        let setup = connection.setup();
-        let screen = &setup.roots[screen];
-        let depth = screen.root_depth;
-        let unsupported = |reason: &str| SceneError::UnsupportedScreen {
-            display: display.to_owned(),
-            depth,
-            reason: reason.to_owned(),
-        };
-        let visual = screen
-            .allowed_depths
-            .iter()
-            .filter(|allowed| allowed.depth == depth)
-            .flat_map(|allowed| &allowed.visuals)
-            .find(|visual| visual.visual_id == screen.root_visual)
-            .ok_or_else(|| unsupported("the root visual is not listed"))?;
-        let pixmap_format = setup
-            .pixmap_formats
-            .iter()
-            .find(|format| format.depth == depth)
-            .ok_or_else(|| unsupported("no pixmap format for the root depth"))?;
-        let format = PixelFormat::from_masks(
-            depth,
-            pixmap_format.bits_per_pixel,
-            visual.red_mask,
-            visual.green_mask,
-            visual.blue_mask,
-        )
-        .ok_or_else(|| unsupported("no pixel format"))?;
+        let screen = RootScreen::connect(display)?;
         Ok(Self {
             root: screen.root,
-            depth,
-            format,
-            pad_bytes: usize::from(pixmap_format.scanline_pad / 8).max(1),
+            depth: screen.depth,
+            format: screen.format,
+            pad_bytes: screen.scanline_pad_bytes,
             display: display.to_owned(),
             windows: Vec::new(),
-            connection,
+            connection: screen.connection,
         })
     }
 

@@ -84,13 +84,7 @@ impl<C: X11Connection> Capture for GetImageCapture<C> {
         let mut status = BackendStatus::new(BACKEND_NAME, METHOD)
             .with_proven(self.proven)
             .with_connection(self.display.describe_connection());
-        for caveat in [
-            self.display.xwayland_caveat(),
-            self.display.windows_caveat(),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for caveat in self.display.caveats() {
             status = status.with_caveat(caveat);
         }
         status

@@ -462,13 +462,7 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
                 "streams take whole frames, not only what changed: {reason}"
             ));
         }
-        for caveat in [
-            self.display.xwayland_caveat(),
-            self.display.windows_caveat(),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for caveat in self.display.caveats() {
             status = status.with_caveat(caveat);
         }
         status

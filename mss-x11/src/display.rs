@@ -194,6 +194,15 @@ impl<C: X11Connection> X11Display<C> {
             .map(|xwayland| xwayland.caveat(&self.display_name))
     }
 
+    /// Every caveat a backend's status reports of this display: XWayland captured on request
+    /// ([`xwayland_caveat`](Self::xwayland_caveat)), windows without Composite
+    /// ([`windows_caveat`](Self::windows_caveat)).
+    pub fn caveats(&self) -> impl Iterator<Item = String> {
+        [self.xwayland_caveat(), self.windows_caveat()]
+            .into_iter()
+            .flatten()
+    }
+
     /// What carries the requests, in words (`libxcb (loaded at run time)`, `x11rb pure Rust
     /// (libxcb could not be loaded: ...)`), for status reports.
     pub fn describe_connection(&self) -> String {

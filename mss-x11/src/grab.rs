@@ -64,18 +64,7 @@ impl<C: X11Connection> X11Display<C> {
             Ok(buffer) => buffer,
             Err(error) => return Err(self.grab_error(region, "GetImage", error)),
         };
-        let bytes = buffer.as_ref();
-        if bytes.len() < GET_IMAGE_HEADER_LEN {
-            return Err(Error::Protocol {
-                display: self.display_name().to_owned(),
-                request: "GetImage",
-                message: format!("the reply has only {} bytes", bytes.len()),
-                source: None,
-            });
-        }
-        // x11rb connections use the client's byte order, so reply fields are native-endian.
-        let depth = bytes[1];
-        let visual = u32::from_ne_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        let (depth, visual) = self.get_image_header(buffer.as_ref())?;
         self.check_reply_visual("GetImage", depth, visual)?;
         Frame::new(
             ReplyStorage::new(buffer),
@@ -175,7 +164,23 @@ impl<C: X11Connection> X11Display<C> {
             Ok(buffer) => buffer,
             Err(error) => return Err(self.window_grab_error(window, "GetImage", error)),
         };
-        let bytes = buffer.as_ref();
+        let (depth, _visual) = self.get_image_header(buffer.as_ref())?;
+        self.check_window_reply(source, "GetImage", depth)?;
+        Frame::new(
+            ReplyStorage::new(buffer),
+            GET_IMAGE_HEADER_LEN,
+            source.region,
+            source.stride,
+            source.format,
+        )
+    }
+
+    /// The depth and visual in a raw `GetImage` reply, which must at least hold its header.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] for a reply shorter than its header.
+    fn get_image_header(&self, bytes: &[u8]) -> Result<(u8, u32), Error> {
         if bytes.len() < GET_IMAGE_HEADER_LEN {
             return Err(Error::Protocol {
                 display: self.display_name().to_owned(),
@@ -184,14 +189,11 @@ impl<C: X11Connection> X11Display<C> {
                 source: None,
             });
         }
-        self.check_window_reply(source, "GetImage", bytes[1])?;
-        Frame::new(
-            ReplyStorage::new(buffer),
-            GET_IMAGE_HEADER_LEN,
-            source.region,
-            source.stride,
-            source.format,
-        )
+        // x11rb connections use the client's byte order, so reply fields are native-endian.
+        Ok((
+            bytes[1],
+            u32::from_ne_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]),
+        ))
     }
 
     /// Checks the depth of a window capture's reply.
