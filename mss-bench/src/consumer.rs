@@ -80,14 +80,31 @@ mod tests {
 
     #[test]
     fn cpu_time_grows_with_work() {
+        // Spins until the process has used 100 ms more CPU (however loaded the machine is);
+        // a reading that did not grow would spin until the limit.
         let before = cpu_time(None).unwrap();
         let start = std::time::Instant::now();
         let mut x = 0u64;
-        while start.elapsed() < Duration::from_millis(200) {
-            x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
-        }
-        let spent = cpu_time(None).unwrap() - before;
-        assert!(spent >= Duration::from_millis(100), "{spent:?}");
+        let spent = loop {
+            for _ in 0..100_000 {
+                x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
+            }
+            let spent = cpu_time(None).unwrap() - before;
+            if spent >= Duration::from_millis(100) {
+                break spent;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "only {spent:?} of CPU in 20 s"
+            );
+        };
+        // No more CPU than the wall time allows on this machine's cores (plus a tick).
+        let cores = std::thread::available_parallelism().map_or(1, usize::from) as u32;
+        assert!(
+            spent <= start.elapsed() * cores + Duration::from_millis(20),
+            "{spent:?} of CPU in {:?}",
+            start.elapsed()
+        );
         assert!(cpu_time(Some(std::process::id())).unwrap() >= spent);
         assert!(cpu_time(Some(u32::MAX)).is_err());
     }

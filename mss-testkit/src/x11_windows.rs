@@ -8,6 +8,9 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mss_core::{Frame, PixelFormat, Region, Rgba};
@@ -35,6 +38,20 @@ pub struct TestWindows {
     format: PixelFormat,
     pad_bytes: usize,
     windows: Vec<(u32, u32)>,
+    /// The threads repainting windows made by [`create_repainted`](TestWindows::create_repainted),
+    /// with the flag that stops them.
+    painters: Vec<(Arc<AtomicBool>, JoinHandle<()>)>,
+}
+
+impl Drop for TestWindows {
+    fn drop(&mut self) {
+        for (stop, _) in &self.painters {
+            stop.store(true, Ordering::Relaxed);
+        }
+        for (_, painter) in self.painters.drain(..) {
+            let _ = painter.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for TestWindows {
@@ -67,6 +84,7 @@ impl TestWindows {
             pad_bytes: screen.scanline_pad_bytes,
             display: display.to_owned(),
             windows: Vec::new(),
+            painters: Vec::new(),
             connection: screen.connection,
         })
     }
@@ -90,14 +108,50 @@ impl TestWindows {
         &mut self,
         region: Region,
         title: &str,
+        class: (&str, &str),
+        seed: u32,
+    ) -> Result<u32, SceneError> {
+        self.create_with(region, title, class, seed, None)
+    }
+
+    /// As [`create`](Self::create), but the window has no background: like most applications'
+    /// windows, its contents are drawn by a client (a thread of the test kit, with its own
+    /// connection), which repaints the parts the server says were exposed, `delay` after being
+    /// told. The server itself keeps nothing of what is covered.
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Self::create), and [`SceneError::Connect`] when the painter cannot
+    /// connect.
+    pub fn create_repainted(
+        &mut self,
+        region: Region,
+        title: &str,
+        class: (&str, &str),
+        seed: u32,
+        delay: Duration,
+    ) -> Result<u32, SceneError> {
+        self.create_with(region, title, class, seed, Some(delay))
+    }
+
+    fn create_with(
+        &mut self,
+        region: Region,
+        title: &str,
         (instance, class): (&str, &str),
         seed: u32,
+        repainted: Option<Duration>,
     ) -> Result<u32, SceneError> {
         let window = self
             .connection
             .generate_id()
             .map_err(|error| self.failed("allocating an id", error))?;
-        let background = self.background(region.width(), region.height(), seed)?;
+        let contents = self.background(region.width(), region.height(), seed)?;
+        let aux = CreateWindowAux::new().event_mask(EventMask::STRUCTURE_NOTIFY);
+        let aux = match repainted {
+            Some(_) => aux,
+            None => aux.background_pixmap(contents),
+        };
         self.connection
             .create_window(
                 self.depth,
@@ -110,14 +164,14 @@ impl TestWindows {
                 0,
                 WindowClass::INPUT_OUTPUT,
                 x11rb::COPY_FROM_PARENT,
-                &CreateWindowAux::new()
-                    .background_pixmap(background)
-                    .event_mask(EventMask::STRUCTURE_NOTIFY),
+                &aux,
             )
             .map_err(|error| self.failed("CreateWindow", error))?;
-        self.connection
-            .free_pixmap(background)
-            .map_err(|error| self.failed("FreePixmap", error))?;
+        if repainted.is_none() {
+            self.connection
+                .free_pixmap(contents)
+                .map_err(|error| self.failed("FreePixmap", error))?;
+        }
         let atom = |name: &str| -> Result<u32, SceneError> {
             Ok(self
                 .connection
@@ -194,7 +248,95 @@ impl TestWindows {
         self.wait_until(window, "the window shown", |state| {
             state == MapState::VIEWABLE
         })?;
+        if let Some(delay) = repainted {
+            self.start_painter(window, contents, delay)?;
+        }
         Ok(window)
+    }
+
+    /// Starts the thread that paints `window` from `contents` (a pixmap of this connection,
+    /// kept until it closes) whenever a part of it is exposed; returns once it painted the
+    /// whole window.
+    fn start_painter(
+        &mut self,
+        window: u32,
+        contents: u32,
+        delay: Duration,
+    ) -> Result<(), SceneError> {
+        let (painter, _) =
+            x11rb::connect(Some(&self.display)).map_err(|error| SceneError::Connect {
+                display: self.display.clone(),
+                reason: error.to_string(),
+            })?;
+        let failed = |request, reason: String| SceneError::Request {
+            display: self.display.clone(),
+            request,
+            reason,
+        };
+        let gc = painter
+            .generate_id()
+            .map_err(|error| failed("allocating an id", error.to_string()))?;
+        painter
+            .create_gc(gc, window, &CreateGCAux::new())
+            .map_err(|error| failed("CreateGC", error.to_string()))?;
+        // Exposures reach this client from now on; then the whole window is painted once.
+        painter
+            .change_window_attributes(
+                window,
+                &ChangeWindowAttributesAux::new().event_mask(EventMask::EXPOSURE),
+            )
+            .map_err(|error| failed("ChangeWindowAttributes", error.to_string()))?;
+        let geometry = painter
+            .get_geometry(window)
+            .map_err(|error| failed("GetGeometry", error.to_string()))?
+            .reply()
+            .map_err(|error| failed("GetGeometry", error.to_string()))?;
+        painter
+            .copy_area(
+                contents,
+                window,
+                gc,
+                0,
+                0,
+                0,
+                0,
+                geometry.width,
+                geometry.height,
+            )
+            .map_err(|error| failed("CopyArea", error.to_string()))?;
+        painter
+            .sync()
+            .map_err(|error| failed("GetInputFocus", error.to_string()))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                match painter.poll_for_event() {
+                    Ok(Some(x11rb::protocol::Event::Expose(exposed))) => {
+                        std::thread::sleep(delay);
+                        let painted = painter.copy_area(
+                            contents,
+                            window,
+                            gc,
+                            exposed.x as i16,
+                            exposed.y as i16,
+                            exposed.x as i16,
+                            exposed.y as i16,
+                            exposed.width,
+                            exposed.height,
+                        );
+                        if painted.is_err() || painter.flush().is_err() {
+                            return;
+                        }
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                    Err(_) => return,
+                }
+            }
+        });
+        self.painters.push((stop, thread));
+        Ok(())
     }
 
     /// A pixmap of `width` x `height` showing the pattern seeded `seed`.
@@ -312,6 +454,46 @@ impl TestWindows {
             (x >= 0 && y >= 0 && x < i64::from(placed.width()) && y < i64::from(placed.height()))
                 .then(|| pattern::quantise(self.format, window_colour(seed, x as u32, y as u32)))
         })
+    }
+
+    /// How many pixmaps every client of the server holds now (X-Resource): a capturer that
+    /// leaks the pixmaps it names shows here.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server has no X-Resource or refuses.
+    pub fn server_pixmaps(&self) -> Result<u32, SceneError> {
+        use x11rb::protocol::res::ConnectionExt as _;
+        let pixmap_atom = self
+            .connection
+            .intern_atom(false, b"PIXMAP")
+            .map_err(|error| self.failed("InternAtom", error))?
+            .reply()
+            .map_err(|error| self.failed("InternAtom", error))?
+            .atom;
+        let clients = self
+            .connection
+            .res_query_clients()
+            .map_err(|error| self.failed("ResQueryClients", error))?
+            .reply()
+            .map_err(|error| self.failed("ResQueryClients", error))?
+            .clients;
+        let mut pixmaps = 0;
+        for client in clients {
+            let resources = self
+                .connection
+                .res_query_client_resources(client.resource_base)
+                .map_err(|error| self.failed("ResQueryClientResources", error))?
+                .reply()
+                .map_err(|error| self.failed("ResQueryClientResources", error))?;
+            pixmaps += resources
+                .types
+                .iter()
+                .filter(|kind| kind.resource_type == pixmap_atom)
+                .map(|kind| kind.count)
+                .sum::<u32>();
+        }
+        Ok(pixmaps)
     }
 
     /// Asserts that `frame` shows exactly `window`'s contents.

@@ -313,7 +313,11 @@ impl<C: X11Connection> ShmCapture<C> {
             Some(guess) => match self.send_window_shm(&guess) {
                 Ok((lease, sequence)) => Some((guess, lease, sequence)),
                 Err(error) => {
-                    drop(self.display.finish_probe(probe));
+                    // No segment (all held, say): the probe's replies are read and its pixmap
+                    // freed all the same.
+                    if let Ok(source) = self.display.finish_probe(probe) {
+                        self.display.release_window_source(&source);
+                    }
                     return Err(error);
                 }
             },
@@ -323,14 +327,14 @@ impl<C: X11Connection> ShmCapture<C> {
             Ok(source) => source,
             Err(error) => {
                 if let Some((_, _, sequence)) = early {
-                    self.display.discard_reply::<shm::GetImageReply>(sequence);
+                    self.display.discard_reply(sequence);
                 }
                 return Err(error);
             }
         };
         if !self.fits_segment(&source) {
             if let Some((_, _, sequence)) = early {
-                self.display.discard_reply::<shm::GetImageReply>(sequence);
+                self.display.discard_reply(sequence);
             }
             self.display.release_window_source(&source);
             return self.display.get_window_image(window);
@@ -338,10 +342,19 @@ impl<C: X11Connection> ShmCapture<C> {
         let (lease, sequence) = match early {
             Some((guess, lease, sequence)) if guess == source => (lease, sequence),
             other => {
-                if let Some((_, _, sequence)) = other {
-                    self.display.discard_reply::<shm::GetImageReply>(sequence);
+                if let Some((_, early_lease, sequence)) = other {
+                    self.display.discard_reply(sequence);
+                    // Its segment goes back before another is leased (the server handles the
+                    // discarded request before any later one that could write the segment).
+                    drop(early_lease);
                 }
-                self.send_window_shm(&source)?
+                match self.send_window_shm(&source) {
+                    Ok(sent) => sent,
+                    Err(error) => {
+                        self.display.release_window_source(&source);
+                        return Err(error);
+                    }
+                }
             }
         };
         let reply =
@@ -488,7 +501,12 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
     /// into a pooled segment with `ShmGetImage` (zero-copy, as a grab); `GetImage` without
     /// shared memory, or for a window larger than the screen or of another depth.
     fn grab_window(&mut self, window: u64) -> Result<Frame, Error> {
-        let frame = self.grab_window_shared(window);
+        let frame = match self.grab_window_shared(window) {
+            Err(error) if self.display.retry_window_capture(window, &error) => {
+                self.grab_window_shared(window)
+            }
+            frame => frame,
+        };
         self.proven |= frame.is_ok();
         frame
     }

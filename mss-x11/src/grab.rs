@@ -87,6 +87,16 @@ impl<C: X11Connection> X11Display<C> {
     /// As [`finish_probe`](Self::finish_probe); [`Error::WindowUnavailable`] when the window
     /// goes away meanwhile; the server's other failures.
     pub fn get_window_image(&mut self, window: u64) -> Result<Frame, Error> {
+        match self.get_window_image_once(window) {
+            Err(error) if self.retry_window_capture(window, &error) => {
+                self.get_window_image_once(window)
+            }
+            frame => frame,
+        }
+    }
+
+    /// One try of [`get_window_image`](Self::get_window_image).
+    fn get_window_image_once(&mut self, window: u64) -> Result<Frame, Error> {
         let (probe, guess) = self.probe_window(window)?;
         let early = match guess {
             Some(guess) => Some((guess, self.send_window_get_image(&guess)?)),
@@ -96,7 +106,7 @@ impl<C: X11Connection> X11Display<C> {
             Ok(source) => source,
             Err(error) => {
                 if let Some((_, sequence)) = early {
-                    self.discard_reply::<x11rb::protocol::xproto::GetImageReply>(sequence);
+                    self.discard_reply(sequence);
                 }
                 return Err(error);
             }
@@ -105,7 +115,7 @@ impl<C: X11Connection> X11Display<C> {
             Some((guess, sequence)) if guess == source => sequence,
             other => {
                 if let Some((_, sequence)) = other {
-                    self.discard_reply::<x11rb::protocol::xproto::GetImageReply>(sequence);
+                    self.discard_reply(sequence);
                 }
                 self.send_window_get_image(&source)?
             }
@@ -137,15 +147,14 @@ impl<C: X11Connection> X11Display<C> {
         Ok(sequence)
     }
 
-    /// Drops the reply to request `sequence` when it comes.
-    pub fn discard_reply<R: x11rb::x11_utils::TryParse>(
-        &self,
-        sequence: x11rb::connection::SequenceNumber,
-    ) {
-        drop(x11rb::cookie::Cookie::<C, R>::new(
-            self.connection(),
+    /// Drops the reply to request `sequence`, or its error, when it comes (an error left to
+    /// the event queue would pile up there, or reach an application's own event loop).
+    pub fn discard_reply(&self, sequence: x11rb::connection::SequenceNumber) {
+        self.connection().discard_reply(
             sequence,
-        ));
+            x11rb::connection::RequestKind::HasResponse,
+            x11rb::connection::DiscardMode::DiscardReplyAndError,
+        );
     }
 
     /// Reads the `GetImage` reply `sequence` of `source` into a frame.

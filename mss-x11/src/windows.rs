@@ -22,6 +22,8 @@
 //! closes. Without Composite, the window's part on the screen is read from the window itself,
 //! where covered parts show whatever covers them; the status says so.
 
+use std::time::{Duration, Instant};
+
 use mss_core::{Error, Region, Window as WindowInfo, WindowProblem};
 use x11rb::errors::ReplyError;
 use x11rb::protocol::composite::{self, ConnectionExt as _, Redirect};
@@ -57,6 +59,12 @@ const ICONIC_STATE: u32 = 3;
 /// How deep below a top-level window its client is looked for (frames nest a few levels).
 const CLIENT_SEARCH_DEPTH: usize = 4;
 
+/// After redirecting a window that was partly hidden, the quiet (no drawing on the window)
+/// that ends the wait for its application to repaint what was hidden.
+const REPAINT_QUIET: Duration = Duration::from_millis(30);
+/// The longest that wait lasts, for an application that keeps drawing.
+const REPAINT_LIMIT: Duration = Duration::from_millis(500);
+
 /// The sequence number of a request whose reply is read later, by number.
 fn forget_sequence<C, R>(
     cookie: x11rb::cookie::Cookie<'_, C, R>,
@@ -80,7 +88,9 @@ pub struct WindowProbe {
     net_wm_state: x11rb::connection::SequenceNumber,
     geometry: x11rb::connection::SequenceNumber,
     translate: x11rb::connection::SequenceNumber,
-    pixmap: Option<u32>,
+    /// The pixmap named (Composite), and the `GetGeometry` of that pixmap: its size is the
+    /// window's size when it was named, whatever happened between the requests.
+    pixmap: Option<(u32, x11rb::connection::SequenceNumber)>,
 }
 
 /// Where a capture of a window reads its pixels.
@@ -524,17 +534,24 @@ impl<C: X11Connection> X11Display<C> {
                     reason: error.to_string(),
                     source: None,
                 })?;
-            // Unchecked: a failure shows as the read of the pixmap failing.
+            // Its failure (the window unmapped or gone meanwhile) shows as the pixmap's
+            // geometry failing, read below.
             connection
                 .composite_name_window_pixmap(window, pixmap)
+                .map_err(|e| lost(self, e))?
+                .ignore_error();
+            let pixmap_geometry = connection
+                .get_geometry(pixmap)
+                .map(forget_sequence)
                 .map_err(|e| lost(self, e))?;
-            Some(pixmap)
+            Some((pixmap, pixmap_geometry))
         } else {
             None
         };
+        let pixmap_id = pixmap.map(|(pixmap, _)| pixmap);
         let guess = self.window_cache.get(&window).map(|last| WindowSource {
-            drawable: pixmap.unwrap_or(window),
-            pixmap,
+            drawable: pixmap_id.unwrap_or(window),
+            pixmap: pixmap_id,
             ..*last
         });
         Ok((
@@ -553,12 +570,149 @@ impl<C: X11Connection> X11Display<C> {
     }
 
     /// Redirects `window` (once), checking the answer.
+    ///
+    /// A redirected window gets a pixmap of its own, which the server fills with what the
+    /// screen showed there, covering windows included, and asks the application to repaint
+    /// what was hidden (`Expose`); the application's drawing lands in the pixmap. When the
+    /// window was partly hidden (covered, or beyond the screen's edge), this waits, with
+    /// DAMAGE, until the window has seen no drawing for [`REPAINT_QUIET`] (at most
+    /// [`REPAINT_LIMIT`]), so that the first capture shows the window and not what covered it.
+    /// An application that does not repaint within that time is not waited for further.
     fn redirect(&mut self, window: Window) -> Result<(), Error> {
+        let watch = if self.partly_hidden(window)? {
+            crate::DamageTracker::start(self, window)?.ok()
+        } else {
+            None
+        };
         let cookie = self
             .connection()
             .composite_redirect_window(window, Redirect::AUTOMATIC)
             .map_err(|error| self.connection_lost(error))?;
-        match cookie.check() {
+        let redirected = self.finish_redirect(window, cookie.check());
+        if let Some(watch) = watch {
+            if redirected.is_ok() {
+                self.await_repaint(&watch)?;
+            }
+            watch.destroy(self)?;
+            self.take_damage_notice()?;
+        }
+        redirected
+    }
+
+    /// Waits until `watch` (DAMAGE on a window just redirected) has been quiet for
+    /// [`REPAINT_QUIET`], or [`REPAINT_LIMIT`] has passed.
+    fn await_repaint(&mut self, watch: &crate::DamageTracker) -> Result<(), Error> {
+        let limit = Instant::now() + REPAINT_LIMIT;
+        loop {
+            let quiet_until = (Instant::now() + REPAINT_QUIET).min(limit);
+            if !self.wait_for_damage(Some(quiet_until))? || Instant::now() >= limit {
+                return Ok(());
+            }
+            // Drawing: re-armed, and the quiet starts again.
+            let sequence = watch.subtract(self)?;
+            self.connection().discard_reply(
+                sequence,
+                x11rb::connection::RequestKind::IsVoid,
+                x11rb::connection::DiscardMode::DiscardReplyAndError,
+            );
+        }
+    }
+
+    /// Whether part of `window` is hidden now: beyond the screen's edge, or under a viewable
+    /// window stacked above its top-level window. Best effort: a window that goes away
+    /// meanwhile is not hidden (its capture reports it gone).
+    fn partly_hidden(&mut self, window: Window) -> Result<bool, Error> {
+        let connection = self.connection();
+        let root = self.root();
+        let lost = |display: &Self, error| display.connection_lost(error);
+        let geometry = connection
+            .get_geometry(window)
+            .map_err(|e| lost(self, e))?
+            .reply();
+        let translate = connection
+            .translate_coordinates(window, root, 0, 0)
+            .map_err(|e| lost(self, e))?
+            .reply();
+        let (Ok(geometry), Ok(translate)) = (geometry, translate) else {
+            return Ok(false);
+        };
+        let border = i32::from(geometry.border_width);
+        let Ok(placed) = Region::new(
+            i32::from(translate.dst_x) - border,
+            i32::from(translate.dst_y) - border,
+            u32::from(geometry.width) + 2 * u32::from(geometry.border_width),
+            u32::from(geometry.height) + 2 * u32::from(geometry.border_width),
+        ) else {
+            return Ok(false);
+        };
+        if placed.intersection(&self.known_screen()) != Some(placed) {
+            return Ok(true);
+        }
+        // The top-level ancestor, and the windows stacked above it.
+        let mut top = window;
+        for _ in 0..=CLIENT_SEARCH_DEPTH {
+            let Ok(tree) = connection
+                .query_tree(top)
+                .map_err(|e| lost(self, e))?
+                .reply()
+            else {
+                return Ok(false);
+            };
+            if tree.parent == root || tree.parent == x11rb::NONE {
+                break;
+            }
+            top = tree.parent;
+        }
+        let Ok(tree) = connection
+            .query_tree(root)
+            .map_err(|e| lost(self, e))?
+            .reply()
+        else {
+            return Ok(false);
+        };
+        let Some(position) = tree.children.iter().position(|&child| child == top) else {
+            return Ok(false);
+        };
+        let mut above = Vec::new();
+        for &sibling in &tree.children[position + 1..] {
+            let attributes = connection
+                .get_window_attributes(sibling)
+                .map_err(|e| lost(self, e))?;
+            let geometry = connection
+                .get_geometry(sibling)
+                .map_err(|e| lost(self, e))?;
+            above.push((attributes, geometry));
+        }
+        for (attributes, geometry) in above {
+            let (Ok(attributes), Ok(geometry)) = (attributes.reply(), geometry.reply()) else {
+                continue;
+            };
+            if attributes.map_state != MapState::VIEWABLE
+                || attributes.class == x11rb::protocol::xproto::WindowClass::INPUT_ONLY
+            {
+                continue;
+            }
+            let extra = 2 * u32::from(geometry.border_width);
+            let covering = Region::new(
+                i32::from(geometry.x),
+                i32::from(geometry.y),
+                u32::from(geometry.width) + extra,
+                u32::from(geometry.height) + extra,
+            );
+            if covering.is_ok_and(|covering| covering.intersection(&placed).is_some()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Judges the answer to a redirection of `window`.
+    fn finish_redirect(
+        &mut self,
+        window: Window,
+        answer: Result<(), ReplyError>,
+    ) -> Result<(), Error> {
+        match answer {
             Ok(()) => {
                 self.redirected.push(window);
                 Ok(())
@@ -568,11 +722,14 @@ impl<C: X11Connection> X11Display<C> {
             {
                 Err(self.window_unavailable(window, WindowProblem::Gone))
             }
-            // Another client redirected it manually (a compositing manager): its pixmap can
-            // still be named.
+            // Another client redirected it manually (a compositing manager), or this one did
+            // already (a window id met again after `forget_window`): its pixmap can be named.
+            // Remembered, so that it is not asked again at every capture; undoing it at the
+            // end fails harmlessly when the redirection is not this client's.
             Err(ReplyError::X11Error(error))
                 if error.error_kind == x11rb::protocol::ErrorKind::Access =>
             {
+                self.redirected.push(window);
                 Ok(())
             }
             Err(error) => Err(self.reply_error("CompositeRedirectWindow", error)),
@@ -591,7 +748,7 @@ impl<C: X11Connection> X11Display<C> {
     pub fn finish_probe(&mut self, probe: WindowProbe) -> Result<WindowSource, Error> {
         let result = self.read_probe(&probe);
         if result.is_err() {
-            if let Some(pixmap) = probe.pixmap {
+            if let Some((pixmap, _)) = probe.pixmap {
                 if let Ok(cookie) = self.connection().free_pixmap(pixmap) {
                     cookie.ignore_error();
                 }
@@ -617,6 +774,9 @@ impl<C: X11Connection> X11Display<C> {
         let geometry = Cookie::<C, GetGeometryReply>::new(connection, probe.geometry).reply();
         let translate =
             Cookie::<C, TranslateCoordinatesReply>::new(connection, probe.translate).reply();
+        let pixmap_geometry = probe
+            .pixmap
+            .map(|(_, sequence)| Cookie::<C, GetGeometryReply>::new(connection, sequence).reply());
         let gone = || Error::WindowUnavailable {
             display: self.display_name().to_owned(),
             window: u64::from(window),
@@ -643,12 +803,35 @@ impl<C: X11Connection> X11Display<C> {
         if attributes.map_state != MapState::VIEWABLE {
             return Err(self.window_unavailable(window, WindowProblem::Unmapped));
         }
-        let (Some(geometry), Some(translate)) = (
+        let (Some(mut geometry), Some(translate)) = (
             self.gone_is_none(geometry, "GetGeometry")?,
             self.gone_is_none(translate, "TranslateCoordinates")?,
         ) else {
             return Err(gone());
         };
+        if let Some(pixmap_geometry) = pixmap_geometry {
+            // The pixmap holds the window and its border as they were when it was named; the
+            // window may have been resized (or unmapped: no pixmap) since its own geometry
+            // was read. The pixmap's size is the one to read.
+            let pixmap_geometry = match pixmap_geometry {
+                Ok(reply) => reply,
+                Err(ReplyError::X11Error(_)) => return Err(gone()),
+                Err(error) => return Err(self.reply_error("GetGeometry", error)),
+            };
+            let border = geometry.border_width.saturating_mul(2);
+            match (
+                pixmap_geometry.width.checked_sub(border),
+                pixmap_geometry.height.checked_sub(border),
+            ) {
+                (Some(width), Some(height)) if width > 0 && height > 0 => {
+                    geometry.width = width;
+                    geometry.height = height;
+                    geometry.depth = pixmap_geometry.depth;
+                }
+                // The border changed meanwhile as well: judged again at the next capture.
+                _ => return Err(gone()),
+            }
+        }
         let region = Region::new(
             i32::from(translate.dst_x),
             i32::from(translate.dst_y),
@@ -656,11 +839,12 @@ impl<C: X11Connection> X11Display<C> {
             u32::from(geometry.height),
         )?;
         let format = self.visual_format(geometry.depth, attributes.visual)?;
+        let border = i16::try_from(geometry.border_width).unwrap_or(i16::MAX);
         let source = match probe.pixmap {
-            Some(pixmap) => WindowSource {
+            Some((pixmap, _)) => WindowSource {
                 drawable: pixmap,
-                x: geometry.border_width as i16,
-                y: geometry.border_width as i16,
+                x: border,
+                y: border,
                 width: geometry.width,
                 height: geometry.height,
                 region,
@@ -700,6 +884,29 @@ impl<C: X11Connection> X11Display<C> {
         };
         self.window_cache.insert(window, source);
         Ok(source)
+    }
+
+    /// Whether a window capture that failed with `error` should be tried once more: the
+    /// window was found gone although this display had redirected it, which also happens to
+    /// a live window when its id was met before (an application's window ids are reused after
+    /// it exits) or when it was resized or unmapped while the capture's requests were being
+    /// served. What this display knew of the window is forgotten, so the next try redirects
+    /// and judges it afresh and reports what it finds.
+    pub fn retry_window_capture(&mut self, id: u64, error: &Error) -> bool {
+        let gone = matches!(
+            error,
+            Error::WindowUnavailable { window, problem: WindowProblem::Gone, .. } if *window == id
+        );
+        let Ok(window) = u32::try_from(id) else {
+            return false;
+        };
+        if !gone {
+            return false;
+        }
+        self.window_cache.remove(&window);
+        let known = self.redirected.len();
+        self.redirected.retain(|&redirected| redirected != window);
+        self.redirected.len() != known
     }
 
     /// Frees what [`window_source`](Self::window_source) made for a capture (no round trip).

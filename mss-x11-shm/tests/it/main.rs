@@ -10,4 +10,5 @@ mod lifecycle;
 mod resize;
 mod stream;
 mod support;
+mod windows;
 mod zero_copy;

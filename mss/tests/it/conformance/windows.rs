@@ -265,6 +265,72 @@ fn a_window_stream_follows_the_window_and_ends_with_an_error_naming_it() {
     }
 }
 
+#[test]
+fn a_window_id_met_again_after_its_client_left_is_captured() {
+    let server = xvfb(&XvfbOptions::new(320, 240, 24));
+    server.paint_scene().unwrap();
+    for backend in x11_backends() {
+        let context = format!("backend {}", backend.name());
+        let mut capture = backend.open(server.display()).unwrap();
+        let mut first = TestWindows::connect(server.display()).unwrap();
+        let old = first
+            .create(region(20, 20, 120, 90), "Old", ("old", "TestApp"), 1)
+            .unwrap();
+        first.assert_window_frame(old, &capture.grab_window(u64::from(old)).unwrap());
+        // The client leaves (its window goes with it); the next client gets its place on
+        // the server, and so the same window ids.
+        drop(first);
+        let mut second = TestWindows::connect(server.display()).unwrap();
+        let new = second
+            .create(region(60, 50, 150, 100), "New", ("new", "TestApp"), 2)
+            .unwrap();
+        assert_eq!(new, old, "{context}: the server did not reuse the id");
+        let frame = capture.grab_window(u64::from(new)).unwrap();
+        assert_eq!(frame.region(), region(60, 50, 150, 100), "{context}");
+        second.assert_window_frame(new, &frame);
+        second.destroy(new).unwrap();
+    }
+}
+
+#[test]
+fn a_covered_window_whose_application_repaints_is_whole_at_the_first_capture() {
+    // Like most applications' windows, these have no background: what the server keeps of
+    // them is what is on the screen, and their application repaints what is exposed (here
+    // 10 ms after being told). Redirecting one makes its hidden parts exposed; the first
+    // capture must show the repainted window, not what covered it or was beyond the edge.
+    let server = xvfb(&XvfbOptions::new(320, 240, 24));
+    server.paint_scene().unwrap();
+    let mut windows = TestWindows::connect(server.display()).unwrap();
+    let delay = Duration::from_millis(10);
+    let covered = windows
+        .create_repainted(
+            region(20, 20, 140, 100),
+            "Covered",
+            ("covered", "TestApp"),
+            1,
+            delay,
+        )
+        .unwrap();
+    let edge = windows
+        .create_repainted(
+            region(250, 180, 120, 90),
+            "Edge",
+            ("edge", "TestApp"),
+            2,
+            delay,
+        )
+        .unwrap();
+    windows
+        .create(region(80, 60, 120, 100), "Cover", ("cover", "TestApp"), 3)
+        .unwrap();
+    for backend in x11_backends() {
+        // Each capturer redirects anew (the last one's redirections went with it).
+        let mut capture = backend.open(server.display()).unwrap();
+        windows.assert_window_frame(covered, &capture.grab_window(u64::from(covered)).unwrap());
+        windows.assert_window_frame(edge, &capture.grab_window(u64::from(edge)).unwrap());
+    }
+}
+
 /// Lists and captures under a window manager, which puts frames around the clients.
 fn under_window_manager(manager: &str, arguments: &[String], minimizes: bool) {
     let server = xvfb(&XvfbOptions::new(640, 480, 24));
