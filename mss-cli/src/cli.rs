@@ -135,8 +135,8 @@ pub struct ShotArgs {
     #[arg(long, value_name = "ID", value_parser = parse_window_id, conflicts_with_all = ["coordinates", "region", "window_title"])]
     pub window: Option<u64>,
 
-    /// Save the one window whose title contains TEXT (case-sensitive); several matches are an
-    /// error listing them.
+    /// Save the one window whose title contains TEXT (case-sensitive); among several, the one
+    /// shown if only one is; otherwise an error listing them.
     #[arg(long, value_name = "TEXT", conflicts_with_all = ["coordinates", "region"])]
     pub window_title: Option<String>,
 

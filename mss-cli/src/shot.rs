@@ -164,9 +164,10 @@ pub fn run(arguments: &ShotArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The one window whose title contains `text`.
+/// The one window whose title contains `text`; among several, the one shown (not hidden or
+/// minimized), if only one is.
 fn window_by_title(screen: &mut Mss, text: &str) -> Result<u64, Failure> {
-    let matching: Vec<mss::Window> = screen
+    let mut matching: Vec<mss::Window> = screen
         .windows()?
         .into_iter()
         .filter(|window| {
@@ -176,6 +177,13 @@ fn window_by_title(screen: &mut Mss, text: &str) -> Result<u64, Failure> {
                 .is_some_and(|title| title.contains(text))
         })
         .collect();
+    let shown: Vec<&mss::Window> = matching.iter().filter(|window| window.viewable).collect();
+    if let [window] = shown.as_slice() {
+        return Ok(window.id);
+    }
+    if matching.len() > 1 && !shown.is_empty() {
+        matching.retain(|window| window.viewable);
+    }
     match matching.as_slice() {
         [window] => Ok(window.id),
         [] => Err(Failure::Capture(format!(

@@ -78,6 +78,17 @@ where
     sequence
 }
 
+/// The text of a property of type `STRING`. ICCCM says Latin-1, but many programs store UTF-8
+/// there (ImageMagick's `display`, scripts setting titles); bytes that are valid UTF-8 with
+/// characters beyond ASCII are almost never meant as Latin-1 (`Ã©` for `é`), so they are read
+/// as UTF-8, and anything else as Latin-1.
+fn string_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&byte| char::from(byte)).collect(),
+    }
+}
+
 /// The requests [`X11Display::probe_window`] sent, by sequence number.
 #[derive(Debug)]
 pub struct WindowProbe {
@@ -225,7 +236,9 @@ impl<C: X11Connection> X11Display<C> {
             if let Some(client) = self.client_below(atoms, top, CLIENT_SEARCH_DEPTH)? {
                 clients.push(client);
             } else if !managed
-                && self.title(atoms, top)?.is_some()
+                && self
+                    .title(atoms, top)?
+                    .is_some_and(|title| !title.is_empty())
                 && !self.is_override_redirect(top)?
             {
                 // No window manager: the named top-level windows.
@@ -358,7 +371,7 @@ impl<C: X11Connection> X11Display<C> {
         self.gone_is_none(reply, "GetWindowAttributes")
     }
 
-    /// `_NET_WM_NAME` as UTF-8, else `WM_NAME` (Latin-1), if set.
+    /// `_NET_WM_NAME` as UTF-8, else `WM_NAME` (see [`string_text`]), if set.
     fn title(&mut self, atoms: &WindowAtoms, window: Window) -> Result<Option<String>, Error> {
         if let Some(reply) = self.property(window, atoms._NET_WM_NAME, atoms.UTF8_STRING, 1024)? {
             return Ok(Some(String::from_utf8_lossy(&reply.value).into_owned()));
@@ -367,7 +380,7 @@ impl<C: X11Connection> X11Display<C> {
             .property(window, AtomEnum::WM_NAME.into(), AtomEnum::ANY.into(), 1024)?
             .map(|reply| {
                 if reply.type_ == u32::from(AtomEnum::STRING) {
-                    reply.value.iter().map(|&byte| char::from(byte)).collect()
+                    string_text(&reply.value)
                 } else {
                     String::from_utf8_lossy(&reply.value).into_owned()
                 }
@@ -443,14 +456,8 @@ impl<C: X11Connection> X11Display<C> {
             256,
         )? {
             let mut parts = reply.value.split(|&byte| byte == 0);
-            let latin1 = |bytes: &[u8]| {
-                bytes
-                    .iter()
-                    .map(|&byte| char::from(byte))
-                    .collect::<String>()
-            };
-            let instance = parts.next().map(latin1).unwrap_or_default();
-            let class = parts.next().map(latin1).unwrap_or_default();
+            let instance = parts.next().map(string_text).unwrap_or_default();
+            let class = parts.next().map(string_text).unwrap_or_default();
             info = info.with_class(&instance, &class);
         }
         if let Some(pid) = self
@@ -948,5 +955,20 @@ impl<C: X11Connection> X11Display<C> {
         if let Ok(cookie) = self.connection().get_input_focus() {
             let _ = cookie.reply();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_text;
+
+    #[test]
+    fn string_properties_are_latin1_unless_they_are_utf8() {
+        assert_eq!(string_text(b"Terminal"), "Terminal");
+        // "Logo – viewer" as UTF-8 in a STRING property (ImageMagick's display does this).
+        assert_eq!(string_text("Logo – viewer".as_bytes()), "Logo – viewer");
+        // Latin-1 proper: 0xE9 alone is not UTF-8.
+        assert_eq!(string_text(b"caf\xe9"), "café");
+        assert_eq!(string_text(b""), "");
     }
 }

@@ -99,6 +99,16 @@ fn windows_are_listed_and_saved_by_id_or_title() {
             region(30, 20, 200, 150),
         ),
     );
+    // A hidden window whose title also matches: the one shown is taken.
+    let settings = windows
+        .create(
+            region(10, 10, 80, 60),
+            "Viewer settings",
+            ("settings", "Viewer"),
+            4,
+        )
+        .unwrap();
+    windows.unmap(settings).unwrap();
     // By title, the viewer cut by the screen's edge whole; the default name is the region's.
     success_lines(&mss(
         directory.path(),

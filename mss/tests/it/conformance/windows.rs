@@ -62,6 +62,10 @@ fn without_a_window_manager_named_windows_are_listed_and_captured_whole() {
     let edge = windows
         .create(region(560, 420, 160, 120), "Edge", ("edge", "TestApp"), 3)
         .unwrap();
+    // No title: not listed without a window manager (toolkits' helper windows look so).
+    windows
+        .create(region(300, 20, 40, 30), "", ("helper", "TestApp"), 4)
+        .unwrap();
     for backend in x11_backends() {
         let context = format!("backend {}", backend.name());
         let mut capture = backend.open(server.display()).unwrap();
