@@ -335,6 +335,84 @@ fn a_covered_window_whose_application_repaints_is_whole_at_the_first_capture() {
     }
 }
 
+/// Kills the child when dropped.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn imagemagick_display_showing_a_known_image_is_captured_exactly_even_covered() {
+    // A real application: ImageMagick's `display` shows a picture we wrote, pixel for pixel.
+    // Covered by another window, its capture by each backend must still be exactly the
+    // picture, and the window found by its title must have the picture's size.
+    let server = xvfb(&XvfbOptions::new(640, 480, 24));
+    server.paint_scene().unwrap();
+    let (width, height) = (240u32, 160u32);
+    let colour = |x: u32, y: u32| mss_testkit::x11_windows::window_colour(9, x, y);
+    let mut ppm = format!("P6\n{width} {height}\n255\n").into_bytes();
+    for y in 0..height {
+        for x in 0..width {
+            let pixel = colour(x, y);
+            ppm.extend_from_slice(&[pixel.r, pixel.g, pixel.b]);
+        }
+    }
+    let directory = tempfile::tempdir().unwrap();
+    let picture = directory.path().join("known.ppm");
+    std::fs::write(&picture, ppm).unwrap();
+    let _display = Killed(
+        std::process::Command::new("display")
+            .args(["-title", "Known picture", "-geometry", "+40+30"])
+            .arg(&picture)
+            .env("DISPLAY", server.display())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ImageMagick's display (run `cargo xtask test`, which installs it)"),
+    );
+    let mut capture = x11_backends()[0].open(server.display()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let shown = loop {
+        let found = capture
+            .windows()
+            .unwrap()
+            .into_iter()
+            .find(|window| window.title.as_deref() == Some("Known picture") && window.viewable);
+        if let Some(window) = found {
+            break window;
+        }
+        assert!(Instant::now() < deadline, "display's window never showed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(capture);
+    assert_eq!(
+        (shown.region.width(), shown.region.height()),
+        (width, height),
+        "{shown}"
+    );
+    // Let it finish drawing, then cover a corner of it.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut windows = TestWindows::connect(server.display()).unwrap();
+    windows
+        .create(region(200, 120, 200, 150), "Cover", ("cover", "TestApp"), 3)
+        .unwrap();
+    for backend in x11_backends() {
+        let mut capture = backend.open(server.display()).unwrap();
+        let frame = capture.grab_window(shown.id).unwrap();
+        assert_eq!(frame.region(), shown.region, "backend {}", backend.name());
+        let placed = frame.region();
+        mss_testkit::pattern::check_frame(&frame, frame.format(), |x, y| {
+            let (x, y) = (x - i64::from(placed.left()), y - i64::from(placed.top()));
+            Some(colour(x as u32, y as u32))
+        })
+        .unwrap_or_else(|mismatch| panic!("backend {}: {mismatch}", backend.name()));
+    }
+}
+
 /// Lists and captures under a window manager, which puts frames around the clients.
 fn under_window_manager(manager: &str, arguments: &[String], minimizes: bool) {
     let server = xvfb(&XvfbOptions::new(640, 480, 24));
