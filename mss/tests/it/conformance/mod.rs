@@ -28,6 +28,8 @@ mod frames;
 mod stream;
 
 /// Windows: listing with and without a window manager, whole contents when covered or cut by
-/// the screen's edge, errors for windows unmapped, minimized and gone.
+/// the screen's edge (also at the first capture of a window its application repaints, and of
+/// ImageMagick's `display`), errors for windows unmapped, minimized and gone, reused ids, and
+/// window streams.
 #[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
 mod windows;
