@@ -30,6 +30,8 @@
 
 mod capture;
 mod connection;
+mod engine;
+mod outputs;
 mod slot;
 mod state;
 mod stream;

@@ -109,10 +109,9 @@ pub(crate) struct State {
     pub(crate) screencopy: Option<ZwlrScreencopyManagerV1>,
     pub(crate) xdg_output_manager: Option<ZxdgOutputManagerV1>,
     pub(crate) outputs: Vec<Output>,
-    /// Frames by the key they were created with.
+    /// What the frames under way said, by the key they were created with (the screencopy
+    /// engine holds the frame objects).
     pub(crate) frames: HashMap<u64, FrameState>,
-    /// The frame objects, by key, until their buffer is chosen.
-    pub(crate) frame_proxies: HashMap<u64, ZwlrScreencopyFrameV1>,
 }
 
 impl State {

@@ -20,33 +20,26 @@
 //! `changes_only`, every repaint is a frame and changes are unknown.
 //!
 //! A region across several outputs streams through the default stream (one assembled grab per
-//! tick).
+//! tick); the capturer makes that choice when the stream is opened.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mss_buffer::Lease;
 use mss_core::stream::{Pacer, sleep_until};
 use mss_core::{
-    Capture as _, Changes, Error, Frame, FrameStream, PixelFormat, PixelStorage, Region,
-    StreamFrame, StreamOptions,
+    Changes, Error, Frame, FrameStream, PixelStorage, Region, StreamFrame, StreamOptions,
 };
-use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1::ZwlrScreencopyFrameV1;
 
-use crate::capture::{WaylandCapture, local};
-use crate::slot::{Slot, flip_rows};
-use crate::state::BufferLayout;
+use crate::engine::{Copied, OutputRegion, PendingCopy, ScreencopyEngine, damage_on_screen};
+use crate::slot::Slot;
 
 /// A capture asked for and not yet handed over.
 struct InFlight {
-    key: u64,
-    frame: ZwlrScreencopyFrameV1,
-    lease: Lease<Slot>,
-    layout: BufferLayout,
-    format: PixelFormat,
+    /// The copy under way.
+    copy: PendingCopy,
+    /// When it was asked for (the frame's capture time).
     captured_at: Instant,
-    /// Asked for with `copy_with_damage`.
-    with_damage: bool,
 }
 
 /// The stream's frames: a leased buffer, read-only (a stream's buffers are refilled later).
@@ -64,64 +57,48 @@ impl PixelStorage for StreamSlot {
 
 /// The Wayland stream; see the [module docs](self).
 pub(crate) struct WaylandStream<'a> {
-    capture: &'a mut WaylandCapture,
-    region: Region,
-    output: usize,
-    /// Where the output is on the screen (damage comes in its coordinates).
-    placed: Region,
-    /// `region` in the output's coordinates.
-    local: (i32, i32, i32, i32),
+    /// The engine the captures go through, borrowed from the capturer.
+    engine: &'a mut ScreencopyEngine,
+    /// The region streamed and the output it lies on.
+    target: OutputRegion,
+    /// When each capture is due.
     pacer: Pacer,
+    /// A rate was asked for (captures are then never pipelined).
     fixed_rate: bool,
+    /// The captures the consumer allowed in flight.
     in_flight: usize,
+    /// Only frames that changed are delivered.
     changes_only: bool,
     /// The capturer's pointer setting before the stream, put back when it ends.
     cursor_before: bool,
+    /// Captures asked for, oldest first.
     queue: VecDeque<InFlight>,
     /// Captures sent so far.
     sent: u64,
     /// Changes-only: the first frame's bytes, until the first capture with damage has been
     /// checked against them (see `send`).
     baseline: Option<Vec<u8>>,
+    /// The next frame's sequence number.
     sequence: u64,
+    /// Ticks missed since the last frame delivered.
     missed: u64,
 }
 
 impl<'a> WaylandStream<'a> {
-    /// Opens a stream of `options` on `capture`: its own when the target lies on one output,
-    /// else the default stream.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidRate`], [`Error::RegionOutOfBounds`] and the errors of finding the
-    /// target.
-    pub(crate) fn open(
-        capture: &'a mut WaylandCapture,
+    /// A stream of `target` (a region on one output) through `engine`, paced by `period` (as
+    /// fast as possible when `None`), as `options` say. The capturer chooses this stream when
+    /// the target lies on one output and the default stream otherwise.
+    pub(crate) fn new(
+        engine: &'a mut ScreencopyEngine,
+        target: OutputRegion,
+        period: Option<Duration>,
         options: &StreamOptions,
-    ) -> Result<Box<dyn FrameStream + 'a>, Error> {
-        if matches!(options.target, mss_core::StreamTarget::Window(_)) {
-            return Ok(Box::new(mss_core::stream::GrabStream::new(
-                capture, options,
-            )?));
-        }
-        let period = options.period()?;
-        let region = options.target_region(capture)?;
-        let outputs = capture.outputs_now()?;
-        let Some(&(output, placed)) = outputs.iter().find(|(_, output)| output.contains(&region))
-        else {
-            // Across outputs (or off the screen, which the first grab reports).
-            return Ok(Box::new(mss_core::stream::GrabStream::new(
-                capture, options,
-            )?));
-        };
-        let cursor_before = capture.overlay_cursor();
-        capture.draw_cursor(options.with_cursor);
-        Ok(Box::new(Self {
-            capture,
-            region,
-            output,
-            placed,
-            local: local(region, placed),
+    ) -> Self {
+        let cursor_before = engine.overlay_cursor();
+        engine.set_overlay_cursor(options.with_cursor);
+        Self {
+            engine,
+            target,
             pacer: Pacer::new(period, Instant::now()),
             fixed_rate: period.is_some(),
             in_flight: options.in_flight.max(1),
@@ -132,41 +109,19 @@ impl<'a> WaylandStream<'a> {
             baseline: None,
             sequence: 0,
             missed: 0,
-        }))
+        }
     }
 
     /// Asks for the next capture into a free buffer.
     fn send(&mut self, captured_at: Instant) -> Result<(), Error> {
-        let key = self.capture.send_capture(self.output, self.local)?;
-        let (frame, layout, format) = self.capture.await_buffer_layout(key)?;
-        let lease = match self.capture.lease_slot(layout) {
-            Ok(lease) => lease,
-            Err(error) => {
-                frame.destroy();
-                self.capture.forget_frame(key);
-                return Err(error);
-            }
-        };
         // Changes-only copies wait for damage, except the stream's first, which is taken as it
         // is. The compositor keeps damage per client, not per stream, so the first copy with
         // damage reports what changed since this client's last one (everything, for a client
         // that never asked): it is checked against the first frame in `receive_before`.
         let with_damage = self.changes_only && self.sent > 0;
-        if with_damage {
-            frame.copy_with_damage(lease.buffer());
-        } else {
-            frame.copy(lease.buffer());
-        }
+        let copy = self.engine.start_copy(&self.target, with_damage)?;
         self.sent += 1;
-        self.queue.push_back(InFlight {
-            key,
-            frame,
-            lease,
-            layout,
-            format,
-            captured_at,
-            with_damage,
-        });
+        self.queue.push_back(InFlight { copy, captured_at });
         Ok(())
     }
 
@@ -176,70 +131,25 @@ impl<'a> WaylandStream<'a> {
         &mut self,
         deadline: Option<Instant>,
     ) -> Result<Option<Option<StreamFrame>>, Error> {
-        let key = self.queue.front().expect("a capture is in flight").key;
-        let done = self.capture.wayland_mut().dispatch_before(
-            "the screencopy frame",
-            deadline,
-            &mut |state| {
-                state
-                    .frames
-                    .get(&key)
-                    .is_none_or(|frame| frame.ready || frame.failed)
-            },
-        )?;
-        if !done {
+        let oldest = &self.queue.front().expect("a capture is in flight").copy;
+        if !self.engine.await_copy(oldest, deadline)? {
             return Ok(None);
         }
-        let InFlight {
-            key,
-            frame,
-            mut lease,
+        let InFlight { copy, captured_at } =
+            self.queue.pop_front().expect("a capture is in flight");
+        let Copied {
+            lease,
             layout,
             format,
-            captured_at,
-            with_damage,
-        } = self.queue.pop_front().expect("a capture is in flight");
-        frame.destroy();
-        let state = self.capture.forget_frame(key).unwrap_or_default();
-        if state.failed || !state.ready {
-            return Err(crate::capture::capture_failed(
-                self.capture.wayland_mut().display_name(),
-            ));
-        }
-        if state.y_invert {
-            flip_rows(
-                lease.bytes_mut(),
-                layout.stride as usize,
-                layout.height as usize,
-            );
-        }
-        let shown = Region::new(
-            self.region.left(),
-            self.region.top(),
-            layout.width,
-            layout.height,
-        )?;
+            damage,
+        } = self.engine.finish_copy(copy)?;
+        let region = self.target.region;
+        let shown = Region::new(region.left(), region.top(), layout.width, layout.height)?;
         let frame = Frame::new(StreamSlot(lease), 0, shown, layout.stride as usize, format)?;
-        let changes = if with_damage {
+        let changes = if let Some(damage) = damage {
             // Damage comes in the output's device pixels; the stream's frames are in screen
             // coordinates.
-            let scale = f64::from(layout.width) / f64::from(self.region.width());
-            let rectangles: Vec<Region> = state
-                .damage
-                .iter()
-                .filter_map(|&(x, y, width, height)| {
-                    let to_screen = |value: u32| (f64::from(value) / scale).floor() as i64;
-                    let to_screen_end = |value: u32| (f64::from(value) / scale).ceil() as i64;
-                    let rectangle = Region::from_signed(
-                        i64::from(self.placed.left()) + to_screen(x),
-                        i64::from(self.placed.top()) + to_screen(y),
-                        to_screen_end(x + width) - to_screen(x),
-                        to_screen_end(y + height) - to_screen(y),
-                    )
-                    .ok()?;
-                    rectangle.intersection(&self.region)
-                })
-                .collect();
+            let rectangles = damage_on_screen(&damage, layout, &self.target);
             if rectangles.is_empty() {
                 // Changed elsewhere on the output.
                 return Ok(Some(None));
@@ -337,10 +247,8 @@ impl WaylandStream<'_> {
 impl Drop for WaylandStream<'_> {
     fn drop(&mut self) {
         for in_flight in self.queue.drain(..) {
-            in_flight.frame.destroy();
-            self.capture.forget_frame(in_flight.key);
+            self.engine.abandon(in_flight.copy);
         }
-        let before = self.cursor_before;
-        self.capture.draw_cursor(before);
+        self.engine.set_overlay_cursor(self.cursor_before);
     }
 }

@@ -1,0 +1,490 @@
+//! The screencopy engine: the one place that drives wlr-screencopy, for grabs and streams
+//! alike.
+//!
+//! Every capture of a region of one output takes the same steps, whoever asks for it:
+//! `capture_output_region` is sent, the buffer layouts the compositor offers are awaited and
+//! one is chosen, a pooled slot of that layout is leased, `copy` (or `copy_with_damage`) is
+//! sent, `ready` or `failed` is awaited (with a deadline when a stream gives one), the image is
+//! turned the right way up when the compositor says `y_invert`, and the frame object is
+//! destroyed and forgotten. [`ScreencopyEngine`] holds what those steps need (the connection,
+//! the pool of slots, the pointer setting, the frames' keys), so the grab and the stream only
+//! decide which regions to copy and what to make of the pixels.
+//!
+//! The steps are separate calls ([`request`](ScreencopyEngine::request),
+//! [`start_copy`](ScreencopyEngine::start_copy), [`await_copy`](ScreencopyEngine::await_copy),
+//! [`finish_copy`](ScreencopyEngine::finish_copy)) because the stream keeps a copy under way
+//! while the consumer works on the last frame; the grab takes them in one go with
+//! [`copy`](ScreencopyEngine::copy).
+
+use std::time::Instant;
+
+use mss_buffer::{AcquireError, Lease, Pool, PoolStats};
+use mss_core::{Error, PixelFormat, Region};
+use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1::ZwlrScreencopyFrameV1;
+
+use crate::connection::{BACKEND_NAME, Wayland};
+use crate::slot::{FORMATS, Slot, flip_rows, format_name};
+use crate::state::{BufferLayout, FrameState};
+
+/// A region of one output to capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OutputRegion {
+    /// The output's index in the connection's output list.
+    pub(crate) output: usize,
+    /// Where the output is on the screen (damage comes in its coordinates).
+    pub(crate) placed: Region,
+    /// The region captured, in screen coordinates, inside `placed`.
+    pub(crate) region: Region,
+}
+
+impl OutputRegion {
+    /// The region in the output's own logical coordinates, as `capture_output_region` takes
+    /// it: left, top, width, height.
+    pub(crate) fn local(&self) -> (i32, i32, i32, i32) {
+        (
+            self.region.left() - self.placed.left(),
+            self.region.top() - self.placed.top(),
+            self.region.width() as i32,
+            self.region.height() as i32,
+        )
+    }
+}
+
+/// A frame the compositor was asked for, with the buffer layout chosen among those it offered;
+/// nothing is copied yet.
+#[derive(Debug)]
+pub(crate) struct OfferedFrame {
+    /// The key its events are kept under in the connection's state.
+    key: u64,
+    /// The frame object, destroyed when the frame is done with.
+    proxy: ZwlrScreencopyFrameV1,
+    /// The layout chosen.
+    layout: BufferLayout,
+    /// The pixel format of that layout.
+    format: PixelFormat,
+}
+
+impl OfferedFrame {
+    /// The pixel format the frame would be delivered in.
+    pub(crate) fn format(&self) -> PixelFormat {
+        self.format
+    }
+}
+
+/// A copy sent to the compositor and not yet finished: the frame and the slot it writes into.
+#[derive(Debug)]
+pub(crate) struct PendingCopy {
+    /// The frame asked for.
+    offered: OfferedFrame,
+    /// The slot the compositor copies into.
+    lease: Lease<Slot>,
+    /// Sent as `copy_with_damage`, so the compositor reports what changed.
+    with_damage: bool,
+}
+
+/// What one finished copy delivered.
+#[derive(Debug)]
+pub(crate) struct Copied {
+    /// The slot holding the image, the right way up.
+    pub(crate) lease: Lease<Slot>,
+    /// The slot's layout: the image's size in device pixels and its stride.
+    pub(crate) layout: BufferLayout,
+    /// The image's pixel format.
+    pub(crate) format: PixelFormat,
+    /// The damaged rectangles in buffer pixels, for a copy sent with damage; `None` otherwise.
+    pub(crate) damage: Option<Vec<(u32, u32, u32, u32)>>,
+}
+
+/// Drives wlr-screencopy on one connection into one pool of slots; see the [module
+/// docs](self).
+pub(crate) struct ScreencopyEngine {
+    // The pool closes before the connection (declaration order): frames released after that
+    // only unmap their memory.
+    /// The slots frames are copied into.
+    pool: Pool<Slot>,
+    /// The connection, with what the compositor told it.
+    wayland: Wayland,
+    /// Whether the compositor is asked to draw the pointer into frames.
+    overlay_cursor: bool,
+    /// The key of the next frame asked for.
+    next_key: u64,
+    /// The bound `zwlr_screencopy_manager_v1` version (below 3 there is no `buffer_done`).
+    version: u32,
+}
+
+impl ScreencopyEngine {
+    /// An engine on `wayland`, with at most `max_buffers` slots at once (at least 1).
+    pub(crate) fn new(wayland: Wayland, max_buffers: usize) -> Self {
+        let version = wayland
+            .state
+            .screencopy
+            .as_ref()
+            .map_or(0, wayland_client::Proxy::version);
+        Self {
+            pool: Pool::new(max_buffers.max(1)),
+            wayland,
+            overlay_cursor: false,
+            next_key: 0,
+            version,
+        }
+    }
+
+    /// The connection.
+    pub(crate) fn wayland(&self) -> &Wayland {
+        &self.wayland
+    }
+
+    /// The connection, to read the outputs with.
+    pub(crate) fn wayland_mut(&mut self) -> &mut Wayland {
+        &mut self.wayland
+    }
+
+    /// The bound `zwlr_screencopy_manager_v1` version.
+    pub(crate) fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The pool's counts.
+    pub(crate) fn pool_stats(&self) -> PoolStats {
+        self.pool.stats()
+    }
+
+    /// Whether the compositor is asked to draw the pointer into frames.
+    pub(crate) fn overlay_cursor(&self) -> bool {
+        self.overlay_cursor
+    }
+
+    /// Asks the compositor to draw the pointer into the frames requested from now on, or not.
+    pub(crate) fn set_overlay_cursor(&mut self, draw: bool) {
+        self.overlay_cursor = draw;
+    }
+
+    /// Asks for a frame of `target` and waits until the compositor has described the buffers
+    /// it accepts, choosing the first of [`FORMATS`] it offers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] once the connection is closed, the errors of waiting,
+    /// [`Error::Protocol`] when the compositor reports the capture failed,
+    /// [`Error::Unsupported`] when it offers no format mss-rs reads (naming those it offers).
+    pub(crate) fn request(&mut self, target: &OutputRegion) -> Result<OfferedFrame, Error> {
+        self.wayland.check_open()?;
+        let key = self.next_key;
+        self.next_key += 1;
+        let qh = self.wayland.handle();
+        let (x, y, width, height) = target.local();
+        let state = &mut self.wayland.state;
+        let manager = state
+            .screencopy
+            .as_ref()
+            .expect("screencopy is bound when the capturer opens");
+        let proxy = manager.capture_output_region(
+            i32::from(self.overlay_cursor),
+            &state.outputs[target.output].proxy,
+            x,
+            y,
+            width,
+            height,
+            &qh,
+            key,
+        );
+        state.frames.insert(key, FrameState::default());
+        // Version 3 ends the list of layouts with `buffer_done`; before it, nothing ends the
+        // list and the compositor sends one layout (shared memory), so the first is all.
+        let version = self.version;
+        self.wayland
+            .dispatch_until("the screencopy buffer's description", |state| {
+                state.frames.get(&key).is_none_or(|frame| {
+                    frame.failed || frame.buffer_done || (version < 3 && !frame.layouts.is_empty())
+                })
+            })?;
+        let state = self
+            .wayland
+            .state
+            .frames
+            .get(&key)
+            .expect("frames are kept until they end");
+        if state.failed {
+            proxy.destroy();
+            self.wayland.state.frames.remove(&key);
+            return Err(capture_failed(self.wayland.display_name()));
+        }
+        let chosen = FORMATS.iter().find_map(|(wayland, pixel)| {
+            state
+                .layouts
+                .iter()
+                .find(|layout| layout.format == wayland_client::WEnum::Value(*wayland))
+                .map(|layout| (*layout, *pixel))
+        });
+        let Some((layout, format)) = chosen else {
+            let offered: Vec<String> = state
+                .layouts
+                .iter()
+                .map(|layout| format_name(layout.format))
+                .collect();
+            proxy.destroy();
+            self.wayland.state.frames.remove(&key);
+            return Err(Error::Unsupported {
+                backend: BACKEND_NAME,
+                what: "the compositor's buffer formats",
+                reason: if offered.is_empty() {
+                    "the compositor offers no shared-memory buffer for screencopy (only \
+                     dmabuf, which mss-rs does not read)"
+                        .to_owned()
+                } else {
+                    format!(
+                        "it offers {} for screencopy; mss-rs reads XRGB8888, ARGB8888, \
+                         XBGR8888 and ABGR8888",
+                        offered.join(", ")
+                    )
+                },
+            });
+        };
+        Ok(OfferedFrame {
+            key,
+            proxy,
+            layout,
+            format,
+        })
+    }
+
+    /// Gives up `offered` without copying it: its object is destroyed and its events
+    /// forgotten.
+    pub(crate) fn decline(&mut self, offered: OfferedFrame) {
+        offered.proxy.destroy();
+        self.wayland.state.frames.remove(&offered.key);
+    }
+
+    /// Asks for a frame of `target` and sends the copy into a pooled slot of the layout
+    /// chosen; with `with_damage`, the compositor holds the copy until the output changes and
+    /// reports the damage.
+    ///
+    /// # Errors
+    ///
+    /// As [`request`](Self::request), plus [`Error::BuffersExhausted`] when every slot is held
+    /// and [`Error::SharedMemory`] when a new one cannot be made.
+    pub(crate) fn start_copy(
+        &mut self,
+        target: &OutputRegion,
+        with_damage: bool,
+    ) -> Result<PendingCopy, Error> {
+        let offered = self.request(target)?;
+        let lease = match self.lease_slot(offered.layout) {
+            Ok(lease) => lease,
+            Err(error) => {
+                self.decline(offered);
+                return Err(error);
+            }
+        };
+        if with_damage {
+            offered.proxy.copy_with_damage(lease.buffer());
+        } else {
+            offered.proxy.copy(lease.buffer());
+        }
+        Ok(PendingCopy {
+            offered,
+            lease,
+            with_damage,
+        })
+    }
+
+    /// Waits until the compositor has finished `pending` (ready or failed) or `deadline`
+    /// passes; `false` means the deadline passed first.
+    ///
+    /// # Errors
+    ///
+    /// As [`Wayland::dispatch_before`]: the connection's timeout, loss or protocol errors.
+    pub(crate) fn await_copy(
+        &mut self,
+        pending: &PendingCopy,
+        deadline: Option<Instant>,
+    ) -> Result<bool, Error> {
+        let key = pending.offered.key;
+        self.wayland
+            .dispatch_before("the screencopy frame", deadline, &mut |state| {
+                state
+                    .frames
+                    .get(&key)
+                    .is_none_or(|frame| frame.ready || frame.failed)
+            })
+    }
+
+    /// Ends `pending` (its object destroyed, its events forgotten) and returns what it
+    /// delivered, turned the right way up when the compositor said `y_invert`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] when the compositor reported the capture failed, or has not said
+    /// it is ready.
+    pub(crate) fn finish_copy(&mut self, pending: PendingCopy) -> Result<Copied, Error> {
+        let PendingCopy {
+            offered,
+            mut lease,
+            with_damage,
+        } = pending;
+        offered.proxy.destroy();
+        let state = self
+            .wayland
+            .state
+            .frames
+            .remove(&offered.key)
+            .unwrap_or_default();
+        if state.failed || !state.ready {
+            return Err(capture_failed(self.wayland.display_name()));
+        }
+        let layout = offered.layout;
+        if state.y_invert {
+            flip_rows(
+                lease.bytes_mut(),
+                layout.stride as usize,
+                layout.height as usize,
+            );
+        }
+        Ok(Copied {
+            lease,
+            layout,
+            format: offered.format,
+            damage: with_damage.then_some(state.damage),
+        })
+    }
+
+    /// Gives up `pending` without reading it: its object is destroyed, its events forgotten,
+    /// and its slot goes back to the pool.
+    pub(crate) fn abandon(&mut self, pending: PendingCopy) {
+        self.decline(pending.offered);
+    }
+
+    /// Copies `target` at once (no damage awaited): the grab's way through the steps.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_copy`](Self::start_copy), [`await_copy`](Self::await_copy) and
+    /// [`finish_copy`](Self::finish_copy).
+    pub(crate) fn copy(&mut self, target: &OutputRegion) -> Result<Copied, Error> {
+        let pending = self.start_copy(target, false)?;
+        match self.await_copy(&pending, None) {
+            Ok(_) => self.finish_copy(pending),
+            Err(error) => {
+                self.abandon(pending);
+                Err(error)
+            }
+        }
+    }
+
+    /// A free slot of `layout` from the pool, or a new one.
+    fn lease_slot(&mut self, layout: BufferLayout) -> Result<Lease<Slot>, Error> {
+        let qh = self.wayland.handle();
+        let shm = self
+            .wayland
+            .state
+            .shm
+            .clone()
+            .expect("wl_shm is bound when the capturer opens");
+        self.pool
+            .acquire(
+                |slot: &Slot| slot.layout() == layout,
+                || Slot::create(&shm, layout, &qh),
+                Slot::retire,
+            )
+            .map_err(|error| match error {
+                AcquireError::Exhausted { limit } => Error::BuffersExhausted { limit },
+                AcquireError::Create(error) => error,
+                other => Error::SharedMemory {
+                    bytes: layout.stride as usize * layout.height as usize,
+                    reason: other.to_string(),
+                    source: None,
+                },
+            })
+    }
+}
+
+/// The error for a screencopy the compositor reported as failed.
+fn capture_failed(display: &str) -> Error {
+    Error::Protocol {
+        display: display.to_owned(),
+        request: "zwlr_screencopy_frame_v1.copy",
+        message: "the compositor reported that the capture failed (the output may have gone \
+                  away or changed mode meanwhile)"
+            .to_owned(),
+        source: None,
+    }
+}
+
+/// The screen rectangles of `damage` (buffer pixels of a copy of `target` delivered in
+/// `layout`), cut to the region captured.
+///
+/// The buffer holds device pixels and the screen is in logical ones, so each rectangle is
+/// scaled by the region's width over the buffer's and widened to whole logical pixels; a
+/// rectangle outside the region is left out.
+pub(crate) fn damage_on_screen(
+    damage: &[(u32, u32, u32, u32)],
+    layout: BufferLayout,
+    target: &OutputRegion,
+) -> Vec<Region> {
+    let scale = f64::from(layout.width) / f64::from(target.region.width());
+    let to_screen = |value: u32| (f64::from(value) / scale).floor() as i64;
+    let to_screen_end = |value: u32| (f64::from(value) / scale).ceil() as i64;
+    damage
+        .iter()
+        .filter_map(|&(x, y, width, height)| {
+            let rectangle = Region::from_signed(
+                i64::from(target.placed.left()) + to_screen(x),
+                i64::from(target.placed.top()) + to_screen(y),
+                to_screen_end(x + width) - to_screen(x),
+                to_screen_end(y + height) - to_screen(y),
+            )
+            .ok()?;
+            rectangle.intersection(&target.region)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wayland_client::WEnum;
+    use wayland_client::protocol::wl_shm;
+
+    fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
+        Region::new(left, top, width, height).unwrap()
+    }
+
+    fn layout(width: u32, height: u32) -> BufferLayout {
+        BufferLayout {
+            format: WEnum::Value(wl_shm::Format::Xrgb8888),
+            width,
+            height,
+            stride: width * 4,
+        }
+    }
+
+    #[test]
+    fn a_region_is_given_to_the_compositor_in_the_outputs_coordinates() {
+        let target = OutputRegion {
+            output: 1,
+            placed: region(640, 100, 400, 300),
+            region: region(650, 120, 30, 20),
+        };
+        assert_eq!(target.local(), (10, 20, 30, 20));
+    }
+
+    #[test]
+    fn damage_is_placed_on_the_screen_scaled_and_cut_to_the_region() {
+        let target = OutputRegion {
+            output: 0,
+            placed: region(100, 50, 320, 240),
+            region: region(110, 60, 200, 150),
+        };
+        // Scale 1: buffer pixels of the output, moved to its place, cut to the region.
+        let damage = [(5, 5, 20, 20), (300, 0, 10, 10), (15, 15, 4, 4)];
+        assert_eq!(
+            damage_on_screen(&damage, layout(200, 150), &target),
+            [region(110, 60, 15, 15), region(115, 65, 4, 4)]
+        );
+        // Scale 2: device pixels halved, odd edges widened to whole logical pixels.
+        assert_eq!(
+            damage_on_screen(&[(21, 21, 3, 3)], layout(400, 300), &target),
+            [region(110, 60, 2, 2)]
+        );
+    }
+}
