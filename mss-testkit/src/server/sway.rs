@@ -38,7 +38,8 @@ const UNPRIVILEGED_USER: &str = "nobody";
 /// How a headless sway is started.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SwayOptions {
-    outputs: Vec<(u32, u32)>,
+    /// Each output's left, top, width and height on the screen, `HEADLESS-1` first.
+    outputs: Vec<(i32, i32, u32, u32)>,
     xwayland: bool,
     binary: PathBuf,
     timeout: Duration,
@@ -55,17 +56,34 @@ impl SwayOptions {
     /// One 640x480 output, no XWayland.
     pub fn new() -> Self {
         Self {
-            outputs: vec![(640, 480)],
+            outputs: vec![(0, 0, 640, 480)],
             xwayland: false,
             binary: PathBuf::from("sway"),
             timeout: Duration::from_secs(20),
         }
     }
 
-    /// The outputs' sizes, placed left to right (`HEADLESS-1` at x = 0).
+    /// The outputs' sizes, placed left to right with their tops at y = 0 (`HEADLESS-1` at
+    /// x = 0).
     #[must_use]
     pub fn outputs(mut self, sizes: &[(u32, u32)]) -> Self {
-        self.outputs = sizes.to_vec();
+        let mut left = 0_i32;
+        self.outputs = sizes
+            .iter()
+            .map(|&(width, height)| {
+                let output = (left, 0, width, height);
+                left = left.saturating_add_unsigned(width);
+                output
+            })
+            .collect();
+        self
+    }
+
+    /// The outputs, each as its left, top, width and height on the screen, `HEADLESS-1`
+    /// first: for layouts with gaps and empty corners between outputs.
+    #[must_use]
+    pub fn outputs_at(mut self, outputs: &[(i32, i32, u32, u32)]) -> Self {
+        self.outputs = outputs.to_vec();
         self
     }
 
@@ -98,13 +116,11 @@ impl SwayOptions {
         } else {
             "xwayland disable\n"
         });
-        let mut left = 0;
-        for (index, (width, height)) in self.outputs.iter().enumerate() {
+        for (index, (left, top, width, height)) in self.outputs.iter().enumerate() {
             config.push_str(&format!(
-                "output HEADLESS-{} mode {width}x{height} position {left} 0\n",
+                "output HEADLESS-{} mode {width}x{height} position {left} {top}\n",
                 index + 1
             ));
-            left += width;
         }
         if self.xwayland {
             config.push_str(&format!(
@@ -614,5 +630,31 @@ fn io_error(context: &str, source: std::io::Error) -> ServerError {
     ServerError::Io {
         context: context.to_owned(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_are_placed_left_to_right_or_where_asked() {
+        let display_file = Path::new("/run/x11-display");
+        assert_eq!(
+            SwayOptions::new()
+                .outputs(&[(1280, 720), (640, 480)])
+                .config(display_file),
+            "xwayland disable\n\
+             output HEADLESS-1 mode 1280x720 position 0 0\n\
+             output HEADLESS-2 mode 640x480 position 1280 0\n"
+        );
+        assert_eq!(
+            SwayOptions::new()
+                .outputs_at(&[(0, 0, 640, 480), (-20000, 9000, 320, 240)])
+                .config(display_file),
+            "xwayland disable\n\
+             output HEADLESS-1 mode 640x480 position 0 0\n\
+             output HEADLESS-2 mode 320x240 position -20000 9000\n"
+        );
     }
 }
