@@ -52,17 +52,18 @@ pub enum Error {
         reason: String,
     },
 
-    /// A valid region that is not entirely on the screen.
-    #[error(
-        "region {region} is not inside the screen of display {display:?}, which is {}x{} at ({}, {})",
-        screen.width(), screen.height(), screen.left(), screen.top()
-    )]
+    /// A valid region that is not entirely on the screen: partly or wholly outside the
+    /// screen's rectangle, or inside it but on no monitor at all (where monitors of different
+    /// sizes leave parts of their bounding box empty, as Wayland outputs can; the message then
+    /// says the region lies in the gap between outputs).
+    #[error("{}", region_out_of_bounds(display, region, screen))]
     RegionOutOfBounds {
         /// The display captured.
         display: String,
         /// The region asked for.
         region: Region,
-        /// The screen's rectangle at the time of the request.
+        /// The screen's rectangle at the time of the request (on Wayland, the outputs'
+        /// bounding box).
         screen: Region,
     },
 
@@ -217,4 +218,51 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The message of [`Error::RegionOutOfBounds`]. A region inside the screen's rectangle can only
+/// be refused because no monitor shows any of it (an X11 root shows its whole rectangle, while
+/// Wayland outputs of different sizes leave parts of their bounding box empty), so the message
+/// says that instead of calling it outside the screen.
+fn region_out_of_bounds(display: &str, region: &Region, screen: &Region) -> String {
+    let (width, height, left, top) = (screen.width(), screen.height(), screen.left(), screen.top());
+    if screen.contains(region) {
+        format!(
+            "region {region} lies in the gap between the outputs of display {display:?}: no \
+             output shows any of it (their bounding box is {width}x{height} at ({left}, {top}))"
+        )
+    } else {
+        format!(
+            "region {region} is not inside the screen of display {display:?}, which is \
+             {width}x{height} at ({left}, {top})"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out_of_bounds(region: Region) -> String {
+        Error::RegionOutOfBounds {
+            display: "wayland-1".to_owned(),
+            region,
+            screen: Region::new(0, 0, 1920, 720).unwrap(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_region_off_the_screen_names_the_screen_and_one_in_a_gap_says_so() {
+        assert_eq!(
+            out_of_bounds(Region::new(1900, 0, 50, 50).unwrap()),
+            "region 50x50 at (1900, 0) is not inside the screen of display \"wayland-1\", which \
+             is 1920x720 at (0, 0)"
+        );
+        assert_eq!(
+            out_of_bounds(Region::new(1400, 600, 50, 50).unwrap()),
+            "region 50x50 at (1400, 600) lies in the gap between the outputs of display \
+             \"wayland-1\": no output shows any of it (their bounding box is 1920x720 at (0, 0))"
+        );
+    }
 }
