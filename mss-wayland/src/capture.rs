@@ -7,10 +7,11 @@ use std::time::Duration;
 use mss_buffer::PoolStats;
 use mss_core::stream::GrabStream;
 use mss_core::{
-    BackendStatus, Capture, Error, Frame, FrameStream, Monitors, PixelFormat, Region, ScreenInfo,
-    StreamOptions, StreamTarget,
+    BackendStatus, Capture, Error, Frame, FrameStream, Monitors, Region, ScreenInfo, StreamOptions,
+    StreamTarget,
 };
 
+use crate::assemble::Assembly;
 use crate::connection::{BACKEND_NAME, Wayland};
 use crate::engine::{Copied, OutputRegion, ScreencopyEngine};
 use crate::outputs::{bounding_box, monitor, outputs_now};
@@ -203,7 +204,7 @@ impl Capture for WaylandCapture {
                 copied.format,
             );
         }
-        self.assemble(region, &outputs)
+        self.assemble(region, all, &outputs)
     }
 
     /// Not on Wayland yet: see [`grab_window`](Capture::grab_window).
@@ -281,65 +282,77 @@ impl WaylandCapture {
         Ok(copied)
     }
 
-    /// A region across several outputs: each part is captured into its own buffer and copied
-    /// once into a new frame; what no output covers is black.
-    fn assemble(&mut self, region: Region, outputs: &[(usize, Region)]) -> Result<Frame, Error> {
-        let mut target: Option<(Vec<u8>, PixelFormat, usize)> = None;
-        for &(output, placed) in outputs {
-            let Some(part) = region.intersection(&placed) else {
-                continue;
-            };
-            let copied = self.copy(&OutputRegion {
-                output,
-                placed,
-                region: part,
-            })?;
-            if (copied.layout.width, copied.layout.height) != (part.width(), part.height()) {
+    /// A region across several outputs, or partly on none: each output's part is captured
+    /// into its own buffer and copied once into a new frame, opaque black where no output is
+    /// (see the `assemble` module).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RegionOutOfBounds`] saying the region lies in the gap between outputs when no
+    /// output shows any of it (`screen` is their bounding box); [`Error::Unsupported`] when the
+    /// outputs differ in scale; the errors of copying.
+    fn assemble(
+        &mut self,
+        region: Region,
+        screen: Region,
+        outputs: &[(usize, Region)],
+    ) -> Result<Frame, Error> {
+        let parts: Vec<OutputRegion> = outputs
+            .iter()
+            .filter_map(|&(output, placed)| {
+                Some(OutputRegion {
+                    output,
+                    placed,
+                    region: region.intersection(&placed)?,
+                })
+            })
+            .collect();
+        if parts.is_empty() {
+            return Err(self.in_the_gap(region, screen));
+        }
+        let mut assembly: Option<Assembly> = None;
+        for part in &parts {
+            let copied = self.copy(part)?;
+            let delivered = (copied.layout.width, copied.layout.height);
+            if delivered != (part.region.width(), part.region.height()) {
                 return Err(Error::Unsupported {
                     backend: BACKEND_NAME,
                     what: "a region across outputs of different scales",
                     reason: format!(
-                        "output {} delivers {}x{} device pixels for {part}; capture each \
-                         output on its own",
-                        self.engine.wayland().state.outputs[output]
+                        "output {} delivers {}x{} device pixels for {}; capture each output on \
+                         its own",
+                        self.engine.wayland().state.outputs[part.output]
                             .name
                             .as_deref()
                             .unwrap_or("(unnamed)"),
-                        copied.layout.width,
-                        copied.layout.height
+                        delivered.0,
+                        delivered.1,
+                        part.region
                     ),
                 });
             }
-            let (bytes, format, stride) = target.get_or_insert_with(|| {
-                let stride = region.width() as usize * copied.format.bytes_per_pixel();
-                (
-                    vec![0; stride * region.height() as usize],
+            assembly
+                .get_or_insert_with(|| Assembly::new(region, copied.format))
+                .paste(
+                    part.region,
+                    copied.lease.bytes(),
+                    copied.layout.stride as usize,
                     copied.format,
-                    stride,
-                )
-            });
-            let source = copied.lease.bytes();
-            let source_stride = copied.layout.stride as usize;
-            let x = (part.left() - region.left()) as usize;
-            let y = (part.top() - region.top()) as usize;
-            let row_bytes = part.width() as usize * format.bytes_per_pixel();
-            for row in 0..part.height() as usize {
-                let from = &source[row * source_stride..];
-                let to = &mut bytes[(y + row) * *stride + x * format.bytes_per_pixel()..];
-                if copied.format == *format {
-                    to[..row_bytes].copy_from_slice(&from[..row_bytes]);
-                } else {
-                    // Outputs in different formats: each pixel re-encoded.
-                    let step = format.bytes_per_pixel();
-                    for column in 0..part.width() as usize {
-                        let colour = copied.format.decode(&from[column * step..]);
-                        let encoded = format.encode(colour).to_le_bytes();
-                        to[column * step..(column + 1) * step].copy_from_slice(&encoded[..step]);
-                    }
-                }
-            }
+                );
         }
-        let (bytes, format, _) = target.expect("a region inside the screen meets an output");
-        Frame::from_vec(bytes, region, format)
+        match assembly {
+            Some(assembly) => assembly.into_frame(),
+            None => Err(self.in_the_gap(region, screen)),
+        }
+    }
+
+    /// The error for `region`, inside the outputs' bounding box `screen` but on no output:
+    /// mss-core's message for it says it lies in the gap between outputs.
+    fn in_the_gap(&self, region: Region, screen: Region) -> Error {
+        Error::RegionOutOfBounds {
+            display: self.display_name().to_owned(),
+            region,
+            screen,
+        }
     }
 }

@@ -10,7 +10,15 @@
 //! makes one), lets the compositor copy the output into it at its next repaint, and returns a
 //! frame that *is* that buffer. Dropping the frame, on any thread, returns the buffer to the
 //! pool without a word to the compositor. A region across several outputs is captured output
-//! by output and assembled with one copy into a new frame (what no output covers is black).
+//! by output and assembled with one copy into a new frame.
+//!
+//! # Empty corners and gaps
+//!
+//! Outputs of different sizes, or placed apart, leave parts of their bounding box (monitor 0)
+//! on no output. Those parts of a frame are black, as an X11 root shows areas outside every
+//! monitor: zero bytes, with alpha 0xff where the format has alpha (opaque black). A region
+//! that touches no output at all is [`mss_core::Error::RegionOutOfBounds`], whose message
+//! names the region and says it lies in the gap between outputs.
 //!
 //! # Coordinates
 //!
@@ -28,6 +36,7 @@
 //! missing protocol. `ext-image-copy-capture` (its successor) and dmabuf buffers are not used.
 #![forbid(unsafe_code)]
 
+mod assemble;
 mod capture;
 mod connection;
 mod engine;

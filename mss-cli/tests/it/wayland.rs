@@ -1,11 +1,12 @@
-//! The command line on a Wayland session with no flag: monitors, shots, record and bench.
+//! The command line on a Wayland session with no flag: monitors, shots, record and bench, and
+//! outputs of different sizes that leave an empty corner.
 
 use std::process::{Command, Output};
 
 use mss_core::{Frame, PixelFormat, Region};
 use mss_testkit::{SwayOptions, WaylandScene, WaylandServer};
 
-use crate::support::{assert_png_shows, success_lines};
+use crate::support::{assert_failure, assert_png_shows, success_lines};
 
 /// Runs `mss` as a program on that session would, with `WAYLAND_DISPLAY` set.
 fn mss_on(server: &WaylandServer, directory: &std::path::Path, arguments: &[&str]) -> Output {
@@ -96,4 +97,47 @@ fn shots_info_record_and_bench_work_on_a_wayland_session_with_no_flag() {
     assert_eq!(results.as_array().unwrap().len(), 1, "{results}");
     assert_eq!(results[0]["backend"], "wayland", "{results}");
     assert!(results[0]["milliseconds_per_frame"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn outputs_of_different_sizes_leave_a_black_corner_and_a_region_on_no_output_is_an_error() {
+    // 1280x720 beside 640x480: 640x240 at (1280, 480) is on no output.
+    let server = WaylandServer::start(&SwayOptions::new().outputs(&[(1280, 720), (640, 480)]))
+        .unwrap_or_else(|error| panic!("cannot start sway ({error}); run `cargo xtask test`"));
+    let scene = WaylandScene::paint(server.wayland_display().to_str().unwrap()).unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    // All monitors in one image, the corner black; then -c across the corner.
+    let lines = success_lines(&mss_on(
+        &server,
+        directory.path(),
+        &["-m", "-1", "-o", "all.png"],
+    ));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_png_shows(
+        &directory.path().join("all.png"),
+        region(0, 0, 1920, 720),
+        &scene,
+    );
+    success_lines(&mss_on(
+        &server,
+        directory.path(),
+        &["-c", "400,1200,200,200", "-o", "across.png"],
+    ));
+    assert_png_shows(
+        &directory.path().join("across.png"),
+        region(1200, 400, 200, 200),
+        &scene,
+    );
+    // A region in the corner: a one-line error naming it, no file.
+    let output = mss_on(
+        &server,
+        directory.path(),
+        &["--region", "1400,600,50,50", "-o", "gap.png"],
+    );
+    assert_failure(
+        &output,
+        1,
+        "region 50x50 at (1400, 600) lies in the gap between the outputs",
+    );
+    assert!(!directory.path().join("gap.png").exists());
 }

@@ -1,7 +1,11 @@
 //! Integration tests of the Wayland backend on private compositors: headless sway (with
 //! wlr-screencopy) and headless weston (without): buffers held and exhausted, a compositor
 //! without the protocol, a stopped compositor, one killed mid-stream, the stream's frames in
-//! flight, and grim on the same output.
+//! flight, grim on the same output, and layouts with empty corners (in `layouts`).
+
+/// Layouts with empty corners and gaps between outputs: black where no output is, regions in
+/// the gap, the frame size limit.
+mod layouts;
 
 use std::time::{Duration, Instant};
 
