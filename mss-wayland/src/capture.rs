@@ -14,8 +14,9 @@ use mss_core::{
 use crate::assemble::Assembly;
 use crate::connection::{BACKEND_NAME, Wayland};
 use crate::engine::{Copied, OutputRegion, ScreencopyEngine};
+use crate::limit::check_frame_size;
 use crate::outputs::{bounding_box, monitor, outputs_now};
-use crate::slot::LeasedSlot;
+use crate::slot::{BYTES_PER_PIXEL, LeasedSlot};
 use crate::stream::WaylandStream;
 
 /// The method `status` reports.
@@ -290,6 +291,7 @@ impl WaylandCapture {
     ///
     /// [`Error::RegionOutOfBounds`] saying the region lies in the gap between outputs when no
     /// output shows any of it (`screen` is their bounding box); [`Error::Unsupported`] when the
+    /// frame would be past the size limit (before anything is captured or allocated) or the
     /// outputs differ in scale; the errors of copying.
     fn assemble(
         &mut self,
@@ -310,6 +312,10 @@ impl WaylandCapture {
         if parts.is_empty() {
             return Err(self.in_the_gap(region, screen));
         }
+        let bytes = u64::from(region.width()) * u64::from(region.height()) * BYTES_PER_PIXEL;
+        // Checked before anything is copied: outputs placed far apart make the bounding box
+        // (monitor 0) large with little but empty space in it.
+        check_frame_size(bytes, || format!("region {region}"))?;
         let mut assembly: Option<Assembly> = None;
         for part in &parts {
             let copied = self.copy(part)?;

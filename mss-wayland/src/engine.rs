@@ -23,6 +23,7 @@ use mss_core::{Error, PixelFormat, Region};
 use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1::ZwlrScreencopyFrameV1;
 
 use crate::connection::{BACKEND_NAME, Wayland};
+use crate::limit::check_frame_size;
 use crate::slot::{FORMATS, Slot, flip_rows, format_name};
 use crate::state::{BufferLayout, FrameState};
 
@@ -166,7 +167,8 @@ impl ScreencopyEngine {
     ///
     /// [`Error::ConnectionLost`] once the connection is closed, the errors of waiting,
     /// [`Error::Protocol`] when the compositor reports the capture failed,
-    /// [`Error::Unsupported`] when it offers no format mss-rs reads (naming those it offers).
+    /// [`Error::Unsupported`] when it offers no format mss-rs reads (naming those it offers)
+    /// or a buffer past the frame size limit.
     pub(crate) fn request(&mut self, target: &OutputRegion) -> Result<OfferedFrame, Error> {
         self.wayland.check_open()?;
         let key = self.next_key;
@@ -240,12 +242,25 @@ impl ScreencopyEngine {
                 },
             });
         };
-        Ok(OfferedFrame {
+        let offered = OfferedFrame {
             key,
             proxy,
             layout,
             format,
-        })
+        };
+        // The compositor sizes the buffer; mss-rs still allocates no more than its limit.
+        let bytes = u64::from(layout.stride) * u64::from(layout.height);
+        let checked = check_frame_size(bytes, || {
+            format!(
+                "the {}x{} buffer (stride {}) the compositor offers for region {}",
+                layout.width, layout.height, layout.stride, target.region
+            )
+        });
+        if let Err(error) = checked {
+            self.decline(offered);
+            return Err(error);
+        }
+        Ok(offered)
     }
 
     /// Gives up `offered` without copying it: its object is destroyed and its events

@@ -18,7 +18,10 @@
 //! on no output. Those parts of a frame are black, as an X11 root shows areas outside every
 //! monitor: zero bytes, with alpha 0xff where the format has alpha (opaque black). A region
 //! that touches no output at all is [`mss_core::Error::RegionOutOfBounds`], whose message
-//! names the region and says it lies in the gap between outputs.
+//! names the region and says it lies in the gap between outputs. No frame takes more than
+//! 1 GiB (16384x16384 pixels at 4 bytes each; 16384 is the largest texture side of common
+//! GPUs, so no output is larger): a larger one, such as monitor 0 of outputs placed far apart,
+//! is [`mss_core::Error::Unsupported`] saying so, before anything is copied or allocated.
 //!
 //! # Coordinates
 //!
@@ -40,6 +43,7 @@ mod assemble;
 mod capture;
 mod connection;
 mod engine;
+mod limit;
 mod outputs;
 mod slot;
 mod state;

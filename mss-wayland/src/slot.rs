@@ -20,6 +20,10 @@ pub(crate) const FORMATS: [(wl_shm::Format, PixelFormat); 4] = [
     (wl_shm::Format::Abgr8888, PixelFormat::Rgba8888),
 ];
 
+/// The bytes one pixel takes in every format of [`FORMATS`] (all four are 32-bit), to size a
+/// frame before the compositor has said which format it delivers.
+pub(crate) const BYTES_PER_PIXEL: u64 = 4;
+
 /// The pixel format of a Wayland shared-memory format, if it is one mss-rs captures.
 #[cfg(test)]
 fn pixel_format(format: WEnum<wl_shm::Format>) -> Option<PixelFormat> {
@@ -179,6 +183,17 @@ mod tests {
             let expected: Vec<u8> = bytes.chunks(stride).rev().flatten().copied().collect();
             flip_rows(&mut bytes, stride, height);
             assert_eq!(bytes, expected, "{height} rows");
+        }
+    }
+
+    #[test]
+    fn every_format_captured_takes_the_same_bytes_per_pixel() {
+        for (_, format) in FORMATS {
+            assert_eq!(
+                format.bytes_per_pixel() as u64,
+                BYTES_PER_PIXEL,
+                "{format:?}"
+            );
         }
     }
 

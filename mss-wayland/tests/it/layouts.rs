@@ -1,12 +1,13 @@
 //! Layouts whose outputs leave parts of their bounding box empty: outputs of different sizes
 //! side by side (an empty corner below the smaller one) and outputs far apart. Where no output
-//! is, a frame is opaque black; a region that touches no output is an error naming it; streams
-//! of such regions say the same.
+//! is, a frame is opaque black; a region that touches no output is an error naming it; a frame
+//! past the size limit is refused before anything is allocated; streams of such regions say
+//! the same.
 
 use std::time::{Duration, Instant};
 
 use mss_core::{Capture, Error, Frame, Region, Rgba, StreamOptions, StreamTarget};
-use mss_testkit::WaylandScene;
+use mss_testkit::{SwayOptions, WaylandScene, WaylandServer};
 use mss_wayland::WaylandCapture;
 
 use super::{display, region, sway};
@@ -126,4 +127,36 @@ fn streams_of_regions_by_the_empty_corner_give_exact_frames_or_the_named_error()
         "{error:?}"
     );
     assert!(error.to_string().contains("gap between"), "{error}");
+}
+
+#[test]
+fn a_frame_past_the_size_limit_is_refused_saying_so_and_each_output_still_grabs() {
+    // Far apart: the bounding box is 20320x20240, about 1.6 GB at 4 bytes a pixel.
+    let server = WaylandServer::start(
+        &SwayOptions::new().outputs_at(&[(0, 0, 640, 480), (20000, 20000, 320, 240)]),
+    )
+    .unwrap_or_else(|error| panic!("cannot start sway ({error})"));
+    let scene = WaylandScene::paint(&display(&server)).unwrap();
+    let mut capture = WaylandCapture::open(Some(&display(&server))).unwrap();
+    let monitors = capture.monitors().unwrap();
+    assert_eq!(monitors.all(), region(0, 0, 20320, 20240));
+    for error in [
+        capture.grab_monitor(0).unwrap_err(),
+        capture.grab(region(500, 400, 19800, 19700)).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&error, Error::Unsupported { backend: "wayland", reason, .. }
+                if reason.contains("limit of 1073741824 bytes")),
+            "{error:?}"
+        );
+    }
+    // Within the limit, a region partly on the first output is assembled, black off it.
+    let within = region(600, 440, 100, 100);
+    let frame = capture.grab(within).unwrap();
+    assert_eq!(frame.region(), within);
+    scene.assert_frame(&frame);
+    assert_opaque_black_off_the_outputs(&frame, &[region(0, 0, 640, 480)]);
+    for number in [1, 2] {
+        scene.assert_frame(&capture.grab_monitor(number).unwrap());
+    }
 }
