@@ -97,3 +97,24 @@ fn shots_info_record_and_bench_work_on_a_wayland_session_with_no_flag() {
     assert_eq!(results[0]["backend"], "wayland", "{results}");
     assert!(results[0]["milliseconds_per_frame"].as_f64().unwrap() > 0.0);
 }
+
+/// On a compositor no backend can capture (weston offers no wlr-screencopy), `mss` exits 1
+/// with one line naming each candidate's answer, and writes nothing.
+#[test]
+fn a_compositor_without_screencopy_is_an_error_naming_each_candidate() {
+    let weston = WaylandServer::start_weston()
+        .unwrap_or_else(|error| panic!("cannot start weston ({error}); run `cargo xtask test`"));
+    let directory = tempfile::tempdir().unwrap();
+    let output = mss_on(&weston, directory.path(), &["-o", "shot.png"]);
+    crate::support::assert_failure(
+        &output,
+        1,
+        "no capture backend could open the Wayland display",
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(": wayland: ") && stderr.contains("zwlr_screencopy_manager_v1"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 0);
+}
