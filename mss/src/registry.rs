@@ -100,6 +100,8 @@ registry! {
         summary: "Wayland, wlr-screencopy (wlroots compositors: sway, Hyprland, river, ...) into pooled shared memory: zero-copy frames",
         open: mss_wayland::open,
     },
+    /// `fake`: a made-up screen of no display server, for tests; never chosen automatically.
+    FAKE { name: "fake", system: Virtual, summary: "a made-up screen showing the test kit's pattern, no display server (tests only; opened by name)", open: mss_fake::open },
 }
 
 /// A capture backend: a handle on its registry entry, named as its Cargo feature.
@@ -316,6 +318,7 @@ mod tests {
     fn compiled_in_follows_the_features() {
         assert_eq!(Backend::X11_SHM.is_compiled_in(), cfg!(feature = "x11-shm"));
         assert_eq!(Backend::WAYLAND.is_compiled_in(), cfg!(feature = "wayland"));
+        assert_eq!(Backend::FAKE.is_compiled_in(), cfg!(feature = "fake"));
         assert_eq!(
             Backend::X11_GETIMAGE.is_compiled_in(),
             cfg!(feature = "x11-getimage")
