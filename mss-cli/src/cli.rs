@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-/// Screenshots of an X11 display to PNG, compatible with python-mss's `mss` command.
+/// Screenshots of an X11 or Wayland display to PNG, compatible with python-mss's `mss` command.
 ///
 /// Without a subcommand, `mss` takes a screenshot (as `mss shot`).
 #[derive(Debug, Parser)]

@@ -1,6 +1,6 @@
 //! `mss info`: the display, its screen, the backends and the monitors.
 
-use mss::{Backend, Capture, Session};
+use mss::{Answer, Backend, Capture, ForcedBy, Mss, MssBuilder, Session};
 use serde_json::json;
 
 use crate::Failure;
@@ -11,13 +11,13 @@ use crate::cli::InfoArgs;
 /// `info` captures nothing, so it describes an XWayland display even without `--xwayland`,
 /// saying that screenshots of it are refused.
 pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
-    let builder = crate::shot::builder(&arguments.connect)?;
+    let mut builder = crate::shot::builder(&arguments.connect)?;
     let (mut screen, xwayland_refusal) = match builder.clone().open() {
         Ok(screen) => (screen, None),
-        Err(mss::Error::Capture(refusal @ mss::CaptureError::XWaylandRoot { .. })) => (
-            builder.allow_xwayland(true).open()?,
-            Some(refusal.to_string()),
-        ),
+        Err(mss::Error::Capture(refusal @ mss::CaptureError::XWaylandRoot { .. })) => {
+            builder = builder.allow_xwayland(true);
+            (builder.clone().open()?, Some(refusal.to_string()))
+        }
         Err(error) => return Err(error.into()),
     };
     let info = screen.screen()?;
@@ -25,15 +25,14 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
     let status = screen.status();
     let compiled: Vec<&str> = Backend::compiled_in().iter().map(|b| b.name()).collect();
     let session = Session::from_env();
-    let shm_active = status.backend == "x11-shm" && status.method == "MIT-SHM";
-    let shm_note = if shm_active {
-        "active".to_owned()
-    } else if status.backend == "wayland" {
-        "not used: a Wayland compositor shares memory through wl_shm".to_owned()
+    let candidates = candidate_answers(&screen, &builder);
+    let forced_by = screen.choice().forced_by().map(forced_by_name);
+    let zero_copy_note = if status.zero_copy {
+        "yes".to_owned()
     } else if let Some(reason) = &status.fallback_reason {
-        format!("not active: {reason}")
+        format!("no: {reason}")
     } else {
-        format!("not active: backend {} does not use it", status.backend)
+        format!("no: {} copies each frame once", status.method)
     };
     if arguments.json {
         let monitor_list: Vec<_> = monitors
@@ -76,6 +75,12 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
                 "compiled_in": backend.is_compiled_in(),
                 "summary": backend.summary(),
             })).collect::<Vec<_>>(),
+            "forced_by": forced_by,
+            "candidates": candidates.iter().map(|(backend, answer)| json!({
+                "backend": backend.name(),
+                "display_system": backend.display_system().name(),
+                "answer": answer,
+            })).collect::<Vec<_>>(),
             "session": {
                 "wayland_display": session.wayland_display(),
                 "x11_display": session.x11_display(),
@@ -86,7 +91,6 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
             "caveats": status.caveats,
             "xwayland_refused": xwayland_refusal,
             "zero_copy": status.zero_copy,
-            "shm_active": shm_active,
             "fallback_reason": status.fallback_reason,
             "all": {
                 "left": all.left(), "top": all.top(), "width": all.width(), "height": all.height(),
@@ -117,7 +121,14 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
     if let Some(refusal) = &xwayland_refusal {
         println!("screenshots: refused without --xwayland: {refusal}");
     }
-    println!("MIT-SHM: {shm_note}");
+    match forced_by {
+        Some(by) => println!("choice: forced by {by}"),
+        None => println!("choice: the first of the session's candidates that opens"),
+    }
+    for (backend, answer) in &candidates {
+        println!("  {backend}: {answer}");
+    }
+    println!("zero copy: {zero_copy_note}");
     println!("monitors:");
     println!("  0: {} (all monitors)", monitors.all());
     for (index, monitor) in monitors.monitors().iter().enumerate() {
@@ -149,4 +160,39 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
         println!("  {}: {}{details}", index + 1, monitor.region());
     }
     Ok(())
+}
+
+/// How a forced choice is named to a user of the command line.
+fn forced_by_name(forced_by: ForcedBy) -> &'static str {
+    match forced_by {
+        ForcedBy::Caller => "--backend",
+        _ => mss::BACKEND_ENV_VAR,
+    }
+}
+
+/// Every candidate of the choice with its answer in words: `chosen`, the refusal, or, for a
+/// candidate not asked because an earlier one opened, what it answers now that `info` asks it
+/// (it opens too, or its refusal), so a user sees what each backend would do.
+fn candidate_answers(screen: &Mss, builder: &MssBuilder) -> Vec<(Backend, String)> {
+    let chosen = screen.backend();
+    screen
+        .choice()
+        .candidates()
+        .iter()
+        .map(|candidate| {
+            let backend = candidate.backend();
+            let answer = match candidate.answer() {
+                Answer::NotTried(_) if screen.choice().chosen().is_some() => {
+                    match builder.clone().backend(backend).open() {
+                        Ok(other) => {
+                            format!("opens too ({}); {chosen} comes first", other.status())
+                        }
+                        Err(error) => error.to_string(),
+                    }
+                }
+                answer => answer.to_string(),
+            };
+            (backend, answer)
+        })
+        .collect()
 }

@@ -150,6 +150,9 @@ pub enum DisplaySystem {
     X11,
     /// A Wayland compositor.
     Wayland,
+    /// No display server: a made-up screen, as a test backend shows. A session never is of
+    /// this system, so its backends are opened only when named.
+    Virtual,
 }
 
 impl DisplaySystem {
@@ -158,6 +161,7 @@ impl DisplaySystem {
         match self {
             DisplaySystem::X11 => "X11",
             DisplaySystem::Wayland => "Wayland",
+            DisplaySystem::Virtual => "virtual",
         }
     }
 }

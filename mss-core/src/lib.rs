@@ -4,9 +4,17 @@
 //!
 //! Libraries that consume screen captures (encoders, recorders, vision pipelines, test helpers)
 //! should depend on `mss-core` alone and take a `&mut dyn Capture` (or a generic `C: Capture`).
-//! They then work with every backend, today `mss-x11-shm` and `mss-x11-getimage`, without
-//! pulling in X11 or any other platform code. Applications pick a backend, usually through the
-//! `mss` facade crate.
+//! They then work with every backend (today `mss-x11-shm`, `mss-x11-getimage` and
+//! `mss-wayland`) without pulling in X11, Wayland or any other platform code. Applications pick
+//! a backend, usually through the `mss` facade crate.
+//!
+//! # What a backend is
+//!
+//! A crate that implements [`Capture`] and exports one function of type [`OpenBackend`],
+//! `pub fn open(options: &OpenOptions) -> Result<Box<dyn Capture>, Error>`: the display and
+//! the caller's choices in, a capturer or the reason it cannot capture that display out. The
+//! facade's registry names that function, so code that chooses among backends never knows
+//! more of one.
 //!
 //! # What it promises
 //!
@@ -38,6 +46,7 @@ mod error;
 mod format;
 mod frame;
 mod monitor;
+mod open;
 mod region;
 pub mod stream;
 mod window;
@@ -47,6 +56,7 @@ pub use error::{BoxError, Error};
 pub use format::{PixelFormat, Rgba};
 pub use frame::{Frame, PixelStorage};
 pub use monitor::{Monitor, Monitors, Transform};
+pub use open::{OpenBackend, OpenOptions};
 pub use region::Region;
 pub use stream::{Changes, FrameStream, Rate, StreamFrame, StreamOptions, StreamTarget};
 pub use window::{Window, WindowProblem, printable};

@@ -50,3 +50,18 @@ mod state;
 mod stream;
 
 pub use capture::{DEFAULT_TIMEOUT, WaylandCapture, WaylandOptions};
+
+/// Opens the `wayland` backend on `options.display_name()` (a socket name or path;
+/// `$WAYLAND_DISPLAY` when not given) with the options' timeout: the
+/// [`mss_core::OpenBackend`] the facade's registry names.
+///
+/// # Errors
+///
+/// As [`WaylandCapture::open_with`].
+pub fn open(
+    options: &mss_core::OpenOptions,
+) -> Result<Box<dyn mss_core::Capture>, mss_core::Error> {
+    let wayland_options = WaylandOptions::new().timeout(options.wait_timeout());
+    let capture = WaylandCapture::open_with(options.display_name(), wayland_options)?;
+    Ok(Box::new(capture))
+}

@@ -21,3 +21,17 @@ mod capture;
 
 pub use capture::{BACKEND_NAME, GetImageCapture, METHOD};
 pub use mss_x11::{AutoConnection, ConnectionPreference, MonitorSource, X11Connection, X11Options};
+
+/// Opens the `x11-getimage` backend on `options.display_name()` (`$DISPLAY` when not given),
+/// with the options' timeout and XWayland choice: the [`mss_core::OpenBackend`] the facade's
+/// registry names.
+///
+/// # Errors
+///
+/// As [`GetImageCapture::open_with`].
+pub fn open(
+    options: &mss_core::OpenOptions,
+) -> Result<Box<dyn mss_core::Capture>, mss_core::Error> {
+    let capture = GetImageCapture::open_with(options.display_name(), X11Options::from(options))?;
+    Ok(Box::new(capture))
+}

@@ -65,3 +65,18 @@ mod stream;
 pub use capture::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM, ShmCapture, ShmOptions};
 pub use mss_buffer::PoolStats;
 pub use mss_x11::{AutoConnection, ConnectionPreference, MonitorSource, X11Connection, X11Options};
+
+/// Opens the `x11-shm` backend on `options.display_name()` (`$DISPLAY` when not given), with
+/// the default [`ShmOptions`] and the options' timeout and XWayland choice: the
+/// [`mss_core::OpenBackend`] the facade's registry names.
+///
+/// # Errors
+///
+/// As [`ShmCapture::open_with`].
+pub fn open(
+    options: &mss_core::OpenOptions,
+) -> Result<Box<dyn mss_core::Capture>, mss_core::Error> {
+    let shm_options = ShmOptions::new().x11(X11Options::from(options));
+    let capture = ShmCapture::open_with(options.display_name(), shm_options)?;
+    Ok(Box::new(capture))
+}

@@ -32,8 +32,9 @@ pub struct X11Options {
 
 /// How long each wait on the display may take by default: far beyond any healthy answer (a
 /// 4K `GetImage` over a local socket takes milliseconds), short enough that a stuck display
-/// is reported rather than waited on for good.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// is reported rather than waited on for good. The same for every backend
+/// ([`mss_core::OpenOptions::DEFAULT_TIMEOUT`]).
+pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
 
 impl Default for X11Options {
     fn default() -> Self {
@@ -130,5 +131,14 @@ impl X11Options {
     /// Whether XWayland roots may be captured.
     pub fn allows_xwayland(&self) -> bool {
         self.allow_xwayland
+    }
+}
+
+impl From<&mss_core::OpenOptions> for X11Options {
+    /// The defaults, with the timeout and the XWayland choice every backend is opened with.
+    fn from(options: &mss_core::OpenOptions) -> Self {
+        Self::new()
+            .timeout(options.wait_timeout())
+            .allow_xwayland(options.allows_xwayland())
     }
 }

@@ -1,18 +1,20 @@
 //! [`Mss`] and [`MssBuilder`]: opening the chosen backend, and the capturer that wraps it.
 
 use mss_core::{
-    BackendStatus, Capture, CursorImage, DisplaySystem, Frame, FrameStream, Monitors, Region,
-    ScreenInfo, StreamOptions,
+    BackendStatus, Capture, CursorImage, DisplaySystem, Frame, FrameStream, Monitors, OpenOptions,
+    Region, ScreenInfo, StreamOptions,
 };
 
 use std::time::Duration;
 
-use crate::registry::{BACKEND_ENV_VAR, OpenOptions, backend_from_env};
+use crate::choice::{self, Choice, ForcedBy};
+use crate::registry::{BACKEND_ENV_VAR, backend_from_env};
 use crate::{Backend, Error, Session};
 
-/// Opens the default display with the best backend for the session (see
-/// [`MssBuilder::chosen_backend`]): on X11, `x11-shm` when compiled in (which itself falls
-/// back to `GetImage`, saying why, when shared memory cannot work), else `x11-getimage`.
+/// Opens the default display with the first backend of the session's candidates that opens
+/// (see [`MssBuilder::candidates`]): on a Wayland session its Wayland backends first; on X11,
+/// `x11-shm` (which itself falls back to `GetImage`, saying why, when shared memory cannot
+/// work), then `x11-getimage`.
 ///
 /// # Errors
 ///
@@ -104,61 +106,96 @@ impl MssBuilder {
         }
     }
 
-    /// The backend [`open`](Self::open) would use, in this order: the one set with
-    /// [`backend`](Self::backend); else the one `MSS_BACKEND` names (unless
-    /// [`ignore_env`](Self::ignore_env)); else the best compiled-in backend for the session
-    /// ([`Backend::best_for`]): a Wayland backend on a Wayland session, an X11 backend on an X11
-    /// session, `x11-shm` before `x11-getimage`.
+    /// The backend forced on the choice, and by whom: the one set with
+    /// [`backend`](Self::backend), else the one `MSS_BACKEND` names (unless
+    /// [`ignore_env`](Self::ignore_env)); `None` when the session's candidates are asked.
     ///
     /// # Errors
     ///
     /// When `MSS_BACKEND` names a backend that does not exist or is not compiled in.
-    pub fn chosen_backend(&self) -> Result<Backend, Error> {
+    pub fn forced_backend(&self) -> Result<Option<(Backend, ForcedBy)>, Error> {
         if let Some(backend) = self.backend {
-            return Ok(backend);
+            return Ok(Some((backend, ForcedBy::Caller)));
         }
         if !self.ignore_env {
             if let Some(backend) = backend_from_env(std::env::var_os(BACKEND_ENV_VAR).as_deref())? {
-                return Ok(backend);
+                return Ok(Some((backend, ForcedBy::Environment)));
             }
         }
-        Ok(Backend::best_for(&self.chosen_session()))
+        Ok(None)
     }
 
-    /// Connects to the display with the chosen backend.
+    /// The backends [`open`](Self::open) asks, in order: the forced one alone (see
+    /// [`forced_backend`](Self::forced_backend)), else the session's candidates
+    /// ([`Backend::candidates`]): a Wayland session's Wayland backends, then its X11 ones;
+    /// `x11-shm` before `x11-getimage`.
+    ///
+    /// # Errors
+    ///
+    /// As [`forced_backend`](Self::forced_backend).
+    pub fn candidates(&self) -> Result<Vec<Backend>, Error> {
+        Ok(match self.forced_backend()? {
+            Some((backend, _)) => vec![backend],
+            None => Backend::candidates(&self.chosen_session()),
+        })
+    }
+
+    /// What every backend is opened with: the display, the timeout, the XWayland choice.
+    pub fn open_options(&self) -> OpenOptions {
+        OpenOptions::new()
+            .display_or_session(self.display.clone())
+            .timeout(self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)))
+            .allow_xwayland(self.allow_xwayland)
+    }
+
+    /// Connects to the display: with the forced backend if there is one, else with the first
+    /// of the session's candidates that opens ([`candidates`](Self::candidates)). What each
+    /// candidate answered is kept: [`Mss::choice`].
     ///
     /// # Errors
     ///
     /// - [`Error::UnknownBackend`] or [`Error::BackendNotCompiled`] for a bad backend choice.
-    /// - [`Error::Capture`] with [`mss_core::Error::DisplayUnavailable`] when the display
-    ///   cannot be opened, [`mss_core::Error::XWaylandRoot`] when an X11 backend meets
-    ///   XWayland without [`allow_xwayland`](Self::allow_xwayland), and the backend's other
-    ///   setup errors.
+    /// - A forced backend's own error as [`Error::Capture`]:
+    ///   [`mss_core::Error::DisplayUnavailable`] when the display cannot be opened,
+    ///   [`mss_core::Error::XWaylandRoot`] when an X11 backend meets XWayland without
+    ///   [`allow_xwayland`](Self::allow_xwayland), and the backend's other setup errors.
+    /// - When no candidate opens, [`Error::NoBackendOpened`] listing every answer; or, when
+    ///   the only refusal is the display's own (unreachable, not answering in time, an
+    ///   XWayland root), that error as [`Error::Capture`].
     pub fn open(self) -> Result<Mss, Error> {
-        let backend = self.chosen_backend()?;
-        let options = OpenOptions {
-            display: self.display.clone(),
-            allow_xwayland: self.allow_xwayland,
-            timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
+        let options = self.open_options();
+        let (inner, choice) = match self.forced_backend()? {
+            Some((backend, forced_by)) => {
+                choice::open_forced(backend, forced_by, &options, with_xwayland_advice)?
+            }
+            None => choice::open_first(&self.chosen_session(), &options, with_xwayland_advice)?,
         };
-        let inner = backend.open(&options).map_err(|error| match error {
-            Error::Capture(mss_core::Error::XWaylandRoot {
-                display, evidence, ..
-            }) => Error::Capture(mss_core::Error::XWaylandRoot {
-                display,
-                evidence,
-                instead: xwayland_advice(),
-            }),
-            other => other,
-        })?;
+        let backend = choice
+            .chosen()
+            .expect("a choice that opened a capturer names its backend");
         let mut mss = Mss {
             inner,
             backend,
+            choice,
             with_cursor: false,
             backend_cursor: false,
         };
         mss.set_with_cursor(self.with_cursor);
         Ok(mss)
+    }
+}
+
+/// `error` with the advice for XWayland this build can give.
+fn with_xwayland_advice(error: mss_core::Error) -> mss_core::Error {
+    match error {
+        mss_core::Error::XWaylandRoot {
+            display, evidence, ..
+        } => mss_core::Error::XWaylandRoot {
+            display,
+            evidence,
+            instead: xwayland_advice(),
+        },
+        other => other,
     }
 }
 
@@ -185,8 +222,9 @@ fn xwayland_advice() -> String {
     }
 }
 
-/// How long each wait on a display may take unless [`MssBuilder::timeout`] says otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long each wait on a display may take unless [`MssBuilder::timeout`] says otherwise
+/// (the same for every backend: [`OpenOptions::DEFAULT_TIMEOUT`]).
+pub const DEFAULT_TIMEOUT: Duration = OpenOptions::DEFAULT_TIMEOUT;
 
 /// A screen capturer on the backend chosen at run time; itself a [`Capture`], so it plugs into
 /// code that takes `&mut dyn Capture`.
@@ -196,6 +234,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Mss {
     inner: Box<dyn Capture>,
     backend: Backend,
+    choice: Choice,
     with_cursor: bool,
     /// The backend draws the pointer into its frames itself (a Wayland compositor does).
     backend_cursor: bool,
@@ -212,6 +251,7 @@ impl Mss {
         Self {
             inner,
             backend,
+            choice: Choice::given(backend),
             with_cursor: false,
             backend_cursor: false,
         }
@@ -221,6 +261,11 @@ impl Mss {
     /// `GetImage` and why).
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How the backend was chosen: forced or not, and what every candidate answered.
+    pub fn choice(&self) -> &Choice {
+        &self.choice
     }
 
     /// Whether grabs draw the pointer.

@@ -29,6 +29,11 @@ pub enum Error {
         available: String,
     },
 
+    /// No candidate backend could open the session's display; every candidate's answer, in
+    /// the order asked (see [`Backend::candidates`](crate::Backend::candidates)).
+    #[error("{0}")]
+    NoBackendOpened(crate::Refusals),
+
     /// A file name template that cannot be rendered.
     #[error("output template {template:?}: {reason}")]
     Template {

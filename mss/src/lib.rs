@@ -1,12 +1,12 @@
-//! Fast, exact X11 screen capture in a few lines: open the best backend, list monitors, grab a
-//! monitor or a region, save a PNG.
+//! Fast, exact screen capture on X11 and Wayland in a few lines: open the best backend for the
+//! session, list monitors, grab a monitor or a region, save a PNG.
 //!
 //! This is the crate applications use. It picks a backend at run time and hands back an
 //! [`Mss`], which is itself a [`Capture`], so everything built on `mss-core` accepts it.
 //!
 //! # Quick start
 //!
-//! (The example needs the default features, `x11-shm` and `png`.)
+//! (The example needs the default features `x11-shm` and `png`.)
 #![cfg_attr(
     all(feature = "png", feature = "x11-shm"),
     doc = r####"
@@ -80,14 +80,19 @@ fn main() -> Result<(), mss::Error> {
 //! # Choosing a backend
 //!
 //! Every backend is described once, in the registry behind [`Backend`]: its name (equal to its
-//! Cargo feature), the display system it captures and how to open it. The backend opened is, in
-//! this order: the one set with [`MssBuilder::backend`]; else the one the `MSS_BACKEND`
-//! environment variable names (`x11-shm`, `x11-getimage`, or `auto`); else the best compiled-in
-//! backend for the session ([`Session`], [`Backend::best_for`]): on X11, `x11-shm`, which grabs
+//! Cargo feature), the display system it captures, and the function its crate exports to open
+//! it (an [`mss_core::OpenBackend`]). A backend is forced by [`MssBuilder::backend`] (the
+//! command line's `-b`), else by the `MSS_BACKEND` environment variable (a backend's name, or
+//! `auto`); a forced backend is the only one asked, and its error is returned as it is.
+//! Otherwise the session's candidates ([`Backend::candidates`]) are asked in order and the
+//! first that opens is chosen: on a Wayland session its Wayland backends (`wayland`, for
+//! wlroots compositors), then its X11 ones, which meet XWayland; on X11, `x11-shm`, which grabs
 //! into shared memory with no copy and, when MIT-SHM cannot work (extension missing, a TCP
-//! display...), falls back to `GetImage` by itself, then `x11-getimage`. An unknown or not
-//! compiled-in name is an error listing the available backends. [`Capture::status`] tells
-//! which method and which connection are in use, and why a fallback happened.
+//! display...), falls back to `GetImage` by itself, saying why, then `x11-getimage`. When none
+//! opens, [`Error::NoBackendOpened`] lists what each answered. [`Mss::choice`] keeps every
+//! answer, and [`Capture::status`] tells which method and which connection are in use, and why a
+//! fallback happened. An unknown or not compiled-in name is an error listing the available
+//! backends.
 //!
 //! # Wayland sessions and XWayland
 //!
@@ -99,11 +104,14 @@ fn main() -> Result<(), mss::Error> {
 //! refuse an XWayland root with [`mss_core::Error::XWaylandRoot`], naming XWayland, saying
 //! which kind it is and what to do instead, whether the backend was chosen automatically or
 //! named. [`MssBuilder::allow_xwayland`] (`--xwayland` on the command line) captures the root
-//! anyway; the status then carries a caveat. This build has no Wayland backend yet.
+//! anyway; the status then carries a caveat. The `wayland` backend captures the Wayland desktop
+//! itself on wlroots compositors; GNOME and KDE, which offer only the screen-cast portal, are
+//! not captured yet.
 //!
 //! # Cargo features
 //!
 //! - `x11-shm` (default): the MIT-SHM backend.
+//! - `wayland` (default): the wlr-screencopy backend (pure Rust, no libwayland).
 //! - `x11-getimage`: the plain `GetImage` backend.
 //! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
 //!   and atomic writes; levels, settings and the write are documented in [`png_file`].
@@ -115,17 +123,13 @@ fn main() -> Result<(), mss::Error> {
 //!
 //! # The pointer
 //!
-//! [`MssBuilder::with_cursor`] draws the pointer (XFixes) onto each frame. XFixes cursor
-//! pixels are premultiplied, and mss-rs blends them as such, unlike python-mss; see
-//! [`cursor`] for the rule and the difference.
+//! [`MssBuilder::with_cursor`] draws the pointer onto each frame: on X11 from XFixes, whose
+//! cursor pixels are premultiplied and blended as such, unlike python-mss (see [`cursor`] for
+//! the rule and the difference); on Wayland the compositor draws it into the frame.
 #![forbid(unsafe_code)]
 
-#[cfg(not(any(feature = "x11-shm", feature = "x11-getimage", feature = "wayland")))]
-compile_error!(
-    "the mss crate needs a capture backend: enable the `x11-shm`, `x11-getimage` or `wayland` feature (or several)"
-);
-
 mod capturer;
+mod choice;
 /// Drawing the pointer onto frames: the rule (premultiplied alpha) and the functions.
 pub use mss_core::cursor;
 #[cfg(feature = "png")]
@@ -133,7 +137,6 @@ pub mod destination;
 mod error;
 #[cfg(feature = "image")]
 mod image_interop;
-mod open;
 #[cfg(feature = "png")]
 pub mod png_file;
 mod registry;
@@ -143,6 +146,7 @@ mod session;
 pub mod template;
 
 pub use capturer::{DEFAULT_TIMEOUT, Mss, MssBuilder, open};
+pub use choice::{Answer, Candidate, Choice, ForcedBy, Refusals};
 pub use error::Error;
 #[cfg(feature = "image")]
 pub use image_interop::ToImage;
@@ -157,7 +161,7 @@ pub use template::{TemplateValues, render_template};
 pub use mss_core::Error as CaptureError;
 pub use mss_core::{
     BackendStatus, Capture, Changes, CursorImage, DisplaySystem, Frame, FrameStream, Monitor,
-    Monitors, PixelFormat, Rate, Region, Rgba, ScreenInfo, StreamFrame, StreamOptions,
+    Monitors, OpenOptions, PixelFormat, Rate, Region, Rgba, ScreenInfo, StreamFrame, StreamOptions,
     StreamTarget, Window, WindowProblem,
 };
 

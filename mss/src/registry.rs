@@ -2,15 +2,17 @@
 //!
 //! An entry says what a backend is called (its name is its Cargo feature, and the feature turns
 //! on the crate `mss-<name>`), which display system it captures, what it does in a line, and how
-//! to open it. Everything that deals in backends reads this table: the run-time choice
-//! ([`crate::MssBuilder`]), the command line (`-b`, `mss info`, `mss bench`), the facade's
-//! conformance tests, and `cargo xtask`, which finds the backend features by the naming rule.
-//! Adding a backend family means one crate, one feature and one entry in [`registry!`] below.
+//! to open it (the [`OpenBackend`] its crate exports). Everything that deals in backends reads
+//! this table: the run-time choice ([`crate::MssBuilder`]), the command line (`-b`,
+//! `mss info`, `mss bench`), the facade's conformance tests, and `cargo xtask`, which finds the
+//! backend features by the naming rule. Adding a backend means one crate, one feature and one
+//! entry in [`registry!`] below; the constants, the list and the build error without any
+//! backend all come from that entry.
 
 use std::ffi::OsStr;
 use std::fmt;
 
-use mss_core::{Capture, DisplaySystem};
+use mss_core::{DisplaySystem, OpenBackend, OpenOptions};
 
 use crate::Error;
 use crate::session::Session;
@@ -18,37 +20,25 @@ use crate::session::Session;
 /// The environment variable that overrides the automatic backend choice.
 pub const BACKEND_ENV_VAR: &str = "MSS_BACKEND";
 
-/// What a backend is opened with: the display and the caller's choices.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct OpenOptions {
-    /// The display to open; the session's (`$DISPLAY`, `$WAYLAND_DISPLAY`) when `None`.
-    pub(crate) display: Option<String>,
-    /// Whether an XWayland root may be captured (see `MssBuilder::allow_xwayland`).
-    pub(crate) allow_xwayland: bool,
-    /// How long each wait on the display may take; `None` without limit.
-    pub(crate) timeout: Option<std::time::Duration>,
-}
-
-/// How a backend is opened.
-type OpenFn = fn(&OpenOptions) -> Result<Box<dyn Capture>, mss_core::Error>;
-
 /// One registry entry.
 struct Entry {
     name: &'static str,
     system: DisplaySystem,
     summary: &'static str,
     /// `None` when the backend's feature is off in this build.
-    open: Option<OpenFn>,
+    open: Option<OpenBackend>,
 }
 
-/// Declares the registry: one constant per backend on [`Backend`], and the list in order of
-/// preference. The `open` function is only compiled, and only named, when the feature is on.
+/// Declares the registry from one line per backend: the backend's constant on [`Backend`],
+/// the list in order of preference, and the build error when no backend feature is on. The
+/// `open` function (the backend crate's [`OpenBackend`]) is only compiled, and only named,
+/// when the feature is on.
 macro_rules! registry {
     ($(
         $(#[$doc:meta])*
         $constant:ident {
             name: $name:literal,
-            system: $system:expr,
+            system: $system:ident,
             summary: $summary:literal,
             open: $open:path $(,)?
         }
@@ -58,13 +48,13 @@ macro_rules! registry {
                 $(#[$doc])*
                 pub const $constant: Backend = Backend(&Entry {
                     name: $name,
-                    system: $system,
+                    system: DisplaySystem::$system,
                     summary: $summary,
                     open: {
                         #[cfg(feature = $name)]
-                        let open: Option<OpenFn> = Some($open);
+                        let open: Option<OpenBackend> = Some($open);
                         #[cfg(not(feature = $name))]
-                        let open: Option<OpenFn> = None;
+                        let open: Option<OpenBackend> = None;
                         open
                     },
                 });
@@ -73,41 +63,52 @@ macro_rules! registry {
 
         /// Every backend, in order of preference within a display system.
         static REGISTRY: &[Backend] = &[$(Backend::$constant),+];
+
+        #[cfg(not(any($(feature = $name),+)))]
+        compile_error!(concat!(
+            "the mss crate needs a capture backend: enable at least one of the features",
+            $(" `", $name, "`",)+
+        ));
     };
 }
 
+// Adding a backend: its crate `mss-<name>` exports `open` (an `OpenBackend`), the facade's
+// Cargo.toml gets the feature `<name> = ["dep:mss-<name>"]`, and one entry joins here.
+// ARCHITECTURE.md ("Adding a backend") has the whole recipe.
 registry! {
     /// `x11-shm`: MIT-SHM into pooled shared memory, zero-copy frames, falling back to
     /// `GetImage` (with a stated reason) when shared memory cannot work.
     X11_SHM {
         name: "x11-shm",
-        system: DisplaySystem::X11,
+        system: X11,
         summary: "X11, MIT-SHM into pooled shared memory: zero-copy frames; falls back to GetImage with a stated reason",
-        open: crate::open::x11::open_shm,
+        open: mss_x11_shm::open,
     },
     /// `x11-getimage`: the core `GetImage` request; works on every X server and connection, one
     /// copy per frame.
     X11_GETIMAGE {
         name: "x11-getimage",
-        system: DisplaySystem::X11,
+        system: X11,
         summary: "X11, the core GetImage request: every server and connection (TCP too), one copy per frame",
-        open: crate::open::x11::open_getimage,
+        open: mss_x11_getimage::open,
     },
     /// `wayland`: wlr-screencopy (sway, Hyprland, river, wayfire, labwc, niri and other
     /// wlroots-based compositors) into pooled shared memory, zero-copy frames.
     WAYLAND {
         name: "wayland",
-        system: DisplaySystem::Wayland,
+        system: Wayland,
         summary: "Wayland, wlr-screencopy (wlroots compositors: sway, Hyprland, river, ...) into pooled shared memory: zero-copy frames",
-        open: crate::open::wayland::open,
+        open: mss_wayland::open,
     },
+    /// `fake`: a made-up screen of no display server, for tests; never chosen automatically.
+    FAKE { name: "fake", system: Virtual, summary: "a made-up screen showing the test kit's pattern, no display server (tests only; opened by name)", open: mss_fake::open },
 }
 
 /// A capture backend: a handle on its registry entry, named as its Cargo feature.
 ///
-/// The constants ([`Backend::X11_SHM`], [`Backend::X11_GETIMAGE`]) name every backend this
-/// crate knows, whether or not this build carries it; [`Backend::compiled_in`] lists the ones
-/// it does.
+/// The constants ([`Backend::X11_SHM`], [`Backend::X11_GETIMAGE`], [`Backend::WAYLAND`]) name
+/// every backend this crate knows, whether or not this build carries it;
+/// [`Backend::compiled_in`] lists the ones it does.
 #[derive(Clone, Copy)]
 pub struct Backend(&'static Entry);
 
@@ -172,22 +173,41 @@ impl Backend {
         }
     }
 
-    /// The backend to open in `session` when none is asked for: the first compiled-in backend
-    /// of the session's display system, else the first compiled-in backend of any system (an
-    /// X11 backend on a Wayland session then meets XWayland, and says so).
-    pub fn best_for(session: &Session) -> Backend {
+    /// The backends the automatic choice tries for `session`, in this order: those of each of
+    /// the session's display systems ([`Session::display_systems`]: Wayland before X11 on a
+    /// Wayland session), each system's in the registry's order of preference (`x11-shm` before
+    /// `x11-getimage`). When the build has no backend for any of them, every compiled-in
+    /// backend of a real display system, so that each can say why it cannot open the display.
+    /// Backends of no display server ([`DisplaySystem::Virtual`], test backends) are never
+    /// tried: they are opened only when named.
+    pub fn candidates(session: &Session) -> Vec<Backend> {
         let compiled = Self::compiled_in();
-        let preferred = session.display_system();
+        let of_session: Vec<Backend> = session
+            .display_systems()
+            .into_iter()
+            .flat_map(|system| {
+                compiled
+                    .iter()
+                    .copied()
+                    .filter(move |backend| backend.display_system() == system)
+            })
+            .collect();
+        if !of_session.is_empty() {
+            return of_session;
+        }
         compiled
-            .iter()
-            .copied()
-            .find(|backend| Some(backend.display_system()) == preferred)
-            .or_else(|| compiled.first().copied())
-            .expect("the crate does not build without a backend feature")
+            .into_iter()
+            .filter(|backend| backend.display_system() != DisplaySystem::Virtual)
+            .collect()
     }
 
-    /// Opens the backend.
-    pub(crate) fn open(self, options: &OpenOptions) -> Result<Box<dyn Capture>, Error> {
+    /// Opens the backend with its crate's [`OpenBackend`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BackendNotCompiled`] when this build does not carry it, else the backend's own
+    /// answer as [`Error::Capture`].
+    pub fn open(self, options: &OpenOptions) -> Result<Box<dyn mss_core::Capture>, Error> {
         match self.0.open {
             Some(open) => Ok(open(options)?),
             None => Err(Error::BackendNotCompiled {
@@ -298,6 +318,7 @@ mod tests {
     fn compiled_in_follows_the_features() {
         assert_eq!(Backend::X11_SHM.is_compiled_in(), cfg!(feature = "x11-shm"));
         assert_eq!(Backend::WAYLAND.is_compiled_in(), cfg!(feature = "wayland"));
+        assert_eq!(Backend::FAKE.is_compiled_in(), cfg!(feature = "fake"));
         assert_eq!(
             Backend::X11_GETIMAGE.is_compiled_in(),
             cfg!(feature = "x11-getimage")
@@ -357,26 +378,48 @@ mod tests {
     }
 
     #[test]
-    fn the_best_backend_follows_the_session() {
-        let x11 = Session::new(None, Some(":0".to_owned()));
-        let best = Backend::best_for(&x11);
-        // The first X11 backend compiled in, else (a Wayland-only build) the first of any.
-        let x11_compiled = Backend::compiled_in()
-            .into_iter()
-            .find(|backend| backend.display_system() == DisplaySystem::X11);
-        assert_eq!(best, x11_compiled.unwrap_or(Backend::compiled_in()[0]));
-        if Backend::X11_SHM.is_compiled_in() {
-            assert_eq!(best, Backend::X11_SHM);
-        }
-        // A Wayland session gets the Wayland backend when it is compiled in; otherwise the
-        // first backend, which refuses XWayland with a message saying so.
-        let wayland = Session::new(Some("wayland-1".to_owned()), Some(":0".to_owned()));
-        let expected = if Backend::WAYLAND.is_compiled_in() {
-            Backend::WAYLAND
-        } else {
-            Backend::compiled_in()[0]
+    fn the_candidates_follow_the_session() {
+        let of = |system| {
+            Backend::compiled_in()
+                .into_iter()
+                .filter(move |backend| backend.display_system() == system)
         };
-        assert_eq!(Backend::best_for(&wayland), expected);
+        let real = || {
+            Backend::compiled_in()
+                .into_iter()
+                .filter(|backend| backend.display_system() != DisplaySystem::Virtual)
+                .collect::<Vec<_>>()
+        };
+        // An X11 session tries its X11 backends in order (`x11-shm` first); a build without
+        // them tries what it has, which then says why it cannot open an X11 display.
+        let x11 = Session::new(None, Some(":0".to_owned()));
+        let expected: Vec<Backend> = of(DisplaySystem::X11).collect();
+        let expected = if expected.is_empty() {
+            real()
+        } else {
+            expected
+        };
+        assert_eq!(Backend::candidates(&x11), expected);
+        if Backend::X11_SHM.is_compiled_in() {
+            assert_eq!(Backend::candidates(&x11)[0], Backend::X11_SHM);
+        }
+        // A Wayland session with XWayland tries its Wayland backends, then the X11 ones (which
+        // refuse an XWayland root unless allowed, and say so).
+        let wayland = Session::new(Some("wayland-1".to_owned()), Some(":0".to_owned()));
+        let expected: Vec<Backend> = of(DisplaySystem::Wayland)
+            .chain(of(DisplaySystem::X11))
+            .collect();
+        assert_eq!(Backend::candidates(&wayland), expected);
+        // No display at all: every real backend, each to say why.
+        assert_eq!(Backend::candidates(&Session::new(None, None)), real());
+        for session in [x11, wayland, Session::new(None, None)] {
+            assert!(
+                Backend::candidates(&session)
+                    .iter()
+                    .all(|backend| backend.display_system() != DisplaySystem::Virtual),
+                "test backends are opened only by name"
+            );
+        }
     }
 
     #[test]

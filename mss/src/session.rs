@@ -9,7 +9,7 @@ use mss_core::DisplaySystem;
 /// A Wayland session sets `WAYLAND_DISPLAY`; an X11 session, and a Wayland session that runs
 /// XWayland for X11 programs, sets `DISPLAY`. On a Wayland session the `DISPLAY` server is
 /// almost always XWayland, whose root window holds no Wayland windows: the automatic backend
-/// choice prefers a Wayland backend there ([`Backend::best_for`](crate::Backend::best_for)),
+/// choice asks its Wayland backends first ([`Backend::candidates`](crate::Backend::candidates)),
 /// and the X11 backends refuse an XWayland root unless the caller opted in.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Session {
@@ -84,6 +84,37 @@ impl Session {
             None
         }
     }
+
+    /// The session in words, for errors: `the Wayland display "wayland-1" or the X11 display
+    /// ":0"`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::with_capacity(2);
+        if let Some(wayland) = &self.wayland_display {
+            parts.push(format!("the Wayland display {wayland:?}"));
+        }
+        if let Some(x11) = &self.x11_display {
+            parts.push(format!("the X11 display {x11:?}"));
+        }
+        if parts.is_empty() {
+            "a display (neither WAYLAND_DISPLAY nor DISPLAY is set)".to_owned()
+        } else {
+            parts.join(" or ")
+        }
+    }
+
+    /// The display systems this session has, in the order their backends are tried: Wayland
+    /// first on a Wayland session (its `$DISPLAY` is then XWayland, whose root is not the
+    /// desktop), then X11 when an X11 display is set.
+    pub fn display_systems(&self) -> Vec<DisplaySystem> {
+        let mut systems = Vec::with_capacity(2);
+        if self.is_wayland() {
+            systems.push(DisplaySystem::Wayland);
+        }
+        if self.x11_display.is_some() {
+            systems.push(DisplaySystem::X11);
+        }
+        systems
+    }
 }
 
 #[cfg(test)]
@@ -110,6 +141,18 @@ mod tests {
         // Set but empty is unset, as for every X11 client.
         check(Some(""), Some(":0"), Some(DisplaySystem::X11));
         check(None, Some(" "), None);
+    }
+
+    #[test]
+    fn a_wayland_session_tries_wayland_before_its_xwayland() {
+        use DisplaySystem::{Wayland, X11};
+        let check = |wayland, x11, expected: &[DisplaySystem]| {
+            assert_eq!(session(wayland, x11).display_systems(), expected);
+        };
+        check(Some("wayland-0"), Some(":0"), &[Wayland, X11]);
+        check(Some("wayland-0"), None, &[Wayland]);
+        check(None, Some(":0"), &[X11]);
+        check(None, None, &[]);
     }
 
     #[test]

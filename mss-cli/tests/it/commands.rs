@@ -18,7 +18,12 @@ fn info_describes_display_backends_and_monitors() {
         text.contains("backends compiled in: x11-shm, x11-getimage"),
         "{text}"
     );
-    assert!(text.contains("MIT-SHM: active"), "{text}");
+    assert!(text.contains("zero copy: yes"), "{text}");
+    assert!(
+        text.contains("choice: the first of the session's candidates that opens"),
+        "{text}"
+    );
+    assert!(text.contains("  x11-shm: chosen"), "{text}");
     assert!(text.contains("1: 128x96 at (0, 0)"), "{text}");
 
     let json = success_lines(&mss(
@@ -30,7 +35,8 @@ fn info_describes_display_backends_and_monitors() {
     let info: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(info["screen"]["width"], 128);
     assert_eq!(info["backend"], "x11-shm");
-    assert_eq!(info["shm_active"], true);
+    assert_eq!(info["zero_copy"], true);
+    assert_eq!(info["forced_by"], serde_json::Value::Null);
 }
 
 #[test]
@@ -39,10 +45,52 @@ fn info_says_why_mit_shm_is_not_active() {
         .expect("cannot start Xvfb; run `cargo xtask test`, which installs it");
     let directory = tempfile::tempdir().unwrap();
     let text = success_lines(&mss(directory.path(), Some(server.display()), &["info"])).join("\n");
-    assert!(text.contains("MIT-SHM: not active:"), "{text}");
+    assert!(
+        text.contains("zero copy: no: the X server has no MIT-SHM extension"),
+        "{text}"
+    );
     assert!(
         text.contains("backend: x11-shm: GetImage (fallback:"),
         "{text}"
+    );
+}
+
+/// Without MIT-SHM and without `MSS_BACKEND`, `info` lists both X11 candidates in order with
+/// their answers: `x11-shm` chosen (it falls back to `GetImage` itself, saying why), and
+/// `x11-getimage`, asked by `info`, opening too but coming second.
+#[test]
+fn info_lists_every_candidate_with_its_answer() {
+    let server = XServer::xvfb(&XvfbOptions::new(64, 48, 24).disable_extension("MIT-SHM"))
+        .expect("cannot start Xvfb; run `cargo xtask test`, which installs it");
+    let directory = tempfile::tempdir().unwrap();
+    let json = success_lines(&mss(
+        directory.path(),
+        Some(server.display()),
+        &["info", "--json"],
+    ))
+    .join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(info["forced_by"], serde_json::Value::Null, "{info}");
+    let candidates = info["candidates"].as_array().expect("a list of candidates");
+    let names: Vec<&str> = candidates
+        .iter()
+        .map(|candidate| candidate["backend"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["x11-shm", "x11-getimage"], "{info}");
+    assert_eq!(candidates[0]["answer"], "chosen", "{info}");
+    assert_eq!(candidates[0]["display_system"], "X11", "{info}");
+    let second = candidates[1]["answer"].as_str().unwrap();
+    assert!(
+        second.starts_with("opens too (x11-getimage: GetImage")
+            && second.ends_with("; x11-shm comes first"),
+        "{second}"
+    );
+    assert!(
+        info["fallback_reason"]
+            .as_str()
+            .unwrap()
+            .contains("MIT-SHM"),
+        "{info}"
     );
 }
 
@@ -63,6 +111,12 @@ fn mss_backend_overrides_the_choice_end_to_end() {
     let info: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(info["backend"], "x11-getimage");
     assert_eq!(info["method"], "GetImage");
+    // A forced choice says so, and asks nobody else.
+    assert_eq!(info["forced_by"], "MSS_BACKEND");
+    assert_eq!(
+        info["candidates"],
+        serde_json::json!([{"backend": "x11-getimage", "display_system": "X11", "answer": "chosen"}])
+    );
     assert_failure(&run("vnc"), 2, "MSS_BACKEND=vnc");
     // A backend of another display system than the session's: its own error, naming what is
     // missing.
@@ -75,6 +129,7 @@ fn mss_backend_overrides_the_choice_end_to_end() {
     );
     let info: serde_json::Value = serde_json::from_str(&success_lines(&output).join("\n")).unwrap();
     assert_eq!(info["backend"], "x11-getimage");
+    assert_eq!(info["forced_by"], "--backend");
 }
 
 #[test]
@@ -237,7 +292,8 @@ fn without_libxcb_the_pure_rust_connection_captures_and_says_why() {
         "{connection}"
     );
     assert_eq!(
-        info["shm_active"], true,
+        (info["method"].as_str(), info["zero_copy"].as_bool()),
+        (Some("MIT-SHM"), Some(true)),
         "MIT-SHM works over either connection"
     );
     for backend in ["x11-shm", "x11-getimage"] {

@@ -141,3 +141,24 @@ fn outputs_of_different_sizes_leave_a_black_corner_and_a_region_on_no_output_is_
     );
     assert!(!directory.path().join("gap.png").exists());
 }
+
+/// On a compositor no backend can capture (weston offers no wlr-screencopy), `mss` exits 1
+/// with one line naming each candidate's answer, and writes nothing.
+#[test]
+fn a_compositor_without_screencopy_is_an_error_naming_each_candidate() {
+    let weston = WaylandServer::start_weston()
+        .unwrap_or_else(|error| panic!("cannot start weston ({error}); run `cargo xtask test`"));
+    let directory = tempfile::tempdir().unwrap();
+    let output = mss_on(&weston, directory.path(), &["-o", "shot.png"]);
+    assert_failure(
+        &output,
+        1,
+        "no capture backend could open the Wayland display",
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(": wayland: ") && stderr.contains("zwlr_screencopy_manager_v1"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 0);
+}

@@ -19,7 +19,7 @@ fn a_wayland_session_opens_the_wayland_backend_and_saves_exact_frames() {
     let scene = WaylandScene::paint(&socket).unwrap();
     // As a program on that desktop sees it: WAYLAND_DISPLAY, and an XWayland DISPLAY beside.
     let session = Session::new(Some(socket.clone()), Some(":99".to_owned()));
-    assert_eq!(Backend::best_for(&session), Backend::WAYLAND);
+    assert_eq!(Backend::candidates(&session)[0], Backend::WAYLAND);
     let mut screen = Mss::builder()
         .session(session)
         .display(&socket)
@@ -82,4 +82,39 @@ fn the_pointer_is_drawn_by_the_compositor_when_asked() {
         matches!(error, mss_core::Error::Unsupported { .. }),
         "{error:?}"
     );
+}
+
+/// On a compositor without wlr-screencopy (weston), the choice asks every candidate of the
+/// session and the error names each one's answer.
+#[test]
+fn a_compositor_no_backend_can_capture_gets_every_candidates_answer() {
+    let weston = WaylandServer::start_weston()
+        .unwrap_or_else(|error| panic!("cannot start weston ({error}); run `cargo xtask test`"));
+    let socket = weston.wayland_display().to_str().unwrap().to_owned();
+    let error = Mss::builder()
+        .session(Session::new(Some(socket.clone()), None))
+        .display(&socket)
+        .ignore_env()
+        .open()
+        .unwrap_err();
+    let mss::Error::NoBackendOpened(refusals) = &error else {
+        panic!("expected every candidate's answer, got {error:?}");
+    };
+    let asked: Vec<Backend> = refusals.candidates().iter().map(|c| c.backend()).collect();
+    assert_eq!(asked, Backend::candidates(&Session::for_display(&socket)));
+    assert!(
+        refusals.candidates().iter().all(|candidate| matches!(
+            candidate.answer(),
+            mss::Answer::Refused(mss_core::Error::Unsupported { .. })
+        )),
+        "{refusals:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "no capture backend could open the Wayland display {socket:?}: wayland: "
+        )),
+        "{message}"
+    );
+    assert!(message.contains("zwlr_screencopy_manager_v1"), "{message}");
 }

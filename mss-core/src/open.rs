@@ -1,0 +1,115 @@
+//! [`OpenOptions`] and [`OpenBackend`]: what every backend is opened with, and the shape of
+//! the function each backend crate exports to open it.
+//!
+//! This is the plug between backends and the code that chooses among them. Each backend crate
+//! exports `pub fn open(options: &OpenOptions) -> Result<Box<dyn Capture>, Error>`, an
+//! [`OpenBackend`]; the `mss` facade's registry names that function and nothing else of the
+//! crate, so a new backend joins with one crate, one Cargo feature and one registry line.
+
+use std::time::Duration;
+
+use crate::{Capture, Error};
+
+/// How a backend crate is opened: every backend exports one such function, named `open`.
+///
+/// It connects to [`OpenOptions::display`] (the session's display when `None`) and returns the
+/// capturer, or the reason this backend cannot capture that display (the display is
+/// unreachable, a protocol it needs is missing, an XWayland root it must refuse...). Callers
+/// that try several backends in turn report each one's answer.
+pub type OpenBackend = fn(&OpenOptions) -> Result<Box<dyn Capture>, Error>;
+
+/// What a backend is opened with: the display and the caller's choices.
+///
+/// Every backend reads the same options, so the code that chooses a backend never needs to
+/// know which one it opens. A backend ignores what does not concern it (an X11 backend ignores
+/// nothing here; a Wayland backend ignores [`allow_xwayland`](Self::allow_xwayland)).
+///
+/// ```
+/// use std::time::Duration;
+/// use mss_core::OpenOptions;
+///
+/// let options = OpenOptions::new().display(":1").timeout(Some(Duration::from_secs(2)));
+/// assert_eq!(options.display_name(), Some(":1"));
+/// assert_eq!(options.wait_timeout(), Some(Duration::from_secs(2)));
+/// assert!(!options.allows_xwayland());
+/// assert_eq!(OpenOptions::new().wait_timeout(), Some(OpenOptions::DEFAULT_TIMEOUT));
+/// ```
+// Non-exhaustive with a builder, so that options a future backend needs (a portal's restore
+// token, say) can join without breaking backends or callers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    display: Option<String>,
+    timeout: Option<Duration>,
+    allow_xwayland: bool,
+}
+
+impl OpenOptions {
+    /// How long each wait on the display may take unless [`timeout`](Self::timeout) says
+    /// otherwise: 10 seconds, long enough for a loaded machine and a remote display, short
+    /// enough that a stopped server is reported rather than hung on.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The session's display, [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT), XWayland refused.
+    pub fn new() -> Self {
+        Self {
+            display: None,
+            timeout: Some(Self::DEFAULT_TIMEOUT),
+            allow_xwayland: false,
+        }
+    }
+
+    /// The display to open: `:1` or `host:0.0` for X11, a socket name (`wayland-1`) or path
+    /// for Wayland. Without it, the backend opens the session's (`$DISPLAY`,
+    /// `$WAYLAND_DISPLAY`).
+    #[must_use]
+    pub fn display(mut self, display: impl Into<String>) -> Self {
+        self.display = Some(display.into());
+        self
+    }
+
+    /// Sets or clears the display to open; see [`display`](Self::display).
+    #[must_use]
+    pub fn display_or_session(mut self, display: Option<String>) -> Self {
+        self.display = display;
+        self
+    }
+
+    /// How long each wait on the display may take (a reply, the connection setup, a frame);
+    /// `None` waits without limit. Past it the backend fails with [`Error::Timeout`] naming
+    /// the display and what it waited for.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Lets an X11 backend capture the root window of XWayland, which is not the Wayland
+    /// desktop (see [`Error::XWaylandRoot`]); the backend's status then carries a caveat.
+    #[must_use]
+    pub fn allow_xwayland(mut self, allow: bool) -> Self {
+        self.allow_xwayland = allow;
+        self
+    }
+
+    /// The display asked for; `None` for the session's.
+    pub fn display_name(&self) -> Option<&str> {
+        self.display.as_deref()
+    }
+
+    /// The limit on each wait; `None` for none.
+    pub fn wait_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Whether an XWayland root may be captured.
+    pub fn allows_xwayland(&self) -> bool {
+        self.allow_xwayland
+    }
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
