@@ -23,7 +23,7 @@ use crate::stream::WaylandStream;
 const METHOD: &str = "wlr-screencopy";
 
 /// How long a wait on the compositor may take unless told otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
 
 /// Options of [`WaylandCapture`].
 #[derive(Clone, Debug, PartialEq, Eq)]
