@@ -11,11 +11,11 @@ use mss_x11::{
     describe_x11_error,
 };
 use x11rb::connection::SequenceNumber;
-use x11rb::cookie::Cookie;
 use x11rb::errors::ReplyError;
 use x11rb::protocol::shm::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::ImageFormat;
 
+use crate::request::{SHM_GET_IMAGE, ShmGetImage};
 use crate::segment::{Segment, SegmentError};
 use crate::storage::LeasedSegment;
 
@@ -283,23 +283,7 @@ impl<C: X11Connection> ShmCapture<C> {
         source: &WindowSource,
     ) -> Result<(mss_buffer::Lease<Segment>, SequenceNumber), Error> {
         let lease = self.lease_segment(&mut |_, _| {})?;
-        let cookie = self
-            .display
-            .connection()
-            .shm_get_image(
-                source.drawable,
-                source.x,
-                source.y,
-                source.width,
-                source.height,
-                u32::MAX,
-                ImageFormat::Z_PIXMAP.into(),
-                lease.id(),
-                0,
-            )
-            .map_err(|error| self.display.connection_lost(error))?;
-        let sequence = cookie.sequence_number();
-        std::mem::forget(cookie);
+        let sequence = ShmGetImage::window(source).send(&self.display, lease.id(), 0)?;
         Ok((lease, sequence))
     }
 
@@ -327,14 +311,14 @@ impl<C: X11Connection> ShmCapture<C> {
             Ok(source) => source,
             Err(error) => {
                 if let Some((_, _, sequence)) = early {
-                    self.display.discard_reply(sequence);
+                    ShmGetImage::discard(&self.display, sequence);
                 }
                 return Err(error);
             }
         };
         if !self.fits_segment(&source) {
             if let Some((_, _, sequence)) = early {
-                self.display.discard_reply(sequence);
+                ShmGetImage::discard(&self.display, sequence);
             }
             self.display.release_window_source(&source);
             return self.display.get_window_image(window);
@@ -343,7 +327,7 @@ impl<C: X11Connection> ShmCapture<C> {
             Some((guess, lease, sequence)) if guess == source => (lease, sequence),
             other => {
                 if let Some((_, early_lease, sequence)) = other {
-                    self.display.discard_reply(sequence);
+                    ShmGetImage::discard(&self.display, sequence);
                     // Its segment goes back before another is leased (the server handles the
                     // discarded request before any later one that could write the segment).
                     drop(early_lease);
@@ -357,13 +341,13 @@ impl<C: X11Connection> ShmCapture<C> {
                 }
             }
         };
-        let reply =
-            Cookie::<C, shm::GetImageReply>::new(self.display.connection(), sequence).reply();
+        let reply = ShmGetImage::receive(&self.display, sequence);
         self.display.release_window_source(&source);
         match reply {
             Ok(reply) => {
                 self.display
-                    .check_window_reply(&source, "ShmGetImage", reply.depth)?;
+                    .check_window_reply(&source, SHM_GET_IMAGE, reply.depth)?;
+                ShmGetImage::window(&source).check(&self.display, &reply)?;
                 Frame::new(
                     LeasedSegment(lease),
                     0,
@@ -372,53 +356,26 @@ impl<C: X11Connection> ShmCapture<C> {
                     source.format,
                 )
             }
-            Err(error) => Err(self.display.window_grab_error(window, "ShmGetImage", error)),
+            Err(error) => Err(self.display.window_grab_error(window, SHM_GET_IMAGE, error)),
         }
     }
 
     /// Grabs with shared memory; on a first-ever failure that `GetImage` does not share, falls
     /// back for good.
     fn grab_shared(&mut self, region: Region) -> Result<Frame, Error> {
-        let (x, y, width, height) = self.display.check_region(region)?;
-        let stride = self.display.stride_for(width);
-        let needed = stride * usize::from(height);
+        let rectangle = self.display.check_region(region)?;
+        let request = ShmGetImage::screen(&self.display, rectangle);
         let lease = self.lease_segment(&mut |_, _| {})?;
-        let connection = self.display.connection();
-        let reply = connection
-            .shm_get_image(
-                self.display.root(),
-                x,
-                y,
-                width,
-                height,
-                u32::MAX,
-                ImageFormat::Z_PIXMAP.into(),
-                lease.id(),
-                0,
-            )
-            .map_err(|error| self.display.connection_lost(error))?
-            .reply();
-        match reply {
+        let sequence = request.send(&self.display, lease.id(), 0)?;
+        match ShmGetImage::receive(&self.display, sequence) {
             Ok(reply) => {
-                self.display
-                    .check_reply_visual("ShmGetImage", reply.depth, reply.visual)?;
-                if reply.size as usize != needed {
-                    return Err(Error::Protocol {
-                        display: self.display.display_name().to_owned(),
-                        request: "ShmGetImage",
-                        message: format!(
-                            "the server wrote {} bytes for a {width}x{height} image of {needed} bytes",
-                            reply.size
-                        ),
-                        source: None,
-                    });
-                }
+                request.check(&self.display, &reply)?;
                 self.proven = true;
                 Frame::new(
                     LeasedSegment(lease),
                     0,
                     region,
-                    stride,
+                    request.stride(),
                     self.display.format(),
                 )
             }
@@ -439,7 +396,7 @@ impl<C: X11Connection> ShmCapture<C> {
                 // The server refused a request on this segment after shared memory had
                 // worked: it is not trusted again.
                 self.discard_segment(lease, &mut |_, _| {});
-                Err(self.display.grab_error(region, "ShmGetImage", error))
+                Err(self.display.grab_error(region, SHM_GET_IMAGE, error))
             }
         }
     }

@@ -58,6 +58,7 @@
 #![forbid(unsafe_code)]
 
 mod capture;
+mod request;
 mod segment;
 mod storage;
 mod stream;

@@ -46,11 +46,11 @@ use x11rb::cookie::{Cookie, VoidCookie};
 use x11rb::protocol::shm::{self, ConnectionExt as _};
 use x11rb::protocol::xfixes::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{
-    ConnectionExt as _, CreateGCAux, Gcontext, GetInputFocusReply, ImageFormat, Pixmap,
-    SubwindowMode,
+    ConnectionExt as _, CreateGCAux, Gcontext, GetInputFocusReply, Pixmap, SubwindowMode,
 };
 
 use crate::ShmCapture;
+use crate::request::{SHM_GET_IMAGE, ShmGetImage};
 use crate::segment::Segment;
 
 /// A frame's pixels in a slot the stream refills: readable, never written in place.
@@ -83,6 +83,8 @@ struct InFlight {
     lease: Lease<Segment>,
     /// The request whose reply says the slot is filled.
     sequence: SequenceNumber,
+    /// The `ShmGetImage` that request is, when it fills the slot whole (not the copy path).
+    image_request: Option<ShmGetImage>,
     /// Void requests to check once that reply came (no round trip then).
     checks: Vec<(SequenceNumber, &'static str)>,
     captured_at: Instant,
@@ -186,24 +188,12 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
             std::mem::forget(cookie);
             Ok(())
         };
+        let mut image_request = None;
         let sequence = match &mut self.copy {
             None => {
-                let cookie = connection
-                    .shm_get_image(
-                        display.root(),
-                        x,
-                        y,
-                        width,
-                        height,
-                        u32::MAX,
-                        ImageFormat::Z_PIXMAP.into(),
-                        lease.id(),
-                        0,
-                    )
-                    .map_err(|error| display.connection_lost(error))?;
-                let sequence = cookie.sequence_number();
-                std::mem::forget(cookie);
-                sequence
+                let request = ShmGetImage::screen(display, (x, y, width, height));
+                image_request = Some(request);
+                request.send(display, lease.id(), 0)?
             }
             Some(copy) => {
                 let segment = lease.id();
@@ -265,6 +255,7 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         self.queue.push_back(InFlight {
             lease,
             sequence,
+            image_request,
             checks,
             captured_at,
             first: std::mem::take(&mut self.first),
@@ -281,16 +272,14 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         let display = self.capture.display_mut();
         let connection = display.connection();
         let mut failure = None;
-        let mut visual = None;
+        let mut image = None;
         let mut changes = Changes::Unknown;
-        match &self.copy {
+        match in_flight.image_request {
+            Some(request) => match ShmGetImage::receive(display, in_flight.sequence) {
+                Ok(reply) => image = Some((request, reply)),
+                Err(error) => failure = Some((error, SHM_GET_IMAGE)),
+            },
             None => {
-                match Cookie::<C, shm::GetImageReply>::new(connection, in_flight.sequence).reply() {
-                    Ok(reply) => visual = Some((reply.depth, reply.visual)),
-                    Err(error) => failure = Some((error, "ShmGetImage")),
-                }
-            }
-            Some(_) => {
                 match Cookie::<C, xfixes::FetchRegionReply>::new(connection, in_flight.sequence)
                     .reply()
                 {
@@ -318,11 +307,7 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         }
         let failed = match failure {
             Some((error, request)) => Some(display.grab_error(self.region, request, error)),
-            None => visual.and_then(|(depth, visual)| {
-                display
-                    .check_reply_visual("ShmGetImage", depth, visual)
-                    .err()
-            }),
+            None => image.and_then(|(request, reply)| request.check(display, &reply).err()),
         };
         if let Some(error) = failed {
             // The slot is not trusted again, nor what was made on it.
