@@ -13,6 +13,7 @@ use x11rb::x11_utils::X11Error;
 use crate::errors::{connection_lost, display_unavailable, region_to_protocol, reply_error};
 use crate::format::{ScreenFormat, validate_screen_format};
 use crate::monitors::list_monitors;
+use crate::window_state::WindowState;
 use crate::xwayland::{XWayland, detect_xwayland, xwayland_error};
 use crate::{AutoConnection, X11Connection, X11Options};
 
@@ -50,21 +51,13 @@ pub struct X11Display<C: X11Connection = AutoConnection> {
     /// Whether a DamageNotify arrived since [`take_damage_notice`](Self::take_damage_notice)
     /// last looked.
     pub(crate) damage_notified: bool,
-    /// The atoms windows are described with, once interned.
-    pub(crate) window_atoms: Option<crate::windows::WindowAtoms>,
-    /// The Composite version (0.2 or later), asked the first time a window is captured.
-    pub(crate) composite_version: Option<Option<(u32, u32)>>,
-    /// Windows this display redirected for captures, undone when it closes.
-    pub(crate) redirected: Vec<u32>,
-    /// Where each window's pixels were at its last capture: the next capture's guess.
-    pub(crate) window_cache: std::collections::HashMap<u32, crate::WindowSource>,
+    /// What the display remembers of windows between captures.
+    pub(crate) window_state: WindowState,
 }
 
 impl<C: X11Connection> Drop for X11Display<C> {
     fn drop(&mut self) {
-        if !self.redirected.is_empty() {
-            self.unredirect_windows();
-        }
+        self.window_state.unredirect_all(&self.connection);
     }
 }
 
@@ -169,10 +162,7 @@ impl<C: X11Connection> X11Display<C> {
             xfixes_version: None,
             damage_events: false,
             damage_notified: false,
-            window_atoms: None,
-            composite_version: None,
-            redirected: Vec::new(),
-            window_cache: std::collections::HashMap::new(),
+            window_state: WindowState::default(),
         };
         // The setup's size is from when the connection opened, which for a connection the
         // application had before may be long ago: ask.
@@ -198,7 +188,7 @@ impl<C: X11Connection> X11Display<C> {
     /// ([`xwayland_caveat`](Self::xwayland_caveat)), windows without Composite
     /// ([`windows_caveat`](Self::windows_caveat)).
     pub fn caveats(&self) -> impl Iterator<Item = String> {
-        [self.xwayland_caveat(), self.windows_caveat()]
+        [self.xwayland_caveat(), self.window_state.caveat()]
             .into_iter()
             .flatten()
     }

@@ -54,6 +54,7 @@ mod grab;
 mod monitors;
 mod options;
 mod watchdog;
+mod window_state;
 mod windows;
 mod xwayland;
 
@@ -63,7 +64,8 @@ pub use damage::DamageTracker;
 pub use display::X11Display;
 pub use errors::describe_x11_error;
 pub use options::{DEFAULT_TIMEOUT, MonitorSource, X11Options};
-pub use windows::{WindowProbe, WindowSource};
+pub use window_state::WindowSource;
+pub use windows::WindowProbe;
 
 /// x11rb, as this crate uses it, so backends and callers name the same connection types.
 pub use x11rb;
