@@ -60,8 +60,10 @@
 mod capture;
 mod request;
 mod segment;
+mod segments;
 mod storage;
 mod stream;
+mod window;
 
 pub use capture::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM, ShmCapture, ShmOptions};
 pub use mss_buffer::PoolStats;

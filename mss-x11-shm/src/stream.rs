@@ -374,8 +374,8 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
     /// Whether the screen changed since the last capture was sent (changes-only with damage),
     /// without waiting.
     fn change_noticed(&mut self) -> Result<bool, Error> {
-        if !(self.notified || self.first) {
-            self.notified = self.capture.display_mut().take_damage_notice()?;
+        if let (false, Some(copy)) = (self.notified || self.first, &self.copy) {
+            self.notified = copy.damage.take_notice(self.capture.display_mut())?;
         }
         Ok(self.notified || self.first)
     }
@@ -385,7 +385,9 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         if self.notified || self.first {
             return Ok(true);
         }
-        self.notified = self.capture.display_mut().wait_for_damage(deadline)?;
+        if let Some(copy) = &self.copy {
+            self.notified = copy.damage.wait(self.capture.display_mut(), deadline)?;
+        }
         Ok(self.notified)
     }
 }

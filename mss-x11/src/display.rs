@@ -176,17 +176,17 @@ impl<C: X11Connection> X11Display<C> {
     }
 
     /// When the server is XWayland (captured because [`X11Options::allow_xwayland`] said so),
-    /// what frames lack, in words, for [`mss_core::BackendStatus::caveats`]; `None` for any other
-    /// server.
-    pub fn xwayland_caveat(&self) -> Option<String> {
+    /// what frames lack, in words; `None` for any other server.
+    pub(crate) fn xwayland_caveat(&self) -> Option<String> {
         self.xwayland
             .as_ref()
             .map(|xwayland| xwayland.caveat(&self.display_name))
     }
 
-    /// Every caveat a backend's status reports of this display: XWayland captured on request
-    /// ([`xwayland_caveat`](Self::xwayland_caveat)), windows without Composite
-    /// ([`windows_caveat`](Self::windows_caveat)).
+    /// Every caveat a backend's status reports of this display
+    /// ([`mss_core::BackendStatus::caveats`]): what frames lack on an XWayland captured because
+    /// [`X11Options::allow_xwayland`] said so, and, once a window capture found the server
+    /// without Composite, that windows are read from the screen.
     pub fn caveats(&self) -> impl Iterator<Item = String> {
         [self.xwayland_caveat(), self.window_state.caveat()]
             .into_iter()
@@ -205,7 +205,7 @@ impl<C: X11Connection> X11Display<C> {
     }
 
     /// The screen number captured.
-    pub fn screen_number(&self) -> usize {
+    pub(crate) fn screen_number(&self) -> usize {
         self.screen_number
     }
 
@@ -222,11 +222,6 @@ impl<C: X11Connection> X11Display<C> {
     /// The RandR version the server speaks to us, or `None` without RandR.
     pub fn randr_version(&self) -> Option<(u32, u32)> {
         self.randr_version
-    }
-
-    /// The options in use.
-    pub fn options(&self) -> &X11Options {
-        &self.options
     }
 
     /// Bytes per row of an image `width` pixels wide, padding included.
@@ -370,7 +365,7 @@ impl<C: X11Connection> X11Display<C> {
     /// # Errors
     ///
     /// [`Error::ConnectionLost`] or [`Error::Protocol`] when `GetGeometry` fails.
-    pub fn refresh_root_size(&mut self) -> Result<Region, Error> {
+    pub(crate) fn refresh_root_size(&mut self) -> Result<Region, Error> {
         let geometry = self
             .connection
             .get_geometry(self.format.root)

@@ -65,7 +65,7 @@ pub use display::X11Display;
 pub use errors::describe_x11_error;
 pub use options::{DEFAULT_TIMEOUT, MonitorSource, X11Options};
 pub use window_state::WindowSource;
-pub use windows::WindowProbe;
+pub use windows::{WindowImage, WindowImageRequest};
 
 /// x11rb, as this crate uses it, so backends and callers name the same connection types.
 pub use x11rb;

@@ -1,556 +1,320 @@
-//! Capturing a window through Composite: redirecting it at its first capture (and waiting for
-//! its application to repaint what the redirection exposed), naming its pixmap at each one,
-//! checking and placing it in the same round trip as the image request, and forgetting what
-//! was known of a window found gone (see the [module docs](super)).
+//! Capturing a window: the one-round-trip protocol every backend's window capture follows,
+//! around an image request the backend chooses ([`WindowImageRequest`]); `GetImage` is this
+//! crate's own (see the [module docs](super)).
 
-use std::time::{Duration, Instant};
-
-use mss_core::{Error, Region, WindowProblem};
+use mss_core::{Error, Frame, PixelStorage, WindowProblem};
+use x11rb::connection::{DiscardMode, RequestKind, SequenceNumber};
+use x11rb::cookie::Cookie;
 use x11rb::errors::ReplyError;
-use x11rb::protocol::composite::{self, ConnectionExt as _, Redirect};
-use x11rb::protocol::xproto::{
-    AtomEnum, ConnectionExt as _, GetWindowAttributesReply, MapState, Window,
-};
+use x11rb::protocol::ErrorKind;
+use x11rb::protocol::xproto::{ConnectionExt as _, GetImageReply, ImageFormat};
 
-use super::shared::{CLIENT_SEARCH_DEPTH, minimized};
+use super::probe::forget_sequence;
 use crate::connection::X11Connection;
-use crate::damage::DamageTracker;
 use crate::display::X11Display;
-use crate::format::{ScreenFormat, validate_visual};
-use crate::window_state::{WindowAtoms, WindowSource};
+use crate::grab::{GET_IMAGE_HEADER_LEN, ReplyStorage};
+use crate::window_state::WindowSource;
 
-/// After redirecting a window that was partly hidden, the quiet (no drawing on the window)
-/// that ends the wait for its application to repaint what was hidden.
-const REPAINT_QUIET: Duration = Duration::from_millis(30);
-/// The longest that wait lasts, for an application that keeps drawing.
-const REPAINT_LIMIT: Duration = Duration::from_millis(500);
+/// How a backend asks the server for a window's pixels, for
+/// [`X11Display::grab_window_with`].
+///
+/// The display does the rest of a window capture, in one round trip: it sends the requests
+/// that check the window (gone, unmapped, minimized) and place it, names its Composite pixmap
+/// (redirecting the window at its first capture), and, in the same batch, has this request
+/// [`send`](Self::send)s for where the pixels were at the last capture. When the replies say
+/// the window moved, resized or changed depth meanwhile, that request is
+/// [`discard`](Self::discard)ed and sent again for where the pixels are now. The reply is then
+/// [`receive`](Self::receive)d, the named pixmap freed, the [`image`](Self::image)'s depth
+/// checked against the window's, and the frame placed where the window is on the screen.
+///
+/// `GetImage` is the display's own ([`X11Display::get_window_image`]); the MIT-SHM backend
+/// implements `ShmGetImage` into a pooled segment.
+pub trait WindowImageRequest<C: X11Connection> {
+    /// The request's name, as errors name it (`"GetImage"`, `"ShmGetImage"`).
+    const REQUEST: &'static str;
+    /// A request sent and not yet answered: its sequence number, and whatever its reply
+    /// fills.
+    type Sent;
+    /// A reply as it arrived.
+    type Reply;
+    /// Where a frame's pixels are: its storage.
+    type Storage: PixelStorage;
 
-/// The sequence number of a request whose reply is read later, by number.
-fn forget_sequence<C, R>(
-    cookie: x11rb::cookie::Cookie<'_, C, R>,
-) -> x11rb::connection::SequenceNumber
-where
-    C: x11rb::connection::RequestConnection + ?Sized,
-    R: x11rb::x11_utils::TryParse,
-{
-    let sequence = cookie.sequence_number();
-    std::mem::forget(cookie);
-    sequence
+    /// Called before each try of a capture (a capture is tried once more when the window is
+    /// found gone although the display had redirected it: window ids are reused, and a resize
+    /// can race the requests). Nothing by default.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the request needs that fails; the capture returns it.
+    fn prepare(&mut self, display: &mut X11Display<C>) -> Result<(), Error> {
+        let _ = display;
+        Ok(())
+    }
+
+    /// Sends the request for `source`'s pixels without waiting for its reply; `Ok(None)` sends
+    /// nothing: this request cannot read them (the display then captures the window with
+    /// `GetImage`).
+    ///
+    /// # Errors
+    ///
+    /// Whatever keeps the request from being sent (the connection lost, no memory to read
+    /// into); the capture returns it, having read the window's checks all the same.
+    fn send(
+        &mut self,
+        display: &X11Display<C>,
+        source: &WindowSource,
+    ) -> Result<Option<Self::Sent>, Error>;
+
+    /// Drops a sent request's reply, or its error, when it comes.
+    fn discard(&mut self, display: &X11Display<C>, sent: Self::Sent);
+
+    /// Waits for the reply to a sent request.
+    ///
+    /// # Errors
+    ///
+    /// The server's error (a window or pixmap gone meanwhile is reported as
+    /// [`Error::WindowUnavailable`]) or the connection's.
+    fn receive(
+        &mut self,
+        display: &X11Display<C>,
+        sent: Self::Sent,
+    ) -> Result<Self::Reply, ReplyError>;
+
+    /// The image in a reply: the depth the server stated, the storage, and where in it the
+    /// pixels start.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] for a reply that does not hold the image asked for.
+    fn image(
+        &mut self,
+        display: &X11Display<C>,
+        reply: Self::Reply,
+    ) -> Result<WindowImage<Self::Storage>, Error>;
 }
 
-/// The requests [`X11Display::probe_window`] sent, by sequence number.
+/// The pixels of a window capture's reply, from [`WindowImageRequest::image`].
 #[derive(Debug)]
-pub struct WindowProbe {
-    window: Window,
-    atoms: WindowAtoms,
-    attributes: x11rb::connection::SequenceNumber,
-    wm_state: x11rb::connection::SequenceNumber,
-    net_wm_state: x11rb::connection::SequenceNumber,
-    geometry: x11rb::connection::SequenceNumber,
-    translate: x11rb::connection::SequenceNumber,
-    /// The pixmap named (Composite), and the `GetGeometry` of that pixmap: its size is the
-    /// window's size when it was named, whatever happened between the requests.
-    pixmap: Option<(u32, x11rb::connection::SequenceNumber)>,
+pub struct WindowImage<S> {
+    /// The depth the server stated for the image; it must be the window's.
+    pub depth: u8,
+    /// Where the pixels are: the frame's storage.
+    pub storage: S,
+    /// Where in `storage` the first row starts.
+    pub offset: usize,
 }
 
 impl<C: X11Connection> X11Display<C> {
-    /// The Composite version when the server has 0.2 or later (`NameWindowPixmap`), asked
-    /// once.
-    pub fn composite(&mut self) -> Result<Option<(u32, u32)>, Error> {
-        if let Some(version) = self.window_state.composite {
-            return Ok(version);
-        }
-        let present = self
-            .connection()
-            .extension_information(composite::X11_EXTENSION_NAME)
-            .map_err(|error| self.connection_lost(error))?
-            .is_some();
-        let version = if present {
-            let reply = self
-                .connection()
-                .composite_query_version(0, 4)
-                .map_err(|error| self.connection_lost(error))?
-                .reply()
-                .map_err(|error| self.reply_error("CompositeQueryVersion", error))?;
-            let version = (reply.major_version, reply.minor_version);
-            (version >= (0, 2)).then_some(version)
-        } else {
-            None
-        };
-        self.window_state.composite = Some(version);
-        Ok(version)
-    }
-
-    /// What a status should say of window captures, once this display found that the server
-    /// has no Composite: windows are then read from the screen, where other windows cover
-    /// them.
-    pub fn windows_caveat(&self) -> Option<String> {
-        self.window_state.caveat()
-    }
-
-    /// The error for `window` with `problem`.
-    fn window_unavailable(&self, window: Window, problem: WindowProblem) -> Error {
-        Error::WindowUnavailable {
-            display: self.display_name().to_owned(),
-            window: u64::from(window),
-            problem,
-        }
-    }
-
-    /// Where a capture of `window` reads its pixels: its Composite pixmap (redirected at the
-    /// first capture) where the server has Composite, else the window itself. The window
-    /// is checked first: gone, unmapped or minimized is an error naming it. One round trip
-    /// ([`probe_window`](Self::probe_window), then [`finish_probe`](Self::finish_probe)).
+    /// Captures window `window` with `GetImage` in one round trip: the pixels are asked for
+    /// where they were at the last capture, together with the checks of the window, and asked
+    /// for again only when the window moved, resized or changed depth meanwhile. The reply
+    /// buffer becomes the frame's storage.
     ///
     /// # Errors
     ///
-    /// As [`finish_probe`](Self::finish_probe).
-    pub fn window_source(&mut self, id: u64) -> Result<WindowSource, Error> {
-        let (probe, _) = self.probe_window(id)?;
-        self.finish_probe(probe)
+    /// As [`grab_window_with`](Self::grab_window_with).
+    pub fn get_window_image(&mut self, window: u64) -> Result<Frame, Error> {
+        self.grab_window_with(window, &mut GetImageWindow)
     }
 
-    /// Sends every request that checks and places window `id` at once, and names its pixmap
-    /// (Composite); returns them to be read by [`finish_probe`](Self::finish_probe), and where
-    /// the pixels were the last time, so that the caller can ask for them in the same round
-    /// trip and use them when the probe confirms the guess.
+    /// Captures window `window` whole, its pixels read with `request` (see
+    /// [`WindowImageRequest`]): with Composite, from the window's own pixmap, so covered parts
+    /// and parts off the screen are the window's; without it, the window's part on the screen.
+    /// The frame is placed where the window's client area is on the screen.
     ///
     /// # Errors
     ///
-    /// [`Error::WindowUnavailable`] for an id that is no X11 window id or a window gone when
-    /// it is first redirected; the connection's errors.
-    pub fn probe_window(&mut self, id: u64) -> Result<(WindowProbe, Option<WindowSource>), Error> {
-        let window = u32::try_from(id).map_err(|_| Error::WindowUnavailable {
-            display: self.display_name().to_owned(),
-            window: id,
-            problem: WindowProblem::Gone,
-        })?;
-        let atoms = self.window_atoms()?;
-        let composite = self.composite()?.is_some();
-        if composite && !self.window_state.redirected.contains(&window) {
-            self.redirect(window)?;
-        }
-        let lost = |display: &Self, error| display.connection_lost(error);
-        let connection = self.connection();
-        let attributes = connection
-            .get_window_attributes(window)
-            .map(forget_sequence)
-            .map_err(|e| lost(self, e))?;
-        let wm_state = connection
-            .get_property(false, window, atoms.WM_STATE, atoms.WM_STATE, 0, 2)
-            .map(forget_sequence)
-            .map_err(|e| lost(self, e))?;
-        let net_wm_state = connection
-            .get_property(false, window, atoms._NET_WM_STATE, AtomEnum::ATOM, 0, 64)
-            .map(forget_sequence)
-            .map_err(|e| lost(self, e))?;
-        let geometry = connection
-            .get_geometry(window)
-            .map(forget_sequence)
-            .map_err(|e| lost(self, e))?;
-        let translate = connection
-            .translate_coordinates(window, self.root(), 0, 0)
-            .map(forget_sequence)
-            .map_err(|e| lost(self, e))?;
-        let pixmap = if composite {
-            let pixmap = connection
-                .generate_x11_id()
-                .map_err(|error| Error::ConnectionLost {
-                    display: self.display_name().to_owned(),
-                    reason: error.to_string(),
-                    source: None,
-                })?;
-            // Its failure (the window unmapped or gone meanwhile) shows as the pixmap's
-            // geometry failing, read below.
-            connection
-                .composite_name_window_pixmap(window, pixmap)
-                .map_err(|e| lost(self, e))?
-                .ignore_error();
-            let pixmap_geometry = connection
-                .get_geometry(pixmap)
-                .map(forget_sequence)
-                .map_err(|e| lost(self, e))?;
-            Some((pixmap, pixmap_geometry))
-        } else {
-            None
-        };
-        let pixmap_id = pixmap.map(|(pixmap, _)| pixmap);
-        let guess = self
-            .window_state
-            .sources
-            .get(&window)
-            .map(|last| WindowSource {
-                drawable: pixmap_id.unwrap_or(window),
-                pixmap: pixmap_id,
-                ..*last
-            });
-        Ok((
-            WindowProbe {
-                window,
-                atoms,
-                attributes,
-                wm_state,
-                net_wm_state,
-                geometry,
-                translate,
-                pixmap,
-            },
-            guess,
-        ))
-    }
-
-    /// Redirects `window` (once), checking the answer.
-    ///
-    /// A redirected window gets a pixmap of its own, which the server fills with what the
-    /// screen showed there, covering windows included, and asks the application to repaint
-    /// what was hidden (`Expose`); the application's drawing lands in the pixmap. When the
-    /// window was partly hidden (covered, or beyond the screen's edge), this waits, with
-    /// DAMAGE, until the window has seen no drawing for [`REPAINT_QUIET`] (at most
-    /// [`REPAINT_LIMIT`]), so that the first capture shows the window and not what covered it.
-    /// An application that does not repaint within that time is not waited for further.
-    fn redirect(&mut self, window: Window) -> Result<(), Error> {
-        let watch = if self.partly_hidden(window)? {
-            DamageTracker::start(self, window)?.ok()
-        } else {
-            None
-        };
-        let cookie = self
-            .connection()
-            .composite_redirect_window(window, Redirect::AUTOMATIC)
-            .map_err(|error| self.connection_lost(error))?;
-        let redirected = self.finish_redirect(window, cookie.check());
-        if let Some(watch) = watch {
-            if redirected.is_ok() {
-                self.await_repaint(&watch)?;
-            }
-            watch.destroy(self)?;
-            self.take_damage_notice()?;
-        }
-        redirected
-    }
-
-    /// Waits until `watch` (DAMAGE on a window just redirected) has been quiet for
-    /// [`REPAINT_QUIET`], or [`REPAINT_LIMIT`] has passed.
-    fn await_repaint(&mut self, watch: &DamageTracker) -> Result<(), Error> {
-        let limit = Instant::now() + REPAINT_LIMIT;
-        loop {
-            let quiet_until = (Instant::now() + REPAINT_QUIET).min(limit);
-            if !self.wait_for_damage(Some(quiet_until))? || Instant::now() >= limit {
-                return Ok(());
-            }
-            // Drawing: re-armed, and the quiet starts again.
-            let sequence = watch.subtract(self)?;
-            self.connection().discard_reply(
-                sequence,
-                x11rb::connection::RequestKind::IsVoid,
-                x11rb::connection::DiscardMode::DiscardReplyAndError,
-            );
-        }
-    }
-
-    /// Whether part of `window` is hidden now: beyond the screen's edge, or under a viewable
-    /// window stacked above its top-level window. Best effort: a window that goes away
-    /// meanwhile is not hidden (its capture reports it gone).
-    fn partly_hidden(&mut self, window: Window) -> Result<bool, Error> {
-        let connection = self.connection();
-        let root = self.root();
-        let lost = |display: &Self, error| display.connection_lost(error);
-        let geometry = connection
-            .get_geometry(window)
-            .map_err(|e| lost(self, e))?
-            .reply();
-        let translate = connection
-            .translate_coordinates(window, root, 0, 0)
-            .map_err(|e| lost(self, e))?
-            .reply();
-        let (Ok(geometry), Ok(translate)) = (geometry, translate) else {
-            return Ok(false);
-        };
-        let border = i32::from(geometry.border_width);
-        let Ok(placed) = Region::new(
-            i32::from(translate.dst_x) - border,
-            i32::from(translate.dst_y) - border,
-            u32::from(geometry.width) + 2 * u32::from(geometry.border_width),
-            u32::from(geometry.height) + 2 * u32::from(geometry.border_width),
-        ) else {
-            return Ok(false);
-        };
-        if placed.intersection(&self.known_screen()) != Some(placed) {
-            return Ok(true);
-        }
-        // The top-level ancestor, and the windows stacked above it.
-        let mut top = window;
-        for _ in 0..=CLIENT_SEARCH_DEPTH {
-            let Ok(tree) = connection
-                .query_tree(top)
-                .map_err(|e| lost(self, e))?
-                .reply()
-            else {
-                return Ok(false);
-            };
-            if tree.parent == root || tree.parent == x11rb::NONE {
-                break;
-            }
-            top = tree.parent;
-        }
-        let Ok(tree) = connection
-            .query_tree(root)
-            .map_err(|e| lost(self, e))?
-            .reply()
-        else {
-            return Ok(false);
-        };
-        let Some(position) = tree.children.iter().position(|&child| child == top) else {
-            return Ok(false);
-        };
-        let mut above = Vec::new();
-        for &sibling in &tree.children[position + 1..] {
-            let attributes = connection
-                .get_window_attributes(sibling)
-                .map_err(|e| lost(self, e))?;
-            let geometry = connection
-                .get_geometry(sibling)
-                .map_err(|e| lost(self, e))?;
-            above.push((attributes, geometry));
-        }
-        for (attributes, geometry) in above {
-            let (Ok(attributes), Ok(geometry)) = (attributes.reply(), geometry.reply()) else {
-                continue;
-            };
-            if attributes.map_state != MapState::VIEWABLE
-                || attributes.class == x11rb::protocol::xproto::WindowClass::INPUT_ONLY
-            {
-                continue;
-            }
-            let extra = 2 * u32::from(geometry.border_width);
-            let covering = Region::new(
-                i32::from(geometry.x),
-                i32::from(geometry.y),
-                u32::from(geometry.width) + extra,
-                u32::from(geometry.height) + extra,
-            );
-            if covering.is_ok_and(|covering| covering.intersection(&placed).is_some()) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// Judges the answer to a redirection of `window`.
-    fn finish_redirect(
+    /// - [`Error::WindowUnavailable`] naming the window when it is no X11 window id, or is
+    ///   gone, unmapped or minimized (also when it goes away while it is read).
+    /// - [`Error::Unsupported`] for a window entirely off the screen on a server without
+    ///   Composite.
+    /// - [`Error::UnsupportedFormat`] for a window whose pixels cannot be read (a palette
+    ///   visual).
+    /// - [`Error::Protocol`] for an image of another depth than the window's, and the
+    ///   server's other failures; [`Error::ConnectionLost`]; what `request` returns.
+    pub fn grab_window_with<R: WindowImageRequest<C>>(
         &mut self,
-        window: Window,
-        answer: Result<(), ReplyError>,
-    ) -> Result<(), Error> {
-        match answer {
-            Ok(()) => {
-                self.window_state.redirected.push(window);
-                Ok(())
+        window: u64,
+        request: &mut R,
+    ) -> Result<Frame, Error> {
+        match self.grab_window_once(window, request) {
+            Err(error) if self.retry_window_capture(window, &error) => {
+                self.grab_window_once(window, request)
             }
-            Err(ReplyError::X11Error(error))
-                if error.error_kind == x11rb::protocol::ErrorKind::Window =>
-            {
-                Err(self.window_unavailable(window, WindowProblem::Gone))
-            }
-            // Another client redirected it manually (a compositing manager), or this one did
-            // already (a window id met again after `forget_window`): its pixmap can be named.
-            // Remembered, so that it is not asked again at every capture; undoing it at the
-            // end fails harmlessly when the redirection is not this client's.
-            Err(ReplyError::X11Error(error))
-                if error.error_kind == x11rb::protocol::ErrorKind::Access =>
-            {
-                self.window_state.redirected.push(window);
-                Ok(())
-            }
-            Err(error) => Err(self.reply_error("CompositeRedirectWindow", error)),
+            frame => frame,
         }
     }
 
-    /// Reads what [`probe_window`](Self::probe_window) asked: the window must exist, be
-    /// shown and not be minimized; returns where its pixels are now (remembered for the next
-    /// probe's guess). On an error the named pixmap is freed.
+    /// One try of [`grab_window_with`](Self::grab_window_with).
+    fn grab_window_once<R: WindowImageRequest<C>>(
+        &mut self,
+        window: u64,
+        request: &mut R,
+    ) -> Result<Frame, Error> {
+        request.prepare(self)?;
+        let (probe, guess) = self.probe_window(window)?;
+        let early = match guess {
+            Some(guess) => match request.send(self, &guess) {
+                Ok(sent) => sent.map(|sent| (guess, sent)),
+                Err(error) => {
+                    // Nothing sent (no memory to read into, say): the probe's replies are
+                    // read and its pixmap freed all the same.
+                    if let Ok(source) = self.finish_probe(probe) {
+                        self.release_window_source(&source);
+                    }
+                    return Err(error);
+                }
+            },
+            None => None,
+        };
+        let source = match self.finish_probe(probe) {
+            Ok(source) => source,
+            Err(error) => {
+                if let Some((_, sent)) = early {
+                    request.discard(self, sent);
+                }
+                return Err(error);
+            }
+        };
+        let sent = match early {
+            Some((guess, sent)) if guess == source => sent,
+            other => {
+                // What was sent goes first (a segment back to its pool, say): the server
+                // handles the discarded request before any later one.
+                if let Some((_, sent)) = other {
+                    request.discard(self, sent);
+                }
+                match request.send(self, &source) {
+                    Ok(Some(sent)) => sent,
+                    Ok(None) => {
+                        self.release_window_source(&source);
+                        return self.get_window_image(window);
+                    }
+                    Err(error) => {
+                        self.release_window_source(&source);
+                        return Err(error);
+                    }
+                }
+            }
+        };
+        let reply = request.receive(self, sent);
+        self.release_window_source(&source);
+        let reply = reply.map_err(|error| self.window_grab_error(window, R::REQUEST, error))?;
+        let image = request.image(self, reply)?;
+        self.check_window_depth(&source, R::REQUEST, image.depth)?;
+        Frame::new(
+            image.storage,
+            image.offset,
+            source.region,
+            source.stride,
+            source.format,
+        )
+    }
+
+    /// Checks the depth of a window capture's image.
     ///
     /// # Errors
     ///
-    /// [`Error::WindowUnavailable`]; [`Error::Unsupported`] for a window entirely off the
-    /// screen on a server without Composite; [`Error::UnsupportedFormat`] for a window whose
-    /// pixels cannot be read (a palette visual); the server's failures.
-    pub fn finish_probe(&mut self, probe: WindowProbe) -> Result<WindowSource, Error> {
-        let result = self.read_probe(&probe);
-        if result.is_err() {
-            if let Some((pixmap, _)) = probe.pixmap {
-                if let Ok(cookie) = self.connection().free_pixmap(pixmap) {
-                    cookie.ignore_error();
-                }
-            }
-            self.window_state.sources.remove(&probe.window);
+    /// [`Error::Protocol`] naming `request` when the depth is not the window's.
+    fn check_window_depth(
+        &self,
+        source: &WindowSource,
+        request: &'static str,
+        depth: u8,
+    ) -> Result<(), Error> {
+        if depth == source.depth {
+            return Ok(());
         }
-        result
-    }
-
-    fn read_probe(&mut self, probe: &WindowProbe) -> Result<WindowSource, Error> {
-        use x11rb::cookie::Cookie;
-        use x11rb::protocol::xproto::{
-            GetGeometryReply, GetPropertyReply, TranslateCoordinatesReply,
-        };
-        let window = probe.window;
-        let connection = self.connection();
-        // Every reply is read, so none is left behind, before any is judged.
-        let attributes =
-            Cookie::<C, GetWindowAttributesReply>::new(connection, probe.attributes).reply();
-        let wm_state = Cookie::<C, GetPropertyReply>::new(connection, probe.wm_state).reply();
-        let net_wm_state =
-            Cookie::<C, GetPropertyReply>::new(connection, probe.net_wm_state).reply();
-        let geometry = Cookie::<C, GetGeometryReply>::new(connection, probe.geometry).reply();
-        let translate =
-            Cookie::<C, TranslateCoordinatesReply>::new(connection, probe.translate).reply();
-        let pixmap_geometry = probe
-            .pixmap
-            .map(|(_, sequence)| Cookie::<C, GetGeometryReply>::new(connection, sequence).reply());
-        let gone = || Error::WindowUnavailable {
+        Err(Error::Protocol {
             display: self.display_name().to_owned(),
-            window: u64::from(window),
-            problem: WindowProblem::Gone,
-        };
-        let Some(attributes) = self.gone_is_none(attributes, "GetWindowAttributes")? else {
-            return Err(gone());
-        };
-        let wm_state = self.gone_is_none(wm_state, "GetProperty")?;
-        let net_wm_state = self.gone_is_none(net_wm_state, "GetProperty")?;
-        if minimized(&probe.atoms, wm_state.as_ref(), net_wm_state.as_ref()) {
-            return Err(self.window_unavailable(window, WindowProblem::Minimized));
-        }
-        if attributes.map_state != MapState::VIEWABLE {
-            return Err(self.window_unavailable(window, WindowProblem::Unmapped));
-        }
-        let (Some(mut geometry), Some(translate)) = (
-            self.gone_is_none(geometry, "GetGeometry")?,
-            self.gone_is_none(translate, "TranslateCoordinates")?,
-        ) else {
-            return Err(gone());
-        };
-        if let Some(pixmap_geometry) = pixmap_geometry {
-            // The pixmap holds the window and its border as they were when it was named; the
-            // window may have been resized (or unmapped: no pixmap) since its own geometry
-            // was read. The pixmap's size is the one to read.
-            let pixmap_geometry = match pixmap_geometry {
-                Ok(reply) => reply,
-                Err(ReplyError::X11Error(_)) => return Err(gone()),
-                Err(error) => return Err(self.reply_error("GetGeometry", error)),
-            };
-            let border = geometry.border_width.saturating_mul(2);
-            match (
-                pixmap_geometry.width.checked_sub(border),
-                pixmap_geometry.height.checked_sub(border),
-            ) {
-                (Some(width), Some(height)) if width > 0 && height > 0 => {
-                    geometry.width = width;
-                    geometry.height = height;
-                    geometry.depth = pixmap_geometry.depth;
-                }
-                // The border changed meanwhile as well: judged again at the next capture.
-                _ => return Err(gone()),
-            }
-        }
-        let region = Region::new(
-            i32::from(translate.dst_x),
-            i32::from(translate.dst_y),
-            u32::from(geometry.width),
-            u32::from(geometry.height),
-        )?;
-        let format = self.visual_format(geometry.depth, attributes.visual)?;
-        let border = i16::try_from(geometry.border_width).unwrap_or(i16::MAX);
-        let source = match probe.pixmap {
-            Some((pixmap, _)) => WindowSource {
-                drawable: pixmap,
-                x: border,
-                y: border,
-                width: geometry.width,
-                height: geometry.height,
-                region,
-                depth: geometry.depth,
-                visual: attributes.visual,
-                format: format.format,
-                stride: format.stride_for(geometry.width),
-                pixmap: Some(pixmap),
-            },
-            None => {
-                // No Composite: the part on the screen, read from the window.
-                let visible = region.intersection(&self.known_screen()).ok_or_else(|| {
-                    Error::Unsupported {
-                        backend: "x11",
-                        what: "capturing a window off the screen",
-                        reason: format!(
-                            "window {window:#x} is entirely off the screen ({region}) and the \
-                             X server has no Composite extension to keep its contents"
-                        ),
-                    }
-                })?;
-                let width = visible.width() as u16;
-                WindowSource {
-                    drawable: window,
-                    x: (visible.left() - region.left()) as i16,
-                    y: (visible.top() - region.top()) as i16,
-                    width,
-                    height: visible.height() as u16,
-                    region: visible,
-                    depth: geometry.depth,
-                    visual: attributes.visual,
-                    format: format.format,
-                    stride: format.stride_for(width),
-                    pixmap: None,
-                }
-            }
-        };
-        self.window_state.sources.insert(window, source);
-        Ok(source)
+            request,
+            message: format!(
+                "the server sent an image of depth {depth} for a window of depth {}",
+                source.depth
+            ),
+            source: None,
+        })
     }
 
-    /// Whether a window capture that failed with `error` should be tried once more: the
-    /// window was found gone although this display had redirected it, which also happens to
-    /// a live window when its id was met before (an application's window ids are reused after
-    /// it exits) or when it was resized or unmapped while the capture's requests were being
-    /// served. What this display knew of the window is forgotten, so the next try redirects
-    /// and judges it afresh and reports what it finds.
-    pub fn retry_window_capture(&mut self, id: u64, error: &Error) -> bool {
-        let gone = matches!(
-            error,
-            Error::WindowUnavailable { window, problem: WindowProblem::Gone, .. } if *window == id
+    /// The error for a failed read of a window's pixels: the window (or its pixmap) gone is
+    /// [`Error::WindowUnavailable`], anything else the server's error.
+    fn window_grab_error(&self, window: u64, request: &'static str, error: ReplyError) -> Error {
+        match &error {
+            ReplyError::X11Error(x11)
+                if matches!(
+                    x11.error_kind,
+                    ErrorKind::Drawable | ErrorKind::Window | ErrorKind::Pixmap | ErrorKind::Match
+                ) =>
+            {
+                Error::WindowUnavailable {
+                    display: self.display_name().to_owned(),
+                    window,
+                    problem: WindowProblem::Gone,
+                }
+            }
+            _ => self.reply_error(request, error),
+        }
+    }
+}
+
+/// `GetImage` of a window's pixels, whose reply buffer becomes the frame's storage.
+struct GetImageWindow;
+
+impl<C: X11Connection> WindowImageRequest<C> for GetImageWindow {
+    const REQUEST: &'static str = "GetImage";
+    type Sent = SequenceNumber;
+    type Reply = C::Buf;
+    type Storage = ReplyStorage<C::Buf>;
+
+    fn send(
+        &mut self,
+        display: &X11Display<C>,
+        source: &WindowSource,
+    ) -> Result<Option<SequenceNumber>, Error> {
+        let cookie = display
+            .connection()
+            .get_image(
+                ImageFormat::Z_PIXMAP,
+                source.drawable,
+                source.x,
+                source.y,
+                source.width,
+                source.height,
+                u32::MAX,
+            )
+            .map_err(|error| display.connection_lost(error))?;
+        Ok(Some(forget_sequence(cookie)))
+    }
+
+    fn discard(&mut self, display: &X11Display<C>, sequence: SequenceNumber) {
+        // The error too: left to the event queue, it would pile up there, or reach an
+        // application's own event loop.
+        display.connection().discard_reply(
+            sequence,
+            RequestKind::HasResponse,
+            DiscardMode::DiscardReplyAndError,
         );
-        let Ok(window) = u32::try_from(id) else {
-            return false;
-        };
-        if !gone {
-            return false;
-        }
-        self.window_state.sources.remove(&window);
-        let known = self.window_state.redirected.len();
-        self.window_state
-            .redirected
-            .retain(|&redirected| redirected != window);
-        self.window_state.redirected.len() != known
     }
 
-    /// Frees what [`window_source`](Self::window_source) made for a capture (no round trip).
-    pub fn release_window_source(&self, source: &WindowSource) {
-        if let Some(pixmap) = source.pixmap {
-            if let Ok(cookie) = self.connection().free_pixmap(pixmap) {
-                cookie.ignore_error();
-            }
-        }
+    fn receive(
+        &mut self,
+        display: &X11Display<C>,
+        sequence: SequenceNumber,
+    ) -> Result<C::Buf, ReplyError> {
+        Cookie::<C, GetImageReply>::new(display.connection(), sequence).raw_reply()
     }
 
-    /// The layout of pixels of `depth` and `visual` on this screen.
-    fn visual_format(&self, depth: u8, visual: u32) -> Result<ScreenFormat, Error> {
-        if (depth, visual) == (self.format.depth, self.format.visual) {
-            return Ok(self.format);
-        }
-        let setup = self.connection().x11_setup();
-        validate_visual(
-            &setup,
-            &setup.roots[self.screen_number()],
-            (depth, visual, "the window's visual"),
-            self.display_name(),
-        )
+    fn image(
+        &mut self,
+        display: &X11Display<C>,
+        buffer: C::Buf,
+    ) -> Result<WindowImage<ReplyStorage<C::Buf>>, Error> {
+        let (depth, _visual) = display.get_image_header(buffer.as_ref())?;
+        Ok(WindowImage {
+            depth,
+            storage: ReplyStorage::new(buffer),
+            offset: GET_IMAGE_HEADER_LEN,
+        })
     }
 }

@@ -22,15 +22,24 @@
 //! closes. Without Composite, the window's part on the screen is read from the window itself,
 //! where covered parts show whatever covers them; the status says so.
 //!
+//! A capture is one round trip: the requests that check and place the window and name its
+//! pixmap go out in one batch with the image request for where the pixels were at the last
+//! capture, and the image is asked for again only when the window moved, resized or changed
+//! depth meanwhile. The image request is the backend's ([`WindowImageRequest`]); `GetImage` is
+//! this crate's own.
+//!
 //! # Files
 //!
-//! Listing (`list.rs`) and capturing (`capture.rs`) are separate jobs and do not use each
-//! other; what both read of a window (the atoms, a minimized state, a window gone meanwhile)
-//! is in `shared.rs`. What the display remembers of windows between captures is
+//! Listing (`list.rs`) and capturing are separate jobs and do not use each other. Capturing
+//! is the probe (`probe.rs`: Composite redirection, the repaint wait, the batch of checks and
+//! its reading) under the protocol around the image request (`capture.rs`). What listing and
+//! probing both read of a window (the atoms, a minimized state, a window gone meanwhile) is in
+//! `shared.rs`. What the display remembers of windows between captures is
 //! `crate::window_state`, which the display owns.
 
 mod capture;
 mod list;
+mod probe;
 mod shared;
 
-pub use capture::WindowProbe;
+pub use capture::{WindowImage, WindowImageRequest};
