@@ -9,20 +9,12 @@ use mss_core::{
 use mss_x11::{AutoConnection, X11Connection, X11Display, X11Options, describe_x11_error};
 use x11rb::errors::ReplyError;
 
+use crate::names::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM};
 use crate::request::{SHM_GET_IMAGE, ShmGetImage};
-use crate::segment::Segment;
 use crate::segments::Segments;
 use crate::storage::LeasedSegment;
+use crate::stream::ShmStream;
 use crate::window::ShmWindow;
-
-/// The backend's name, equal to its Cargo feature.
-pub const BACKEND_NAME: &str = "x11-shm";
-
-/// The method name in [`BackendStatus`] while MIT-SHM is in use.
-pub const METHOD_SHM: &str = "MIT-SHM";
-
-/// The method name in [`BackendStatus`] after falling back to `GetImage`.
-pub const METHOD_GET_IMAGE: &str = "GetImage";
 
 /// Settings of an [`ShmCapture`].
 #[derive(Clone, Debug)]
@@ -145,34 +137,6 @@ impl<C: X11Connection> ShmCapture<C> {
         self.segments.pool_stats()
     }
 
-    /// The display, for streams.
-    pub(crate) fn display_mut(&mut self) -> &mut X11Display<C> {
-        &mut self.display
-    }
-
-    /// Why streams must take whole frames (no DAMAGE, no XFixes 2, no shared pixmaps), or
-    /// `None` when they can copy only what changed.
-    pub(crate) fn whole_frames_reason(&self) -> Option<&str> {
-        self.segments.whole_frames_reason()
-    }
-
-    /// [`Segments::lease`], for streams.
-    pub(crate) fn lease_segment(
-        &mut self,
-        retire: &mut dyn FnMut(&X11Display<C>, &Segment),
-    ) -> Result<mss_buffer::Lease<Segment>, Error> {
-        self.segments.lease(&self.display, retire)
-    }
-
-    /// [`Segments::discard`], for streams.
-    pub(crate) fn discard_segment(
-        &mut self,
-        lease: mss_buffer::Lease<Segment>,
-        retire: &mut dyn FnMut(&X11Display<C>, &Segment),
-    ) {
-        self.segments.discard(&self.display, lease, retire);
-    }
-
     /// Grabs with shared memory; on a first-ever failure that `GetImage` does not share, falls
     /// back for good.
     fn grab_shared(&mut self, region: Region) -> Result<Frame, Error> {
@@ -281,7 +245,15 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
     fn stream(&mut self, options: &StreamOptions) -> Result<Box<dyn FrameStream + '_>, Error> {
         // A window streams through window grabs.
         if self.segments.is_active() && !matches!(options.target, StreamTarget::Window(_)) {
-            Ok(Box::new(crate::stream::ShmStream::open(self, options)?))
+            let period = options.period()?;
+            let region = options.target_region(self)?;
+            Ok(Box::new(ShmStream::open(
+                &mut self.display,
+                &mut self.segments,
+                options,
+                period,
+                region,
+            )?))
         } else {
             Ok(Box::new(GrabStream::new(self, options)?))
         }

@@ -58,6 +58,7 @@
 #![forbid(unsafe_code)]
 
 mod capture;
+mod names;
 mod request;
 mod segment;
 mod segments;
@@ -65,6 +66,7 @@ mod storage;
 mod stream;
 mod window;
 
-pub use capture::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM, ShmCapture, ShmOptions};
+pub use capture::{ShmCapture, ShmOptions};
 pub use mss_buffer::PoolStats;
 pub use mss_x11::{AutoConnection, ConnectionPreference, MonitorSource, X11Connection, X11Options};
+pub use names::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM};

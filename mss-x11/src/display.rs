@@ -10,12 +10,14 @@ use x11rb::protocol::randr::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{ConnectionExt as _, Window};
 use x11rb::x11_utils::X11Error;
 
+use crate::auto_connection::AutoConnection;
+use crate::connection::X11Connection;
 use crate::errors::{connection_lost, display_unavailable, region_to_protocol, reply_error};
 use crate::format::{ScreenFormat, validate_screen_format};
 use crate::monitors::list_monitors;
+use crate::options::X11Options;
 use crate::window_state::WindowState;
 use crate::xwayland::{XWayland, detect_xwayland, xwayland_error};
-use crate::{AutoConnection, X11Connection, X11Options};
 
 /// One screen of an X connection, validated for capture: the plumbing both X11 backends share.
 ///

@@ -2,7 +2,8 @@
 
 use mss_core::{Error, Region};
 
-use crate::{AutoConnectError, ExpiredWait, X11Connection};
+use crate::connect::AutoConnectError;
+use crate::connection::{ExpiredWait, X11Connection};
 use x11rb::errors::{ConnectError, ConnectionError, ReplyError};
 use x11rb::x11_utils::X11Error;
 

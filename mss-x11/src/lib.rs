@@ -58,7 +58,8 @@ mod window_state;
 mod windows;
 mod xwayland;
 
-pub use auto_connection::{AutoBuf, AutoConnectError, AutoConnection, ConnectionPreference};
+pub use auto_connection::{AutoBuf, AutoConnection, ConnectionPreference};
+pub use connect::AutoConnectError;
 pub use connection::{ExpiredWait, X11Connection};
 pub use damage::DamageTracker;
 pub use display::X11Display;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::ConnectionPreference;
+use crate::auto_connection::ConnectionPreference;
 
 /// Where [`X11Display::monitors`](crate::X11Display::monitors) takes the monitor list from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
