@@ -4,9 +4,11 @@
 //! [`X11Display`] is one screen of an X connection, checked and ready to capture from: it opens
 //! the connection, validates the screen's pixel layout, keeps the root size current, lists
 //! monitors, checks regions, grabs with the core `GetImage` request (every backend's fallback),
-//! reads the pointer, maps server errors to [`mss_core::Error`] and refuses XWayland roots. A
-//! backend adds its own way of grabbing on top (MIT-SHM segments, say) and implements
-//! [`mss_core::Capture`].
+//! lists windows and captures them whole, reads the pointer, maps server errors to
+//! [`mss_core::Error`] and refuses XWayland roots. A backend adds its own way of grabbing on top
+//! (MIT-SHM segments, say: its own requests through [`X11Display::connection`], and its own
+//! image request for window captures, a [`WindowImageRequest`]) and implements
+//! [`mss_core::Capture`]. [`DamageTracker`] tells what changed on the screen, for streams.
 //!
 //! # Design choices
 //!
