@@ -1,35 +1,20 @@
 //! [`ShmCapture`]: the MIT-SHM capturer, its setup, grab and fallback.
 
-use mss_buffer::{AcquireError, Pool, PoolStats};
+use mss_buffer::PoolStats;
 use mss_core::stream::GrabStream;
 use mss_core::{
     BackendStatus, Capture, CursorImage, Error, Frame, FrameStream, Monitors, Region, ScreenInfo,
     StreamOptions, StreamTarget,
 };
-use mss_x11::{
-    AutoConnection, DamageTracker, WindowSource, X11Connection, X11Display, X11Options,
-    describe_x11_error,
-};
-use x11rb::connection::SequenceNumber;
-use x11rb::cookie::Cookie;
+use mss_x11::{AutoConnection, X11Connection, X11Display, X11Options, describe_x11_error};
 use x11rb::errors::ReplyError;
-use x11rb::protocol::shm::{self, ConnectionExt as _};
-use x11rb::protocol::xproto::ImageFormat;
 
-use crate::segment::{Segment, SegmentError};
+use crate::names::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM};
+use crate::request::{SHM_GET_IMAGE, ShmGetImage};
+use crate::segments::Segments;
 use crate::storage::LeasedSegment;
-
-/// The backend's name, equal to its Cargo feature.
-pub const BACKEND_NAME: &str = "x11-shm";
-
-/// The method name in [`BackendStatus`] while MIT-SHM is in use.
-pub const METHOD_SHM: &str = "MIT-SHM";
-
-/// The method name in [`BackendStatus`] after falling back to `GetImage`.
-pub const METHOD_GET_IMAGE: &str = "GetImage";
-
-/// The oldest MIT-SHM version with `ShmAttachFd`, which memfd segments need.
-const REQUIRED_VERSION: (u16, u16) = (1, 2);
+use crate::stream::ShmStream;
+use crate::window::ShmWindow;
 
 /// Settings of an [`ShmCapture`].
 #[derive(Clone, Debug)]
@@ -87,32 +72,10 @@ pub struct ShmCapture<C: X11Connection = AutoConnection> {
     // Fields drop in declaration order: the pool closes (idle segments unmapped) before the
     // connection closes. Segments still held by frames are unmapped when those frames drop,
     // without talking to the server, which forgets a closed connection's segments itself.
-    shm: Shm,
+    segments: Segments,
     display: X11Display<C>,
-    /// Bytes every new segment gets: the whole screen at its current size, so any region
-    /// fits any segment. Idle segments of another size are replaced as they are met: smaller
-    /// ones because a region may not fit, larger ones so memory follows a shrinking screen.
-    segment_len: usize,
     /// Whether a grab has succeeded with the current method.
     proven: bool,
-}
-
-/// Whether shared memory is in use.
-enum Shm {
-    /// In use: segments come from this pool.
-    Active(ActiveShm),
-    /// Not in use, for this reason; grabs use `GetImage`.
-    Unavailable(String),
-}
-
-/// Shared memory in use.
-struct ActiveShm {
-    pool: Pool<Segment>,
-    /// Whether the server makes pixmaps in shared memory (in the ZPixmap layout), which
-    /// streams copy changed rectangles into.
-    shared_pixmaps: bool,
-    /// Why streams take whole frames instead of copying only what changed, if they must.
-    whole_frames_reason: Option<String>,
 }
 
 impl ShmCapture<AutoConnection> {
@@ -150,22 +113,10 @@ impl<C: X11Connection> ShmCapture<C> {
     /// way that is not about shared memory.
     pub fn from_display(mut display: X11Display<C>, options: ShmOptions) -> Result<Self, Error> {
         display.screen_info()?;
-        let segment_len = screen_bytes(&display);
-        let shm = match set_up_shared_memory(&display, segment_len, options.max_buffers.max(1))? {
-            Ok(mut active) => {
-                active.whole_frames_reason = if active.shared_pixmaps {
-                    DamageTracker::unavailable(&mut display)?
-                } else {
-                    Some("the X server makes no pixmaps in shared memory".to_owned())
-                };
-                Shm::Active(active)
-            }
-            Err(reason) => Shm::Unavailable(reason),
-        };
+        let segments = Segments::set_up(&mut display, options.max_buffers.max(1))?;
         Ok(Self {
-            shm,
+            segments,
             display,
-            segment_len,
             proven: false,
         })
     }
@@ -177,248 +128,31 @@ impl<C: X11Connection> ShmCapture<C> {
 
     /// Whether grabs use shared memory (as opposed to the `GetImage` fallback).
     pub fn is_shm_active(&self) -> bool {
-        matches!(self.shm, Shm::Active(_))
+        self.segments.is_active()
     }
 
     /// The segment pool's counts (segments alive, leased to frames, idle), or `None` after a
     /// fallback to `GetImage`.
     pub fn pool_stats(&self) -> Option<PoolStats> {
-        match &self.shm {
-            Shm::Active(active) => Some(active.pool.stats()),
-            Shm::Unavailable(_) => None,
-        }
-    }
-
-    /// The display, for streams.
-    pub(crate) fn display_mut(&mut self) -> &mut X11Display<C> {
-        &mut self.display
-    }
-
-    /// Why streams must take whole frames (no DAMAGE, no XFixes 2, no shared pixmaps), or
-    /// `None` when they can copy only what changed.
-    pub(crate) fn whole_frames_reason(&self) -> Option<&str> {
-        match &self.shm {
-            Shm::Active(active) => active.whole_frames_reason.as_deref(),
-            Shm::Unavailable(reason) => Some(reason),
-        }
-    }
-
-    /// Leases a segment for a capture, after [`X11Display::check_region`] left the screen's
-    /// current size in the cache: segments follow the screen, and idle ones of another size (or
-    /// that failed) are detached, after `retire` saw each (to free what a stream made on it).
-    pub(crate) fn lease_segment(
-        &mut self,
-        retire: &mut dyn FnMut(&X11Display<C>, &Segment),
-    ) -> Result<mss_buffer::Lease<Segment>, Error> {
-        let screen_len = screen_bytes(&self.display);
-        let shrank = screen_len < self.segment_len;
-        self.segment_len = screen_len;
-        let Shm::Active(active) = &self.shm else {
-            unreachable!("segments are only leased with shared memory active")
-        };
-        let pool = &active.pool;
-        let display = &self.display;
-        let connection = display.connection();
-        let segment_len = self.segment_len;
-        if shrank {
-            // Idle segments sized for the larger screen go now; leased ones when they come
-            // back and an acquire meets them.
-            for segment in pool.evict_free(|segment| segment.len() > segment_len) {
-                retire(display, &segment);
-                drop(segment.detach(connection));
-            }
-        }
-        pool.acquire(
-            |segment| segment.len() == segment_len && !segment.is_failed(),
-            || Segment::create(connection, segment_len),
-            // A segment of another screen size, or one a request failed on. If the detach
-            // cannot even be sent, the connection is broken and the next request will say so.
-            |stale| {
-                retire(display, &stale);
-                drop(stale.detach(connection));
-            },
-        )
-        .map_err(|error| match error {
-            AcquireError::Exhausted { limit } => Error::BuffersExhausted { limit },
-            AcquireError::Create(error) => {
-                segment_error(self.display.display_name(), segment_len, error)
-            }
-            // `AcquireError` may grow variants; none exists today.
-            other => Error::SharedMemory {
-                bytes: segment_len,
-                reason: other.to_string(),
-                source: None,
-            },
-        })
-    }
-
-    /// Marks a segment a request failed on, returns it to the pool, and detaches every idle
-    /// failed segment (after `retire` saw each).
-    pub(crate) fn discard_segment(
-        &mut self,
-        mut lease: mss_buffer::Lease<Segment>,
-        retire: &mut dyn FnMut(&X11Display<C>, &Segment),
-    ) {
-        lease.mark_failed();
-        drop(lease);
-        if let Shm::Active(active) = &self.shm {
-            for segment in active.pool.evict_free(Segment::is_failed) {
-                retire(&self.display, &segment);
-                drop(segment.detach(self.display.connection()));
-            }
-        }
-    }
-
-    /// Whether `source`'s pixels can go into one of the pooled segments: shared memory in use,
-    /// the screen's format, and no larger than the screen.
-    fn fits_segment(&self, source: &WindowSource) -> bool {
-        source.format == self.display.format()
-            && source.stride * usize::from(source.height) <= screen_bytes(&self.display)
-            && matches!(self.shm, Shm::Active(_))
-    }
-
-    /// Sends `ShmGetImage` of `source` into a leased segment.
-    fn send_window_shm(
-        &mut self,
-        source: &WindowSource,
-    ) -> Result<(mss_buffer::Lease<Segment>, SequenceNumber), Error> {
-        let lease = self.lease_segment(&mut |_, _| {})?;
-        let cookie = self
-            .display
-            .connection()
-            .shm_get_image(
-                source.drawable,
-                source.x,
-                source.y,
-                source.width,
-                source.height,
-                u32::MAX,
-                ImageFormat::Z_PIXMAP.into(),
-                lease.id(),
-                0,
-            )
-            .map_err(|error| self.display.connection_lost(error))?;
-        let sequence = cookie.sequence_number();
-        std::mem::forget(cookie);
-        Ok((lease, sequence))
-    }
-
-    /// Reads a window's pixels as [`grab_window`](Capture::grab_window) says, in one round
-    /// trip: the pixels are asked for where they were at the last capture, with the checks of
-    /// the window (see `X11Display::probe_window`).
-    fn grab_window_shared(&mut self, window: u64) -> Result<Frame, Error> {
-        self.display.screen_info()?;
-        let (probe, guess) = self.display.probe_window(window)?;
-        let early = match guess.filter(|guess| self.fits_segment(guess)) {
-            Some(guess) => match self.send_window_shm(&guess) {
-                Ok((lease, sequence)) => Some((guess, lease, sequence)),
-                Err(error) => {
-                    // No segment (all held, say): the probe's replies are read and its pixmap
-                    // freed all the same.
-                    if let Ok(source) = self.display.finish_probe(probe) {
-                        self.display.release_window_source(&source);
-                    }
-                    return Err(error);
-                }
-            },
-            None => None,
-        };
-        let source = match self.display.finish_probe(probe) {
-            Ok(source) => source,
-            Err(error) => {
-                if let Some((_, _, sequence)) = early {
-                    self.display.discard_reply(sequence);
-                }
-                return Err(error);
-            }
-        };
-        if !self.fits_segment(&source) {
-            if let Some((_, _, sequence)) = early {
-                self.display.discard_reply(sequence);
-            }
-            self.display.release_window_source(&source);
-            return self.display.get_window_image(window);
-        }
-        let (lease, sequence) = match early {
-            Some((guess, lease, sequence)) if guess == source => (lease, sequence),
-            other => {
-                if let Some((_, early_lease, sequence)) = other {
-                    self.display.discard_reply(sequence);
-                    // Its segment goes back before another is leased (the server handles the
-                    // discarded request before any later one that could write the segment).
-                    drop(early_lease);
-                }
-                match self.send_window_shm(&source) {
-                    Ok(sent) => sent,
-                    Err(error) => {
-                        self.display.release_window_source(&source);
-                        return Err(error);
-                    }
-                }
-            }
-        };
-        let reply =
-            Cookie::<C, shm::GetImageReply>::new(self.display.connection(), sequence).reply();
-        self.display.release_window_source(&source);
-        match reply {
-            Ok(reply) => {
-                self.display
-                    .check_window_reply(&source, "ShmGetImage", reply.depth)?;
-                Frame::new(
-                    LeasedSegment(lease),
-                    0,
-                    source.region,
-                    source.stride,
-                    source.format,
-                )
-            }
-            Err(error) => Err(self.display.window_grab_error(window, "ShmGetImage", error)),
-        }
+        self.segments.pool_stats()
     }
 
     /// Grabs with shared memory; on a first-ever failure that `GetImage` does not share, falls
     /// back for good.
     fn grab_shared(&mut self, region: Region) -> Result<Frame, Error> {
-        let (x, y, width, height) = self.display.check_region(region)?;
-        let stride = self.display.stride_for(width);
-        let needed = stride * usize::from(height);
-        let lease = self.lease_segment(&mut |_, _| {})?;
-        let connection = self.display.connection();
-        let reply = connection
-            .shm_get_image(
-                self.display.root(),
-                x,
-                y,
-                width,
-                height,
-                u32::MAX,
-                ImageFormat::Z_PIXMAP.into(),
-                lease.id(),
-                0,
-            )
-            .map_err(|error| self.display.connection_lost(error))?
-            .reply();
-        match reply {
+        let rectangle = self.display.check_region(region)?;
+        let request = ShmGetImage::screen(&self.display, rectangle);
+        let lease = self.segments.lease(&self.display, &mut |_, _| {})?;
+        let sequence = request.send(&self.display, lease.id(), 0)?;
+        match ShmGetImage::receive(&self.display, sequence) {
             Ok(reply) => {
-                self.display
-                    .check_reply_visual("ShmGetImage", reply.depth, reply.visual)?;
-                if reply.size as usize != needed {
-                    return Err(Error::Protocol {
-                        display: self.display.display_name().to_owned(),
-                        request: "ShmGetImage",
-                        message: format!(
-                            "the server wrote {} bytes for a {width}x{height} image of {needed} bytes",
-                            reply.size
-                        ),
-                        source: None,
-                    });
-                }
+                request.check(&self.display, &reply)?;
                 self.proven = true;
                 Frame::new(
                     LeasedSegment(lease),
                     0,
                     region,
-                    stride,
+                    request.stride(),
                     self.display.format(),
                 )
             }
@@ -428,26 +162,22 @@ impl<C: X11Connection> ShmCapture<C> {
                 // server that advertises it but cannot use it) or the request's. GetImage
                 // of the same region tells which.
                 let frame = self.display.get_image(region)?;
-                self.fall_back(format!(
-                    "ShmGetImage failed ({}) where GetImage works",
-                    describe_x11_error(&error)
-                ));
+                self.segments.fall_back(
+                    &self.display,
+                    format!(
+                        "ShmGetImage failed ({}) where GetImage works",
+                        describe_x11_error(&error)
+                    ),
+                );
                 self.proven = true;
                 Ok(frame)
             }
             Err(error) => {
                 // The server refused a request on this segment after shared memory had
                 // worked: it is not trusted again.
-                self.discard_segment(lease, &mut |_, _| {});
-                Err(self.display.grab_error(region, "ShmGetImage", error))
+                self.segments.discard(&self.display, lease, &mut |_, _| {});
+                Err(self.display.grab_error(region, SHM_GET_IMAGE, error))
             }
-        }
-    }
-
-    /// Stops using shared memory for good, detaching the idle segments.
-    fn fall_back(&mut self, reason: String) {
-        if let Shm::Active(active) = std::mem::replace(&mut self.shm, Shm::Unavailable(reason)) {
-            detach_all(self.display.connection(), active.pool.close());
         }
     }
 }
@@ -458,19 +188,18 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
     }
 
     fn status(&self) -> BackendStatus {
-        let status = match &self.shm {
-            Shm::Active(_) => BackendStatus::new(BACKEND_NAME, METHOD_SHM).with_zero_copy(true),
-            Shm::Unavailable(reason) => BackendStatus::new(BACKEND_NAME, METHOD_GET_IMAGE)
-                .with_fallback_reason(reason.clone()),
+        let status = match self.segments.fallback_reason() {
+            None => BackendStatus::new(BACKEND_NAME, METHOD_SHM).with_zero_copy(true),
+            Some(reason) => BackendStatus::new(BACKEND_NAME, METHOD_GET_IMAGE)
+                .with_fallback_reason(reason.to_owned()),
         };
         let mut status = status
             .with_proven(self.proven)
             .with_connection(self.display.describe_connection());
-        if let Shm::Active(ActiveShm {
-            whole_frames_reason: Some(reason),
-            ..
-        }) = &self.shm
-        {
+        if let (true, Some(reason)) = (
+            self.segments.is_active(),
+            self.segments.whole_frames_reason(),
+        ) {
             status = status.with_caveat(format!(
                 "streams take whole frames, not only what changed: {reason}"
             ));
@@ -501,12 +230,10 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
     /// into a pooled segment with `ShmGetImage` (zero-copy, as a grab); `GetImage` without
     /// shared memory, or for a window larger than the screen or of another depth.
     fn grab_window(&mut self, window: u64) -> Result<Frame, Error> {
-        let frame = match self.grab_window_shared(window) {
-            Err(error) if self.display.retry_window_capture(window, &error) => {
-                self.grab_window_shared(window)
-            }
-            frame => frame,
+        let mut request = ShmWindow {
+            segments: &mut self.segments,
         };
+        let frame = self.display.grab_window_with(window, &mut request);
         self.proven |= frame.is_ok();
         frame
     }
@@ -516,129 +243,29 @@ impl<C: X11Connection> Capture for ShmCapture<C> {
     /// this crate); the default one-grab-a-time stream after a fallback to `GetImage`, and for
     /// a window.
     fn stream(&mut self, options: &StreamOptions) -> Result<Box<dyn FrameStream + '_>, Error> {
-        match self.shm {
-            // A window streams through window grabs.
-            Shm::Active(_) if !matches!(options.target, StreamTarget::Window(_)) => {
-                Ok(Box::new(crate::stream::ShmStream::open(self, options)?))
-            }
-            _ => Ok(Box::new(GrabStream::new(self, options)?)),
+        // A window streams through window grabs.
+        if self.segments.is_active() && !matches!(options.target, StreamTarget::Window(_)) {
+            let period = options.period()?;
+            let region = options.target_region(self)?;
+            Ok(Box::new(ShmStream::open(
+                &mut self.display,
+                &mut self.segments,
+                options,
+                period,
+                region,
+            )?))
+        } else {
+            Ok(Box::new(GrabStream::new(self, options)?))
         }
     }
 
     fn grab(&mut self, region: Region) -> Result<Frame, Error> {
-        match self.shm {
-            Shm::Active(_) => self.grab_shared(region),
-            Shm::Unavailable(_) => {
-                let frame = self.display.get_image(region)?;
-                self.proven = true;
-                Ok(frame)
-            }
+        if self.segments.is_active() {
+            self.grab_shared(region)
+        } else {
+            let frame = self.display.get_image(region)?;
+            self.proven = true;
+            Ok(frame)
         }
-    }
-}
-
-/// Bytes of a segment that holds the whole screen as `display` knows it now.
-fn screen_bytes<C: X11Connection>(display: &X11Display<C>) -> usize {
-    let screen = display.known_screen();
-    let width = u16::try_from(screen.width()).unwrap_or(u16::MAX);
-    let height = usize::from(u16::try_from(screen.height()).unwrap_or(u16::MAX));
-    display.stride_for(width) * height
-}
-
-/// Detaches `segments` from the server and unmaps them. A detach that cannot be sent means a
-/// broken connection, which the next request reports.
-fn detach_all<C: X11Connection>(connection: &C, segments: Vec<Segment>) {
-    for segment in segments {
-        drop(segment.detach(connection));
-    }
-}
-
-/// Sets up shared memory: `Ok(Ok(shared memory))` when it works, `Ok(Err(reason))` when it cannot
-/// (the capturer then falls back), `Err` only when the connection itself failed.
-fn set_up_shared_memory<C: X11Connection>(
-    display: &X11Display<C>,
-    segment_len: usize,
-    max_buffers: usize,
-) -> Result<Result<ActiveShm, String>, Error> {
-    let connection = display.connection();
-    // Asking before sending any MIT-SHM request matters: on a server without the extension,
-    // a request to it would break a libxcb connection (and hang ffmpeg's x11grab).
-    let present = connection
-        .extension_information(shm::X11_EXTENSION_NAME)
-        .map_err(|error| display.connection_lost(error))?;
-    if present.is_none() {
-        return Ok(Err("the X server has no MIT-SHM extension".to_owned()));
-    }
-    let version = connection
-        .shm_query_version()
-        .map_err(|error| display.connection_lost(error))?
-        .reply()
-        .map_err(|error| display.reply_error("ShmQueryVersion", error))?;
-    // Pixmaps in shared memory must be ZPixmap, the layout frames are read in.
-    let shared_pixmaps =
-        version.shared_pixmaps && version.pixmap_format == u8::from(ImageFormat::Z_PIXMAP);
-    let version = (version.major_version, version.minor_version);
-    if version < REQUIRED_VERSION {
-        return Ok(Err(format!(
-            "the X server's MIT-SHM is version {}.{}; file-descriptor passing needs 1.2",
-            version.0, version.1
-        )));
-    }
-    // One segment now, so that a server that refuses shared memory is found here and not at
-    // the first grab.
-    let first = match Segment::create(connection, segment_len) {
-        Ok(segment) => segment,
-        Err(SegmentError::Connection(error)) => return Err(display.connection_lost(error)),
-        Err(error) => return Ok(Err(fallback_reason(&error))),
-    };
-    let pool = Pool::new(max_buffers);
-    let lease = pool
-        .acquire(|_| true, || Ok::<_, SegmentError>(first), drop)
-        .map_err(|_| ())
-        .expect("an empty pool with room for a slot accepts it");
-    drop(lease);
-    Ok(Ok(ActiveShm {
-        pool,
-        shared_pixmaps,
-        whole_frames_reason: None,
-    }))
-}
-
-/// Why a segment failure at setup means falling back, in words.
-fn fallback_reason(error: &SegmentError) -> String {
-    match error {
-        SegmentError::System(error) => error.to_string(),
-        SegmentError::Refused(error) => format!(
-            "the X server refused ShmAttachFd ({}); a display reached over TCP cannot share memory",
-            describe_x11_error(error)
-        ),
-        SegmentError::Connection(error) => format!("the connection failed: {error}"),
-    }
-}
-
-/// The error for a segment that could not be made while the pool grows (not a fallback).
-fn segment_error(display: &str, bytes: usize, error: SegmentError) -> Error {
-    match error {
-        SegmentError::System(error) => Error::SharedMemory {
-            bytes,
-            reason: error.step().map_or_else(
-                || "the segment is empty".to_owned(),
-                |step| format!("{step} failed"),
-            ),
-            source: Some(error.into()),
-        },
-        SegmentError::Refused(error) => Error::SharedMemory {
-            bytes,
-            reason: format!(
-                "the X server refused ShmAttachFd: {}",
-                describe_x11_error(&error)
-            ),
-            source: None,
-        },
-        SegmentError::Connection(error) => Error::ConnectionLost {
-            display: display.to_owned(),
-            reason: error.to_string(),
-            source: Some(Box::new(error)),
-        },
     }
 }

@@ -58,13 +58,18 @@
 #![forbid(unsafe_code)]
 
 mod capture;
+mod names;
+mod request;
 mod segment;
+mod segments;
 mod storage;
 mod stream;
+mod window;
 
-pub use capture::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM, ShmCapture, ShmOptions};
+pub use capture::{ShmCapture, ShmOptions};
 pub use mss_buffer::PoolStats;
 pub use mss_x11::{AutoConnection, ConnectionPreference, MonitorSource, X11Connection, X11Options};
+pub use names::{BACKEND_NAME, METHOD_GET_IMAGE, METHOD_SHM};
 
 /// Opens the `x11-shm` backend on `options.display_name()` (`$DISPLAY` when not given), with
 /// the default [`ShmOptions`] and the options' timeout and XWayland choice: the

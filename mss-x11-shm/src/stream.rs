@@ -5,7 +5,7 @@
 //! **Copy what changed** (DAMAGE, XFixes 2 and shared pixmaps on the server): each pooled
 //! segment the stream meets gets a pixmap in shared memory over it (`ShmCreatePixmap`, the
 //! frame's own layout) and a server-side region of what it lacks. At each tick the root's
-//! damage is moved into a region ([`DamageTracker::take`]), added to every known slot's region,
+//! damage is moved into a region ([`DamageTracker::subtract`]), added to every known slot's region,
 //! and the slot to fill gets one `CopyArea` from the root clipped to its own region
 //! (`XFixesSetGCClipRegion`): the server copies only the pixels that changed since that slot
 //! was last filled, at the frame's stride, into the memory the frame will show. A slot met for
@@ -31,14 +31,13 @@
 //! works on a copy.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mss_buffer::Lease;
 use mss_core::cursor::composite_cursor;
 use mss_core::stream::{Pacer, sleep_until};
 use mss_core::{
-    Capture as _, Changes, Error, Frame, FrameStream, PixelStorage, Region, StreamFrame,
-    StreamOptions,
+    Changes, Error, Frame, FrameStream, PixelStorage, Region, StreamFrame, StreamOptions,
 };
 use mss_x11::{DamageTracker, X11Connection, X11Display};
 use x11rb::connection::SequenceNumber;
@@ -46,12 +45,13 @@ use x11rb::cookie::{Cookie, VoidCookie};
 use x11rb::protocol::shm::{self, ConnectionExt as _};
 use x11rb::protocol::xfixes::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{
-    ConnectionExt as _, CreateGCAux, Gcontext, GetInputFocusReply, ImageFormat, Pixmap,
-    SubwindowMode,
+    ConnectionExt as _, CreateGCAux, Gcontext, GetInputFocusReply, Pixmap, SubwindowMode,
 };
 
-use crate::ShmCapture;
+use crate::names::BACKEND_NAME;
+use crate::request::{SHM_GET_IMAGE, ShmGetImage};
 use crate::segment::Segment;
+use crate::segments::Segments;
 
 /// A frame's pixels in a slot the stream refills: readable, never written in place.
 struct StreamSlot(Lease<Segment>);
@@ -83,6 +83,8 @@ struct InFlight {
     lease: Lease<Segment>,
     /// The request whose reply says the slot is filled.
     sequence: SequenceNumber,
+    /// The `ShmGetImage` that request is, when it fills the slot whole (not the copy path).
+    image_request: Option<ShmGetImage>,
     /// Void requests to check once that reply came (no round trip then).
     checks: Vec<(SequenceNumber, &'static str)>,
     captured_at: Instant,
@@ -92,7 +94,8 @@ struct InFlight {
 
 /// The MIT-SHM stream; see the [module docs](self).
 pub(crate) struct ShmStream<'a, C: X11Connection> {
-    capture: &'a mut ShmCapture<C>,
+    display: &'a mut X11Display<C>,
+    segments: &'a mut Segments,
     region: Region,
     copy: Option<CopyPath>,
     /// Why the copy path is not in use.
@@ -114,27 +117,30 @@ pub(crate) struct ShmStream<'a, C: X11Connection> {
 }
 
 impl<'a, C: X11Connection> ShmStream<'a, C> {
-    /// Opens a stream on `capture` (which uses shared memory) with `options`.
+    /// Opens a stream of `region` on `display` with `segments` (shared memory in use) as
+    /// `options` say, at one frame each `period` (`None`: as fast as possible).
     pub(crate) fn open(
-        capture: &'a mut ShmCapture<C>,
+        display: &'a mut X11Display<C>,
+        segments: &'a mut Segments,
         options: &StreamOptions,
+        period: Option<Duration>,
+        region: Region,
     ) -> Result<Self, Error> {
-        let period = options.period()?;
-        let region = options.target_region(capture)?;
-        capture.display_mut().check_region(region)?;
+        display.check_region(region)?;
         let (copy, whole_frames_reason) = if !options.use_damage {
             (None, Some("change tracking turned off".to_owned()))
-        } else if let Some(reason) = capture.whole_frames_reason() {
+        } else if let Some(reason) = segments.whole_frames_reason() {
             (None, Some(reason.to_owned()))
         } else {
-            let root = capture.display_mut().root();
-            match DamageTracker::start(capture.display_mut(), root)? {
-                Ok(damage) => (Some(open_copy_path(capture.display_mut(), damage)?), None),
+            let root = display.root();
+            match DamageTracker::start(display, root)? {
+                Ok(damage) => (Some(open_copy_path(display, damage)?), None),
                 Err(reason) => (None, Some(reason)),
             }
         };
         Ok(Self {
-            capture,
+            display,
+            segments,
             region,
             copy,
             whole_frames_reason,
@@ -154,12 +160,12 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
 
     /// Sends the next capture.
     fn send(&mut self, captured_at: Instant) -> Result<(), Error> {
-        let (x, y, width, height) = self.capture.display_mut().check_region(self.region)?;
+        let (x, y, width, height) = self.display.check_region(self.region)?;
         let mut checks = Vec::new();
         if let Some(copy) = &self.copy {
             // What changed moves into the changes region, and every slot, held or idle, now
             // lacks it too; the region's rectangles come back with the fence below.
-            let display = self.capture.display_mut();
+            let display = &mut *self.display;
             checks.push((copy.damage.subtract(display)?, "DamageSubtract"));
             let connection = display.connection();
             for slot in copy.slots.values() {
@@ -172,10 +178,10 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         }
         // Segments the pool retires take the pixmap and region made on them along.
         let copy = &mut self.copy;
-        let lease = self
-            .capture
-            .lease_segment(&mut |display, segment| forget_slot(copy, display, segment))?;
-        let display = self.capture.display_mut();
+        let lease = self.segments.lease(self.display, &mut |display, segment| {
+            forget_slot(copy, display, segment)
+        })?;
+        let display = &mut *self.display;
         let connection = display.connection();
         let sent = |result: Result<VoidCookie<'_, C>, x11rb::errors::ConnectionError>,
                     request: &'static str,
@@ -186,24 +192,12 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
             std::mem::forget(cookie);
             Ok(())
         };
+        let mut image_request = None;
         let sequence = match &mut self.copy {
             None => {
-                let cookie = connection
-                    .shm_get_image(
-                        display.root(),
-                        x,
-                        y,
-                        width,
-                        height,
-                        u32::MAX,
-                        ImageFormat::Z_PIXMAP.into(),
-                        lease.id(),
-                        0,
-                    )
-                    .map_err(|error| display.connection_lost(error))?;
-                let sequence = cookie.sequence_number();
-                std::mem::forget(cookie);
-                sequence
+                let request = ShmGetImage::screen(display, (x, y, width, height));
+                image_request = Some(request);
+                request.send(display, lease.id(), 0)?
             }
             Some(copy) => {
                 let segment = lease.id();
@@ -265,6 +259,7 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         self.queue.push_back(InFlight {
             lease,
             sequence,
+            image_request,
             checks,
             captured_at,
             first: std::mem::take(&mut self.first),
@@ -278,19 +273,17 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
             .queue
             .pop_front()
             .expect("receive is only called with a capture in flight");
-        let display = self.capture.display_mut();
+        let display = &mut *self.display;
         let connection = display.connection();
         let mut failure = None;
-        let mut visual = None;
+        let mut image = None;
         let mut changes = Changes::Unknown;
-        match &self.copy {
+        match in_flight.image_request {
+            Some(request) => match ShmGetImage::receive(display, in_flight.sequence) {
+                Ok(reply) => image = Some((request, reply)),
+                Err(error) => failure = Some((error, SHM_GET_IMAGE)),
+            },
             None => {
-                match Cookie::<C, shm::GetImageReply>::new(connection, in_flight.sequence).reply() {
-                    Ok(reply) => visual = Some((reply.depth, reply.visual)),
-                    Err(error) => failure = Some((error, "ShmGetImage")),
-                }
-            }
-            Some(_) => {
                 match Cookie::<C, xfixes::FetchRegionReply>::new(connection, in_flight.sequence)
                     .reply()
                 {
@@ -318,17 +311,13 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         }
         let failed = match failure {
             Some((error, request)) => Some(display.grab_error(self.region, request, error)),
-            None => visual.and_then(|(depth, visual)| {
-                display
-                    .check_reply_visual("ShmGetImage", depth, visual)
-                    .err()
-            }),
+            None => image.and_then(|(request, reply)| request.check(display, &reply).err()),
         };
         if let Some(error) = failed {
             // The slot is not trusted again, nor what was made on it.
             let copy = &mut self.copy;
-            self.capture
-                .discard_segment(in_flight.lease, &mut |display, segment| {
+            self.segments
+                .discard(display, in_flight.lease, &mut |display, segment| {
                     forget_slot(copy, display, segment);
                 });
             return Err(error);
@@ -342,7 +331,7 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
             display.format(),
         )?;
         if self.with_cursor {
-            let cursor = self.capture.cursor()?;
+            let cursor = self.display.cursor_image(BACKEND_NAME)?;
             composite_cursor(&mut frame, &cursor);
         }
         // Numbered when it is delivered (see `accept`).
@@ -389,8 +378,8 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
     /// Whether the screen changed since the last capture was sent (changes-only with damage),
     /// without waiting.
     fn change_noticed(&mut self) -> Result<bool, Error> {
-        if !(self.notified || self.first) {
-            self.notified = self.capture.display_mut().take_damage_notice()?;
+        if let (false, Some(copy)) = (self.notified || self.first, &self.copy) {
+            self.notified = copy.damage.take_notice(self.display)?;
         }
         Ok(self.notified || self.first)
     }
@@ -400,7 +389,9 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
         if self.notified || self.first {
             return Ok(true);
         }
-        self.notified = self.capture.display_mut().wait_for_damage(deadline)?;
+        if let Some(copy) = &self.copy {
+            self.notified = copy.damage.wait(self.display, deadline)?;
+        }
         Ok(self.notified)
     }
 }
@@ -542,7 +533,7 @@ impl<C: X11Connection> FrameStream for ShmStream<'_, C> {
 
 impl<C: X11Connection> Drop for ShmStream<'_, C> {
     fn drop(&mut self) {
-        let display = self.capture.display_mut();
+        let display = &mut *self.display;
         let connection = display.connection();
         // Replies still to come are discarded as their cookies drop.
         for in_flight in self.queue.drain(..) {

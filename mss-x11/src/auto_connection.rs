@@ -35,9 +35,9 @@ use x11rb::utils::{CSlice, RawFdContainer};
 use x11rb::x11_utils::{ExtensionInformation, TryParse, TryParseFd, X11Error};
 use x11rb::xcb_ffi::XCBConnection;
 
-use crate::connection::{LIBXCB, PURE_RUST};
+use crate::connect::AutoConnectError;
+use crate::connection::{ExpiredWait, LIBXCB, PURE_RUST, X11Connection};
 use crate::watchdog::{WaitGuard, Watchdog};
-use crate::{ExpiredWait, X11Connection};
 
 /// Which connection [`AutoConnection::connect`] makes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -51,21 +51,6 @@ pub enum ConnectionPreference {
     Libxcb,
     /// x11rb's pure-Rust connection, without trying libxcb.
     PureRust,
-}
-
-/// Why [`AutoConnection::connect`] failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AutoConnectError {
-    /// Connecting failed (a malformed name, no server, refused authentication).
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    /// [`ConnectionPreference::Libxcb`] was asked for and libxcb cannot be loaded.
-    #[error("libxcb could not be loaded: {0}")]
-    LibxcbUnavailable(#[source] LibxcbLoadError),
-    /// The server did not finish the connection setup within the time allowed.
-    #[error("the server did not finish the connection setup within {0:?}")]
-    Timeout(Duration),
 }
 
 /// Attempts at the connection setup before the last one, when the server resets it.

@@ -1,4 +1,5 @@
-//! Opening a pure-Rust connection whose setup is bounded in time.
+//! Opening a pure-Rust connection whose setup is bounded in time, and [`AutoConnectError`], why
+//! opening a connection failed.
 //!
 //! `RustConnection::connect` (like libxcb's `xcb_connect`) blocks without limit while the
 //! server does not answer the connection setup, which is what a stopped server (SIGSTOP) or a
@@ -11,13 +12,28 @@ use std::os::fd::AsFd as _;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use x11rb::errors::{ConnectError, DisplayParsingError};
+use x11rb::errors::{ConnectError, DisplayParsingError, LibxcbLoadError};
 use x11rb::reexports::x11rb_protocol::parse_display::{ConnectAddress, parse_display};
 use x11rb::reexports::x11rb_protocol::xauth::get_auth;
 use x11rb::rust_connection::{DefaultStream, RustConnection};
 
-use crate::AutoConnectError;
 use crate::watchdog::Watchdog;
+
+/// Why [`AutoConnection::connect`](crate::AutoConnection::connect) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AutoConnectError {
+    /// Connecting failed (a malformed name, no server, refused authentication).
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// [`ConnectionPreference::Libxcb`](crate::ConnectionPreference::Libxcb) was asked for and
+    /// libxcb cannot be loaded.
+    #[error("libxcb could not be loaded: {0}")]
+    LibxcbUnavailable(#[source] LibxcbLoadError),
+    /// The server did not finish the connection setup within the time allowed.
+    #[error("the server did not finish the connection setup within {0:?}")]
+    Timeout(Duration),
+}
 
 /// Connects to `display` with x11rb's pure-Rust connection, every step within `timeout`, and
 /// returns the connection, the screen number and the watchdog now guarding it.

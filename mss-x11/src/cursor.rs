@@ -3,8 +3,9 @@
 use mss_core::{CursorImage, Error, Region};
 use x11rb::protocol::xfixes::{self, ConnectionExt as _};
 
+use crate::connection::X11Connection;
+use crate::display::X11Display;
 use crate::errors::{connection_lost, reply_error};
-use crate::{X11Connection, X11Display};
 
 /// The XFixes version this crate asks for; `GetCursorImage` exists since 1.0.
 const XFIXES_CLIENT_VERSION: (u32, u32) = (6, 0);

@@ -8,8 +8,9 @@ use x11rb::protocol::damage::{self, ConnectionExt as _, ReportLevel};
 use x11rb::protocol::xfixes::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::Drawable;
 
+use crate::connection::X11Connection;
+use crate::display::X11Display;
 use crate::errors::{connection_lost, reply_error};
-use crate::{X11Connection, X11Display};
 
 /// The DAMAGE version asked for; subtracting into a region exists since 1.0, and 1.1 is what
 /// every server since 2007 speaks.
@@ -37,7 +38,6 @@ const EVENT_POLL_INTERVAL: Duration = Duration::from_millis(4);
 pub struct DamageTracker {
     damage: damage::Damage,
     changes: xfixes::Region,
-    drawable: Drawable,
 }
 
 impl DamageTracker {
@@ -121,11 +121,7 @@ impl DamageTracker {
             .check()
             .map_err(|error| reply_error(connection, &name, "DamageCreate", error))?;
         display.damage_events = true;
-        Ok(Ok(Self {
-            damage,
-            changes,
-            drawable,
-        }))
+        Ok(Ok(Self { damage, changes }))
     }
 
     /// Sends the `DamageSubtract` that moves everything damaged since the last call into
@@ -200,9 +196,32 @@ impl DamageTracker {
         self.changes
     }
 
-    /// The drawable tracked.
-    pub fn drawable(&self) -> Drawable {
-        self.drawable
+    /// Whether a `DamageNotify` arrived since the last look (events are read first, without
+    /// blocking). A display tracks one thing at a time: the notice is its connection's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] when the connection is broken.
+    pub fn take_notice<C: X11Connection>(
+        &self,
+        display: &mut X11Display<C>,
+    ) -> Result<bool, Error> {
+        display.take_damage_notice()
+    }
+
+    /// Waits until a `DamageNotify` arrives (`true`) or `deadline` passes (`false`); `None`
+    /// waits as long as it takes. The thread sleeps in `poll` meanwhile, so an idle screen
+    /// costs no CPU.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] when the connection breaks meanwhile.
+    pub fn wait<C: X11Connection>(
+        &self,
+        display: &mut X11Display<C>,
+        deadline: Option<Instant>,
+    ) -> Result<bool, Error> {
+        display.wait_for_damage(deadline)
     }
 
     /// Frees the damage object and the region on the server.
@@ -227,25 +246,14 @@ impl DamageTracker {
 }
 
 impl<C: X11Connection> X11Display<C> {
-    /// Whether a `DamageNotify` arrived since the last look (events are read first, without
-    /// blocking).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ConnectionLost`] when the connection is broken.
-    pub fn take_damage_notice(&mut self) -> Result<bool, Error> {
+    /// [`DamageTracker::take_notice`], for this crate's trackers (and after one is destroyed).
+    pub(crate) fn take_damage_notice(&mut self) -> Result<bool, Error> {
         self.drain_events()?;
         Ok(std::mem::take(&mut self.damage_notified))
     }
 
-    /// Waits until a `DamageNotify` arrives (`true`) or `deadline` passes (`false`); `None`
-    /// waits as long as it takes. The thread sleeps in `poll` meanwhile, so an idle screen
-    /// costs no CPU.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ConnectionLost`] when the connection breaks meanwhile.
-    pub fn wait_for_damage(&mut self, deadline: Option<Instant>) -> Result<bool, Error> {
+    /// [`DamageTracker::wait`], for this crate's trackers.
+    pub(crate) fn wait_for_damage(&mut self, deadline: Option<Instant>) -> Result<bool, Error> {
         loop {
             if self.take_damage_notice()? {
                 return Ok(true);

@@ -10,11 +10,14 @@ use x11rb::protocol::randr::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{ConnectionExt as _, Window};
 use x11rb::x11_utils::X11Error;
 
+use crate::auto_connection::AutoConnection;
+use crate::connection::X11Connection;
 use crate::errors::{connection_lost, display_unavailable, region_to_protocol, reply_error};
 use crate::format::{ScreenFormat, validate_screen_format};
 use crate::monitors::list_monitors;
+use crate::options::X11Options;
+use crate::window_state::WindowState;
 use crate::xwayland::{XWayland, detect_xwayland, xwayland_error};
-use crate::{AutoConnection, X11Connection, X11Options};
 
 /// One screen of an X connection, validated for capture: the plumbing both X11 backends share.
 ///
@@ -50,21 +53,13 @@ pub struct X11Display<C: X11Connection = AutoConnection> {
     /// Whether a DamageNotify arrived since [`take_damage_notice`](Self::take_damage_notice)
     /// last looked.
     pub(crate) damage_notified: bool,
-    /// The atoms windows are described with, once interned.
-    pub(crate) window_atoms: Option<crate::windows::WindowAtoms>,
-    /// The Composite version (0.2 or later), asked the first time a window is captured.
-    pub(crate) composite_version: Option<Option<(u32, u32)>>,
-    /// Windows this display redirected for captures, undone when it closes.
-    pub(crate) redirected: Vec<u32>,
-    /// Where each window's pixels were at its last capture: the next capture's guess.
-    pub(crate) window_cache: std::collections::HashMap<u32, crate::WindowSource>,
+    /// What the display remembers of windows between captures.
+    pub(crate) window_state: WindowState,
 }
 
 impl<C: X11Connection> Drop for X11Display<C> {
     fn drop(&mut self) {
-        if !self.redirected.is_empty() {
-            self.unredirect_windows();
-        }
+        self.window_state.unredirect_all(&self.connection);
     }
 }
 
@@ -169,10 +164,7 @@ impl<C: X11Connection> X11Display<C> {
             xfixes_version: None,
             damage_events: false,
             damage_notified: false,
-            window_atoms: None,
-            composite_version: None,
-            redirected: Vec::new(),
-            window_cache: std::collections::HashMap::new(),
+            window_state: WindowState::default(),
         };
         // The setup's size is from when the connection opened, which for a connection the
         // application had before may be long ago: ask.
@@ -186,19 +178,19 @@ impl<C: X11Connection> X11Display<C> {
     }
 
     /// When the server is XWayland (captured because [`X11Options::allow_xwayland`] said so),
-    /// what frames lack, in words, for [`mss_core::BackendStatus::caveats`]; `None` for any other
-    /// server.
-    pub fn xwayland_caveat(&self) -> Option<String> {
+    /// what frames lack, in words; `None` for any other server.
+    pub(crate) fn xwayland_caveat(&self) -> Option<String> {
         self.xwayland
             .as_ref()
             .map(|xwayland| xwayland.caveat(&self.display_name))
     }
 
-    /// Every caveat a backend's status reports of this display: XWayland captured on request
-    /// ([`xwayland_caveat`](Self::xwayland_caveat)), windows without Composite
-    /// ([`windows_caveat`](Self::windows_caveat)).
+    /// Every caveat a backend's status reports of this display
+    /// ([`mss_core::BackendStatus::caveats`]): what frames lack on an XWayland captured because
+    /// [`X11Options::allow_xwayland`] said so, and, once a window capture found the server
+    /// without Composite, that windows are read from the screen.
     pub fn caveats(&self) -> impl Iterator<Item = String> {
-        [self.xwayland_caveat(), self.windows_caveat()]
+        [self.xwayland_caveat(), self.window_state.caveat()]
             .into_iter()
             .flatten()
     }
@@ -215,7 +207,7 @@ impl<C: X11Connection> X11Display<C> {
     }
 
     /// The screen number captured.
-    pub fn screen_number(&self) -> usize {
+    pub(crate) fn screen_number(&self) -> usize {
         self.screen_number
     }
 
@@ -232,11 +224,6 @@ impl<C: X11Connection> X11Display<C> {
     /// The RandR version the server speaks to us, or `None` without RandR.
     pub fn randr_version(&self) -> Option<(u32, u32)> {
         self.randr_version
-    }
-
-    /// The options in use.
-    pub fn options(&self) -> &X11Options {
-        &self.options
     }
 
     /// Bytes per row of an image `width` pixels wide, padding included.
@@ -380,7 +367,7 @@ impl<C: X11Connection> X11Display<C> {
     /// # Errors
     ///
     /// [`Error::ConnectionLost`] or [`Error::Protocol`] when `GetGeometry` fails.
-    pub fn refresh_root_size(&mut self) -> Result<Region, Error> {
+    pub(crate) fn refresh_root_size(&mut self) -> Result<Region, Error> {
         let geometry = self
             .connection
             .get_geometry(self.format.root)

@@ -2,7 +2,8 @@
 
 use mss_core::{Error, Region};
 
-use crate::{AutoConnectError, ExpiredWait, X11Connection};
+use crate::connect::AutoConnectError;
+use crate::connection::{ExpiredWait, X11Connection};
 use x11rb::errors::{ConnectError, ConnectionError, ReplyError};
 use x11rb::x11_utils::X11Error;
 
@@ -135,7 +136,7 @@ pub fn describe_x11_error(error: &X11Error) -> String {
 }
 
 /// The server sent an image whose depth or visual is not the root window's.
-pub fn unexpected_visual(
+pub(crate) fn unexpected_visual(
     display: &str,
     request: &'static str,
     expected: (u8, u32),
@@ -161,7 +162,7 @@ pub fn unexpected_visual(
 /// [`Error::RegionOutOfBounds`] when the region is not entirely inside `screen`;
 /// [`Error::InvalidRegion`] when it is inside but cannot be expressed in the protocol's
 /// 16-bit fields (only possible for screens wider than 32767 pixels, which X cannot have).
-pub fn region_to_protocol(
+pub(crate) fn region_to_protocol(
     display: &str,
     region: Region,
     screen: Region,

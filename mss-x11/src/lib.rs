@@ -4,9 +4,11 @@
 //! [`X11Display`] is one screen of an X connection, checked and ready to capture from: it opens
 //! the connection, validates the screen's pixel layout, keeps the root size current, lists
 //! monitors, checks regions, grabs with the core `GetImage` request (every backend's fallback),
-//! reads the pointer, maps server errors to [`mss_core::Error`] and refuses XWayland roots. A
-//! backend adds its own way of grabbing on top (MIT-SHM segments, say) and implements
-//! [`mss_core::Capture`].
+//! lists windows and captures them whole, reads the pointer, maps server errors to
+//! [`mss_core::Error`] and refuses XWayland roots. A backend adds its own way of grabbing on top
+//! (MIT-SHM segments, say: its own requests through [`X11Display::connection`], and its own
+//! image request for window captures, a [`WindowImageRequest`]) and implements
+//! [`mss_core::Capture`]. [`DamageTracker`] tells what changed on the screen, for streams.
 //!
 //! # Design choices
 //!
@@ -54,16 +56,19 @@ mod grab;
 mod monitors;
 mod options;
 mod watchdog;
+mod window_state;
 mod windows;
 mod xwayland;
 
-pub use auto_connection::{AutoBuf, AutoConnectError, AutoConnection, ConnectionPreference};
+pub use auto_connection::{AutoBuf, AutoConnection, ConnectionPreference};
+pub use connect::AutoConnectError;
 pub use connection::{ExpiredWait, X11Connection};
 pub use damage::DamageTracker;
 pub use display::X11Display;
 pub use errors::describe_x11_error;
 pub use options::{DEFAULT_TIMEOUT, MonitorSource, X11Options};
-pub use windows::{WindowProbe, WindowSource};
+pub use window_state::WindowSource;
+pub use windows::{WindowImage, WindowImageRequest};
 
 /// x11rb, as this crate uses it, so backends and callers name the same connection types.
 pub use x11rb;

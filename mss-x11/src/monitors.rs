@@ -3,7 +3,7 @@
 //! Requests are pipelined: everything one step needs is sent before the first reply is
 //! read, so a listing costs a few round trips however many monitors there are.
 
-use crate::X11Connection;
+use crate::connection::X11Connection;
 use mss_core::{Error, Monitor, Region};
 use x11rb::cookie::Cookie;
 use x11rb::protocol::randr::{
@@ -12,9 +12,9 @@ use x11rb::protocol::randr::{
 use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, Window};
 use x11rb::{CURRENT_TIME, NONE};
 
-use crate::MonitorSource;
 use crate::edid::{edid_display_name, printable_name};
 use crate::errors::{connection_lost, reply_error};
+use crate::options::MonitorSource;
 
 /// How often a listing is restarted when the configuration changes under it.
 const ATTEMPTS: usize = 3;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::ConnectionPreference;
+use crate::auto_connection::ConnectionPreference;
 
 /// Where [`X11Display::monitors`](crate::X11Display::monitors) takes the monitor list from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -109,27 +109,27 @@ impl X11Options {
     }
 
     /// The configured time per wait.
-    pub fn wait_timeout(&self) -> Option<Duration> {
+    pub(crate) fn wait_timeout(&self) -> Option<Duration> {
         self.timeout
     }
 
     /// The configured monitor source.
-    pub fn source(&self) -> MonitorSource {
+    pub(crate) fn source(&self) -> MonitorSource {
         self.monitor_source
     }
 
     /// Whether screen changes are watched through events.
-    pub fn watches_screen_changes(&self) -> bool {
+    pub(crate) fn watches_screen_changes(&self) -> bool {
         self.watch_screen_changes
     }
 
     /// The configured connection preference.
-    pub fn connection_preference(&self) -> ConnectionPreference {
+    pub(crate) fn connection_preference(&self) -> ConnectionPreference {
         self.connection
     }
 
     /// Whether XWayland roots may be captured.
-    pub fn allows_xwayland(&self) -> bool {
+    pub(crate) fn allows_xwayland(&self) -> bool {
         self.allow_xwayland
     }
 }

@@ -12,7 +12,7 @@
 //! [`X11Display`](crate::X11Display) refuses both unless the caller opts in
 //! ([`X11Options::allow_xwayland`](crate::X11Options::allow_xwayland)).
 
-use crate::X11Connection;
+use crate::connection::X11Connection;
 use x11rb::CURRENT_TIME;
 use x11rb::errors::ReplyError;
 use x11rb::protocol::ErrorKind;

@@ -1,63 +1,24 @@
-//! Windows: listing the applications' top-level windows, and finding a window's pixels for a
-//! capture, through Composite where the server has it.
-//!
-//! # Which windows
-//!
-//! With an EWMH window manager, its client list, in stacking order
-//! (`_NET_CLIENT_LIST_STACKING`, else `_NET_CLIENT_LIST` ordered by the stacking of their
-//! top-level ancestors). Otherwise the root's children in stacking order: under a window
-//! manager (one selects the root's substructure redirect), the clients it marked with
-//! `WM_STATE`, found below their frames (as ICCCM has window managers mark them, and as
-//! `xprop` finds them), and not the manager's own windows; with no window manager at all, the
-//! named top-level windows (menus and tooltips, which bypass managers, excepted). Frames are
-//! never listed: a client's geometry and pixels are its own.
-//!
-//! # A window's pixels
-//!
-//! With Composite (0.2 or later), the window is redirected (automatically: the server still
-//! draws it on the screen as before) the first time it is captured, so it keeps its whole
-//! contents in a pixmap of its own even where other windows cover it or the screen's edge cuts
-//! it. Each capture names that pixmap anew (`NameWindowPixmap`: the pixmap of a resized window
-//! is a new one) and frees it afterwards. Every redirection made is undone when the display
-//! closes. Without Composite, the window's part on the screen is read from the window itself,
-//! where covered parts show whatever covers them; the status says so.
+//! Finding where a window's pixels are for a capture, through Composite: redirecting the
+//! window at its first capture (and waiting for its application to repaint what the
+//! redirection exposed), naming its pixmap at each one, and checking and placing it with one
+//! batch of requests whose replies are read in the same round trip as the image request's;
+//! forgetting what was known of a window found gone (see the [module docs](super)).
 
 use std::time::{Duration, Instant};
 
-use mss_core::{Error, Region, Window as WindowInfo, WindowProblem};
+use mss_core::{Error, Region, WindowProblem};
 use x11rb::errors::ReplyError;
 use x11rb::protocol::composite::{self, ConnectionExt as _, Redirect};
 use x11rb::protocol::xproto::{
     AtomEnum, ConnectionExt as _, GetWindowAttributesReply, MapState, Window,
 };
 
-#[allow(
-    unused_imports,
-    reason = "the trait's methods are called on the connection"
-)]
-use crate::X11Connection as _;
+use super::shared::{CLIENT_SEARCH_DEPTH, minimized};
+use crate::connection::X11Connection;
+use crate::damage::DamageTracker;
+use crate::display::X11Display;
 use crate::format::{ScreenFormat, validate_visual};
-use crate::{X11Connection, X11Display};
-
-x11rb::atom_manager! {
-    /// The atoms windows are described with.
-    pub(crate) WindowAtoms: WindowAtomsCookie {
-        _NET_CLIENT_LIST_STACKING,
-        _NET_CLIENT_LIST,
-        _NET_WM_NAME,
-        UTF8_STRING,
-        _NET_WM_PID,
-        _NET_WM_STATE,
-        _NET_WM_STATE_HIDDEN,
-        WM_STATE,
-    }
-}
-
-/// ICCCM's `WM_STATE` value of a minimized (iconified) window.
-const ICONIC_STATE: u32 = 3;
-
-/// How deep below a top-level window its client is looked for (frames nest a few levels).
-const CLIENT_SEARCH_DEPTH: usize = 4;
+use crate::window_state::{WindowAtoms, WindowSource};
 
 /// After redirecting a window that was partly hidden, the quiet (no drawing on the window)
 /// that ends the wait for its application to repaint what was hidden.
@@ -66,7 +27,7 @@ const REPAINT_QUIET: Duration = Duration::from_millis(30);
 const REPAINT_LIMIT: Duration = Duration::from_millis(500);
 
 /// The sequence number of a request whose reply is read later, by number.
-fn forget_sequence<C, R>(
+pub(super) fn forget_sequence<C, R>(
     cookie: x11rb::cookie::Cookie<'_, C, R>,
 ) -> x11rb::connection::SequenceNumber
 where
@@ -78,20 +39,9 @@ where
     sequence
 }
 
-/// The text of a property of type `STRING`. ICCCM says Latin-1, but many programs store UTF-8
-/// there (ImageMagick's `display`, scripts setting titles); bytes that are valid UTF-8 with
-/// characters beyond ASCII are almost never meant as Latin-1 (`Ã©` for `é`), so they are read
-/// as UTF-8, and anything else as Latin-1.
-fn string_text(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => bytes.iter().map(|&byte| char::from(byte)).collect(),
-    }
-}
-
 /// The requests [`X11Display::probe_window`] sent, by sequence number.
 #[derive(Debug)]
-pub struct WindowProbe {
+pub(super) struct WindowProbe {
     window: Window,
     atoms: WindowAtoms,
     attributes: x11rb::connection::SequenceNumber,
@@ -104,51 +54,11 @@ pub struct WindowProbe {
     pixmap: Option<(u32, x11rb::connection::SequenceNumber)>,
 }
 
-/// Where a capture of a window reads its pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WindowSource {
-    /// The drawable to read: the window's named pixmap (Composite), or the window.
-    pub drawable: u32,
-    /// Where in the drawable the captured rectangle starts.
-    pub x: i16,
-    /// Where in the drawable the captured rectangle starts.
-    pub y: i16,
-    /// The captured rectangle's width.
-    pub width: u16,
-    /// The captured rectangle's height.
-    pub height: u16,
-    /// Where the captured rectangle is on the screen (the whole window with Composite).
-    pub region: Region,
-    /// The pixels' depth and visual.
-    pub depth: u8,
-    /// The pixels' visual.
-    pub visual: u32,
-    /// The pixel layout.
-    pub format: mss_core::PixelFormat,
-    /// Bytes per row of the captured rectangle, padding included.
-    pub stride: usize,
-    /// The pixmap to free after the capture (Composite), if any.
-    pub pixmap: Option<u32>,
-}
-
 impl<C: X11Connection> X11Display<C> {
-    /// The atoms, interned the first time they are needed.
-    fn window_atoms(&mut self) -> Result<WindowAtoms, Error> {
-        if let Some(atoms) = self.window_atoms {
-            return Ok(atoms);
-        }
-        let atoms = WindowAtoms::new(self.connection())
-            .map_err(|error| self.connection_lost(error))?
-            .reply()
-            .map_err(|error| self.reply_error("InternAtom", error))?;
-        self.window_atoms = Some(atoms);
-        Ok(atoms)
-    }
-
     /// The Composite version when the server has 0.2 or later (`NameWindowPixmap`), asked
     /// once.
-    pub fn composite(&mut self) -> Result<Option<(u32, u32)>, Error> {
-        if let Some(version) = self.composite_version {
+    fn composite(&mut self) -> Result<Option<(u32, u32)>, Error> {
+        if let Some(version) = self.window_state.composite {
             return Ok(version);
         }
         let present = self
@@ -168,305 +78,8 @@ impl<C: X11Connection> X11Display<C> {
         } else {
             None
         };
-        self.composite_version = Some(version);
+        self.window_state.composite = Some(version);
         Ok(version)
-    }
-
-    /// What a status should say of window captures, once this display found that the server
-    /// has no Composite: windows are then read from the screen, where other windows cover
-    /// them.
-    pub fn windows_caveat(&self) -> Option<String> {
-        matches!(self.composite_version, Some(None)).then(|| {
-            "windows are read from the screen (the X server has no Composite extension): parts \
-             covered by other windows show those windows, and parts off the screen are left out"
-                .to_owned()
-        })
-    }
-
-    /// The applications' top-level windows, bottom of the stacking order first: the EWMH
-    /// manager's client list; else, under another window manager, the clients it marked with
-    /// `WM_STATE` (never its frames); with no manager, the named top-level windows.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ConnectionLost`] or [`Error::Protocol`] when the server fails.
-    pub fn windows(&mut self) -> Result<Vec<WindowInfo>, Error> {
-        let atoms = self.window_atoms()?;
-        let clients = self.client_windows(&atoms)?;
-        let mut windows = Vec::new();
-        for id in clients {
-            if let Some(window) = self.describe(&atoms, id)? {
-                windows.push(window);
-            }
-        }
-        Ok(windows)
-    }
-
-    /// The client windows, bottom first.
-    fn client_windows(&mut self, atoms: &WindowAtoms) -> Result<Vec<Window>, Error> {
-        let root = self.root();
-        let stacking = self.window_list(root, atoms._NET_CLIENT_LIST_STACKING)?;
-        if !stacking.is_empty() {
-            return Ok(stacking);
-        }
-        let top_levels = self.children(root)?;
-        let listed = self.window_list(root, atoms._NET_CLIENT_LIST)?;
-        if !listed.is_empty() {
-            // In the order of their top-level ancestors' stacking.
-            let mut ordered: Vec<(usize, Window)> = Vec::new();
-            for client in listed {
-                let top = self.top_level_of(client)?;
-                let rank = top
-                    .and_then(|top| top_levels.iter().position(|&window| window == top))
-                    .unwrap_or(usize::MAX);
-                ordered.push((rank, client));
-            }
-            ordered.sort_by_key(|&(rank, _)| rank);
-            return Ok(ordered.into_iter().map(|(_, client)| client).collect());
-        }
-        // A window manager (whoever redirects the root's structure) marks its clients with
-        // WM_STATE; its own windows (an icon manager, say) are not clients.
-        let managed = self.attributes(root)?.is_some_and(|attributes| {
-            attributes
-                .all_event_masks
-                .contains(x11rb::protocol::xproto::EventMask::SUBSTRUCTURE_REDIRECT)
-        });
-        let mut clients = Vec::new();
-        for top in top_levels {
-            if let Some(client) = self.client_below(atoms, top, CLIENT_SEARCH_DEPTH)? {
-                clients.push(client);
-            } else if !managed
-                && self
-                    .title(atoms, top)?
-                    .is_some_and(|title| !title.is_empty())
-                && !self.is_override_redirect(top)?
-            {
-                // No window manager: the named top-level windows.
-                clients.push(top);
-            }
-        }
-        Ok(clients)
-    }
-
-    /// The window carrying `WM_STATE` at or below `window`, searching `depth` levels.
-    fn client_below(
-        &mut self,
-        atoms: &WindowAtoms,
-        window: Window,
-        depth: usize,
-    ) -> Result<Option<Window>, Error> {
-        if self.has_property(window, atoms.WM_STATE)? {
-            return Ok(Some(window));
-        }
-        if depth == 0 {
-            return Ok(None);
-        }
-        for child in self.children(window)? {
-            if let Some(client) = self.client_below(atoms, child, depth - 1)? {
-                return Ok(Some(client));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The root's child that holds `window`, if `window` still exists.
-    fn top_level_of(&mut self, mut window: Window) -> Result<Option<Window>, Error> {
-        let root = self.root();
-        loop {
-            let Some(reply) = self.tree(window)? else {
-                return Ok(None);
-            };
-            if reply.parent == root || reply.parent == x11rb::NONE {
-                return Ok(Some(window));
-            }
-            window = reply.parent;
-        }
-    }
-
-    /// `window`'s children, bottom first; none when it is gone.
-    fn children(&mut self, window: Window) -> Result<Vec<Window>, Error> {
-        Ok(self
-            .tree(window)?
-            .map(|reply| reply.children)
-            .unwrap_or_default())
-    }
-
-    /// `QueryTree`, or `None` for a window that is gone.
-    fn tree(
-        &mut self,
-        window: Window,
-    ) -> Result<Option<x11rb::protocol::xproto::QueryTreeReply>, Error> {
-        let reply = self
-            .connection()
-            .query_tree(window)
-            .map_err(|error| self.connection_lost(error))?
-            .reply();
-        self.gone_is_none(reply, "QueryTree")
-    }
-
-    /// A reply, with a `BadWindow` (the window went away meanwhile) as `None`.
-    fn gone_is_none<T>(
-        &self,
-        reply: Result<T, ReplyError>,
-        request: &'static str,
-    ) -> Result<Option<T>, Error> {
-        match reply {
-            Ok(reply) => Ok(Some(reply)),
-            Err(ReplyError::X11Error(error))
-                if error.error_kind == x11rb::protocol::ErrorKind::Window =>
-            {
-                Ok(None)
-            }
-            Err(error) => Err(self.reply_error(request, error)),
-        }
-    }
-
-    /// A list of windows on `window` under `property`; empty when unset.
-    fn window_list(&mut self, window: Window, property: u32) -> Result<Vec<Window>, Error> {
-        Ok(self
-            .property(window, property, AtomEnum::WINDOW.into(), 4096)?
-            .and_then(|reply| reply.value32().map(Iterator::collect))
-            .unwrap_or_default())
-    }
-
-    /// `GetProperty`, or `None` when the window is gone or the property unset.
-    fn property(
-        &mut self,
-        window: Window,
-        property: u32,
-        kind: u32,
-        longs: u32,
-    ) -> Result<Option<x11rb::protocol::xproto::GetPropertyReply>, Error> {
-        let reply = self
-            .connection()
-            .get_property(false, window, property, kind, 0, longs)
-            .map_err(|error| self.connection_lost(error))?
-            .reply();
-        Ok(self
-            .gone_is_none(reply, "GetProperty")?
-            .filter(|reply| reply.type_ != x11rb::NONE))
-    }
-
-    /// Whether `window` has `property` at all.
-    fn has_property(&mut self, window: Window, property: u32) -> Result<bool, Error> {
-        Ok(self
-            .property(window, property, AtomEnum::ANY.into(), 0)?
-            .is_some())
-    }
-
-    /// Whether `window` bypasses the window manager (menus, tooltips).
-    fn is_override_redirect(&mut self, window: Window) -> Result<bool, Error> {
-        Ok(self
-            .attributes(window)?
-            .is_some_and(|attributes| attributes.override_redirect))
-    }
-
-    /// `GetWindowAttributes`, or `None` for a window that is gone.
-    fn attributes(&mut self, window: Window) -> Result<Option<GetWindowAttributesReply>, Error> {
-        let reply = self
-            .connection()
-            .get_window_attributes(window)
-            .map_err(|error| self.connection_lost(error))?
-            .reply();
-        self.gone_is_none(reply, "GetWindowAttributes")
-    }
-
-    /// `_NET_WM_NAME` as UTF-8, else `WM_NAME` (see [`string_text`]), if set.
-    fn title(&mut self, atoms: &WindowAtoms, window: Window) -> Result<Option<String>, Error> {
-        if let Some(reply) = self.property(window, atoms._NET_WM_NAME, atoms.UTF8_STRING, 1024)? {
-            return Ok(Some(String::from_utf8_lossy(&reply.value).into_owned()));
-        }
-        Ok(self
-            .property(window, AtomEnum::WM_NAME.into(), AtomEnum::ANY.into(), 1024)?
-            .map(|reply| {
-                if reply.type_ == u32::from(AtomEnum::STRING) {
-                    string_text(&reply.value)
-                } else {
-                    String::from_utf8_lossy(&reply.value).into_owned()
-                }
-            }))
-    }
-
-    /// Whether the window manager minimized `window` (`WM_STATE` iconic, or
-    /// `_NET_WM_STATE_HIDDEN`).
-    fn is_minimized(&mut self, atoms: &WindowAtoms, window: Window) -> Result<bool, Error> {
-        let iconic = self
-            .property(window, atoms.WM_STATE, atoms.WM_STATE, 2)?
-            .and_then(|reply| reply.value32().and_then(|mut values| values.next()))
-            == Some(ICONIC_STATE);
-        let hidden = self
-            .property(window, atoms._NET_WM_STATE, AtomEnum::ATOM.into(), 64)?
-            .and_then(|reply| {
-                reply
-                    .value32()
-                    .map(|mut states| states.any(|state| state == atoms._NET_WM_STATE_HIDDEN))
-            })
-            .unwrap_or(false);
-        Ok(iconic || hidden)
-    }
-
-    /// Where `window`'s contents are on the screen, and its border width; `None` when gone.
-    fn placement(&mut self, window: Window) -> Result<Option<(Region, u16, u8)>, Error> {
-        let connection = self.connection();
-        let geometry = connection
-            .get_geometry(window)
-            .map_err(|error| self.connection_lost(error))?;
-        let translated = connection
-            .translate_coordinates(window, self.root(), 0, 0)
-            .map_err(|error| self.connection_lost(error))?;
-        let Some(geometry) = self.gone_is_none(geometry.reply(), "GetGeometry")? else {
-            return Ok(None);
-        };
-        let Some(translated) = self.gone_is_none(translated.reply(), "TranslateCoordinates")?
-        else {
-            return Ok(None);
-        };
-        let region = Region::new(
-            i32::from(translated.dst_x),
-            i32::from(translated.dst_y),
-            u32::from(geometry.width),
-            u32::from(geometry.height),
-        )?;
-        Ok(Some((region, geometry.border_width, geometry.depth)))
-    }
-
-    /// Everything [`windows`](Self::windows) says of `window`; `None` when it is gone.
-    fn describe(
-        &mut self,
-        atoms: &WindowAtoms,
-        window: Window,
-    ) -> Result<Option<WindowInfo>, Error> {
-        let Some(attributes) = self.attributes(window)? else {
-            return Ok(None);
-        };
-        let Some((region, _, _)) = self.placement(window)? else {
-            return Ok(None);
-        };
-        let mut info = WindowInfo::new(u64::from(window), region).with_state(
-            attributes.map_state == MapState::VIEWABLE,
-            self.is_minimized(atoms, window)?,
-        );
-        if let Some(title) = self.title(atoms, window)? {
-            info = info.with_title(&title);
-        }
-        if let Some(reply) = self.property(
-            window,
-            AtomEnum::WM_CLASS.into(),
-            AtomEnum::STRING.into(),
-            256,
-        )? {
-            let mut parts = reply.value.split(|&byte| byte == 0);
-            let instance = parts.next().map(string_text).unwrap_or_default();
-            let class = parts.next().map(string_text).unwrap_or_default();
-            info = info.with_class(&instance, &class);
-        }
-        if let Some(pid) = self
-            .property(window, atoms._NET_WM_PID, AtomEnum::CARDINAL.into(), 1)?
-            .and_then(|reply| reply.value32().and_then(|mut values| values.next()))
-        {
-            info = info.with_pid(pid);
-        }
-        Ok(Some(info))
     }
 
     /// The error for `window` with `problem`.
@@ -478,19 +91,6 @@ impl<C: X11Connection> X11Display<C> {
         }
     }
 
-    /// Where a capture of `window` reads its pixels: its Composite pixmap (redirected at the
-    /// first capture) where the server has Composite, else the window itself. The window
-    /// is checked first: gone, unmapped or minimized is an error naming it. One round trip
-    /// ([`probe_window`](Self::probe_window), then [`finish_probe`](Self::finish_probe)).
-    ///
-    /// # Errors
-    ///
-    /// As [`finish_probe`](Self::finish_probe).
-    pub fn window_source(&mut self, id: u64) -> Result<WindowSource, Error> {
-        let (probe, _) = self.probe_window(id)?;
-        self.finish_probe(probe)
-    }
-
     /// Sends every request that checks and places window `id` at once, and names its pixmap
     /// (Composite); returns them to be read by [`finish_probe`](Self::finish_probe), and where
     /// the pixels were the last time, so that the caller can ask for them in the same round
@@ -500,7 +100,10 @@ impl<C: X11Connection> X11Display<C> {
     ///
     /// [`Error::WindowUnavailable`] for an id that is no X11 window id or a window gone when
     /// it is first redirected; the connection's errors.
-    pub fn probe_window(&mut self, id: u64) -> Result<(WindowProbe, Option<WindowSource>), Error> {
+    pub(super) fn probe_window(
+        &mut self,
+        id: u64,
+    ) -> Result<(WindowProbe, Option<WindowSource>), Error> {
         let window = u32::try_from(id).map_err(|_| Error::WindowUnavailable {
             display: self.display_name().to_owned(),
             window: id,
@@ -508,7 +111,7 @@ impl<C: X11Connection> X11Display<C> {
         })?;
         let atoms = self.window_atoms()?;
         let composite = self.composite()?.is_some();
-        if composite && !self.redirected.contains(&window) {
+        if composite && !self.window_state.redirected.contains(&window) {
             self.redirect(window)?;
         }
         let lost = |display: &Self, error| display.connection_lost(error);
@@ -556,11 +159,15 @@ impl<C: X11Connection> X11Display<C> {
             None
         };
         let pixmap_id = pixmap.map(|(pixmap, _)| pixmap);
-        let guess = self.window_cache.get(&window).map(|last| WindowSource {
-            drawable: pixmap_id.unwrap_or(window),
-            pixmap: pixmap_id,
-            ..*last
-        });
+        let guess = self
+            .window_state
+            .sources
+            .get(&window)
+            .map(|last| WindowSource {
+                drawable: pixmap_id.unwrap_or(window),
+                pixmap: pixmap_id,
+                ..*last
+            });
         Ok((
             WindowProbe {
                 window,
@@ -587,7 +194,7 @@ impl<C: X11Connection> X11Display<C> {
     /// An application that does not repaint within that time is not waited for further.
     fn redirect(&mut self, window: Window) -> Result<(), Error> {
         let watch = if self.partly_hidden(window)? {
-            crate::DamageTracker::start(self, window)?.ok()
+            DamageTracker::start(self, window)?.ok()
         } else {
             None
         };
@@ -608,7 +215,7 @@ impl<C: X11Connection> X11Display<C> {
 
     /// Waits until `watch` (DAMAGE on a window just redirected) has been quiet for
     /// [`REPAINT_QUIET`], or [`REPAINT_LIMIT`] has passed.
-    fn await_repaint(&mut self, watch: &crate::DamageTracker) -> Result<(), Error> {
+    fn await_repaint(&mut self, watch: &DamageTracker) -> Result<(), Error> {
         let limit = Instant::now() + REPAINT_LIMIT;
         loop {
             let quiet_until = (Instant::now() + REPAINT_QUIET).min(limit);
@@ -721,7 +328,7 @@ impl<C: X11Connection> X11Display<C> {
     ) -> Result<(), Error> {
         match answer {
             Ok(()) => {
-                self.redirected.push(window);
+                self.window_state.redirected.push(window);
                 Ok(())
             }
             Err(ReplyError::X11Error(error))
@@ -736,7 +343,7 @@ impl<C: X11Connection> X11Display<C> {
             Err(ReplyError::X11Error(error))
                 if error.error_kind == x11rb::protocol::ErrorKind::Access =>
             {
-                self.redirected.push(window);
+                self.window_state.redirected.push(window);
                 Ok(())
             }
             Err(error) => Err(self.reply_error("CompositeRedirectWindow", error)),
@@ -752,7 +359,7 @@ impl<C: X11Connection> X11Display<C> {
     /// [`Error::WindowUnavailable`]; [`Error::Unsupported`] for a window entirely off the
     /// screen on a server without Composite; [`Error::UnsupportedFormat`] for a window whose
     /// pixels cannot be read (a palette visual); the server's failures.
-    pub fn finish_probe(&mut self, probe: WindowProbe) -> Result<WindowSource, Error> {
+    pub(super) fn finish_probe(&mut self, probe: WindowProbe) -> Result<WindowSource, Error> {
         let result = self.read_probe(&probe);
         if result.is_err() {
             if let Some((pixmap, _)) = probe.pixmap {
@@ -760,7 +367,7 @@ impl<C: X11Connection> X11Display<C> {
                     cookie.ignore_error();
                 }
             }
-            self.window_cache.remove(&probe.window);
+            self.window_state.sources.remove(&probe.window);
         }
         result
     }
@@ -792,19 +399,9 @@ impl<C: X11Connection> X11Display<C> {
         let Some(attributes) = self.gone_is_none(attributes, "GetWindowAttributes")? else {
             return Err(gone());
         };
-        let iconic = self
-            .gone_is_none(wm_state, "GetProperty")?
-            .and_then(|reply| reply.value32().and_then(|mut values| values.next()))
-            == Some(ICONIC_STATE);
-        let hidden = self
-            .gone_is_none(net_wm_state, "GetProperty")?
-            .and_then(|reply| {
-                reply
-                    .value32()
-                    .map(|mut states| states.any(|state| state == probe.atoms._NET_WM_STATE_HIDDEN))
-            })
-            .unwrap_or(false);
-        if iconic || hidden {
+        let wm_state = self.gone_is_none(wm_state, "GetProperty")?;
+        let net_wm_state = self.gone_is_none(net_wm_state, "GetProperty")?;
+        if minimized(&probe.atoms, wm_state.as_ref(), net_wm_state.as_ref()) {
             return Err(self.window_unavailable(window, WindowProblem::Minimized));
         }
         if attributes.map_state != MapState::VIEWABLE {
@@ -889,7 +486,7 @@ impl<C: X11Connection> X11Display<C> {
                 }
             }
         };
-        self.window_cache.insert(window, source);
+        self.window_state.sources.insert(window, source);
         Ok(source)
     }
 
@@ -899,7 +496,7 @@ impl<C: X11Connection> X11Display<C> {
     /// it exits) or when it was resized or unmapped while the capture's requests were being
     /// served. What this display knew of the window is forgotten, so the next try redirects
     /// and judges it afresh and reports what it finds.
-    pub fn retry_window_capture(&mut self, id: u64, error: &Error) -> bool {
+    pub(super) fn retry_window_capture(&mut self, id: u64, error: &Error) -> bool {
         let gone = matches!(
             error,
             Error::WindowUnavailable { window, problem: WindowProblem::Gone, .. } if *window == id
@@ -910,14 +507,16 @@ impl<C: X11Connection> X11Display<C> {
         if !gone {
             return false;
         }
-        self.window_cache.remove(&window);
-        let known = self.redirected.len();
-        self.redirected.retain(|&redirected| redirected != window);
-        self.redirected.len() != known
+        self.window_state.sources.remove(&window);
+        let known = self.window_state.redirected.len();
+        self.window_state
+            .redirected
+            .retain(|&redirected| redirected != window);
+        self.window_state.redirected.len() != known
     }
 
-    /// Frees what [`window_source`](Self::window_source) made for a capture (no round trip).
-    pub fn release_window_source(&self, source: &WindowSource) {
+    /// Frees what [`finish_probe`](Self::finish_probe) named for a capture (no round trip).
+    pub(super) fn release_window_source(&self, source: &WindowSource) {
         if let Some(pixmap) = source.pixmap {
             if let Ok(cookie) = self.connection().free_pixmap(pixmap) {
                 cookie.ignore_error();
@@ -937,38 +536,5 @@ impl<C: X11Connection> X11Display<C> {
             (depth, visual, "the window's visual"),
             self.display_name(),
         )
-    }
-
-    /// Undoes every redirection made for window captures (best effort: windows gone since
-    /// give errors nobody waits for).
-    pub(crate) fn unredirect_windows(&mut self) {
-        for window in std::mem::take(&mut self.redirected) {
-            if let Ok(cookie) = self
-                .connection()
-                .composite_unredirect_window(window, Redirect::AUTOMATIC)
-            {
-                cookie.ignore_error();
-            }
-        }
-        // A round trip sends them (the connection may be the application's, and outlive
-        // this display); a server forgets a closed connection's redirections itself.
-        if let Ok(cookie) = self.connection().get_input_focus() {
-            let _ = cookie.reply();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::string_text;
-
-    #[test]
-    fn string_properties_are_latin1_unless_they_are_utf8() {
-        assert_eq!(string_text(b"Terminal"), "Terminal");
-        // "Logo – viewer" as UTF-8 in a STRING property (ImageMagick's display does this).
-        assert_eq!(string_text("Logo – viewer".as_bytes()), "Logo – viewer");
-        // Latin-1 proper: 0xE9 alone is not UTF-8.
-        assert_eq!(string_text(b"caf\xe9"), "café");
-        assert_eq!(string_text(b""), "");
     }
 }
