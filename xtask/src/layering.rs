@@ -7,7 +7,7 @@
 //! crate that is not is reported, so its place is decided, not defaulted. Only normal and
 //! build dependencies are checked: tests may use anything.
 
-use crate::test_and_ci::{FACADE, backend_features};
+use crate::facade::{FACADE, backend_features};
 use crate::workspace::Member;
 
 /// Where a crate stands in the layering.

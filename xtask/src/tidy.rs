@@ -50,7 +50,7 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let root = workspace::project_root();
+        let root = crate::paths::project_root();
         let path = self.path.strip_prefix(&root).unwrap_or(&self.path);
         match self.line {
             Some(line) => write!(formatter, "{}:{line}: {}", path.display(), self.message),
@@ -65,7 +65,7 @@ impl std::fmt::Display for Problem {
 ///
 /// Fails when the workspace cannot be listed or a file cannot be read.
 pub fn check() -> Result<Vec<Problem>> {
-    let root = workspace::project_root();
+    let root = crate::paths::project_root();
     let members = workspace::members()?;
     let mut problems = Vec::new();
     for member in &members {
@@ -86,10 +86,10 @@ pub fn check() -> Result<Vec<Problem>> {
         }
     }
     problems.extend(
-        crate::test_and_ci::feature_table_problems(&members)
+        crate::feature_runs::feature_table_problems(&members)
             .into_iter()
             .map(|message| Problem {
-                path: root.join("xtask/src/test_and_ci.rs"),
+                path: root.join("xtask/src/feature_runs.rs"),
                 line: None,
                 message: format!("backend feature runs: {message}"),
             }),

@@ -112,7 +112,7 @@ pub fn run() -> Result<()> {
 /// The `--suppressions` option naming `xtask/valgrind.supp`, which hides only allocations that
 /// the Rust standard library keeps on purpose until exit (each entry says which and why).
 fn suppressions_option() -> String {
-    let file = crate::workspace::project_root().join("xtask/valgrind.supp");
+    let file = crate::paths::project_root().join("xtask/valgrind.supp");
     format!("--suppressions={}", file.display())
 }
 

@@ -1,4 +1,4 @@
-//! Where the project is and which crates it has, read from `cargo metadata` so that a crate added
+//! Which crates the project has, read from `cargo metadata` so that a crate added
 //! to the workspace is checked by tidy without editing xtask.
 
 use std::collections::BTreeMap;
@@ -6,15 +6,6 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Result, XtaskError};
 use crate::shell::Cmd;
-
-/// The workspace root: the directory above xtask's own manifest.
-pub fn project_root() -> PathBuf {
-    let xtask_directory = Path::new(env!("CARGO_MANIFEST_DIR"));
-    xtask_directory
-        .parent()
-        .unwrap_or(xtask_directory)
-        .to_path_buf()
-}
 
 /// One workspace member as tidy needs it.
 #[derive(Debug, Clone)]
@@ -137,13 +128,7 @@ fn is_library_or_binary(target: &serde_json::Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn project_root_holds_the_workspace_manifest() {
-        let manifest = project_root().join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).unwrap();
-        assert!(text.contains("[workspace]"), "{}", manifest.display());
-    }
+    use crate::paths::project_root;
 
     #[test]
     fn members_carry_feature_values_and_normal_dependencies_only() {

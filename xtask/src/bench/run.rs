@@ -10,9 +10,9 @@ use crate::bench::options::BenchOptions;
 use crate::bench::report::{machine_description, markdown_table, measures_table, results_json};
 use crate::bench::results::{collect_estimates, parse_measures, read_fresh, read_paired};
 use crate::error::{Result, XtaskError};
+use crate::paths::target_directory;
 use crate::shell::Cmd;
 use crate::system_packages;
-use crate::workspace::project_root;
 
 /// Runs `cargo xtask bench`.
 ///
@@ -127,11 +127,4 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         println!("{missed} target(s) missed in this run (see MISS above); timings fail nothing");
     }
     Ok(())
-}
-
-/// Where cargo puts build output (and criterion its results).
-fn target_directory() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"))
 }
