@@ -116,7 +116,7 @@ mod tests {
         Member {
             name: name.to_owned(),
             directory: format!("/w/{name}").into(),
-            crate_roots: Vec::new(),
+            targets: Vec::new(),
             features: features
                 .iter()
                 .map(|(name, enables)| {

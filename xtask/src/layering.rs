@@ -142,7 +142,7 @@ mod tests {
         Member {
             name: name.to_owned(),
             directory: format!("/w/{name}").into(),
-            crate_roots: Vec::new(),
+            targets: Vec::new(),
             features: BTreeMap::new(),
             dependencies: dependencies.iter().map(|name| (*name).to_owned()).collect(),
         }

@@ -2,6 +2,7 @@
 //! wlr-screencopy) and headless weston (without): buffers held and exhausted, a compositor
 //! without the protocol, a stopped compositor, one killed mid-stream, the stream's frames in
 //! flight, and grim on the same output.
+#![forbid(unsafe_code)]
 
 use std::time::{Duration, Instant};
 
