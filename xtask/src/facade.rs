@@ -1,6 +1,6 @@
 //! The facade and its backend features, by the registry's rule: a backend's feature is its
-//! name and turns on the crate `mss-<name>`. Tidy's layering and the feature runs of `cargo
-//! xtask test` find the backends here.
+//! name and turns on the crate `mss-<name>`. Tidy's layering, the feature runs of `cargo
+//! xtask test` and the check of the command line's features find the backends here.
 
 use crate::workspace::Member;
 

@@ -127,6 +127,7 @@ mod tests {
                 })
                 .collect::<BTreeMap<_, _>>(),
             dependencies: Vec::new(),
+            test_only: false,
         }
     }
 

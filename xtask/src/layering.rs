@@ -145,6 +145,7 @@ mod tests {
             targets: Vec::new(),
             features: BTreeMap::new(),
             dependencies: dependencies.iter().map(|name| (*name).to_owned()).collect(),
+            test_only: false,
         }
     }
 

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod cli_features;
 mod demo;
 mod error;
 mod facade;

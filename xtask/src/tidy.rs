@@ -10,6 +10,8 @@
 //! - README.md opens with the two set-up commands in [`README_FIRST_LINES`];
 //! - every crate's manifest has `[lints] workspace = true`;
 //! - the facade has backend features, each turning on a member crate `mss-<feature>`;
+//! - the command line forwards every backend feature but the test-only ones
+//!   ([`crate::cli_features`]);
 //! - every crate keeps to its layer's allowed dependencies ([`crate::layering`]).
 
 use std::path::{Path, PathBuf};
@@ -94,6 +96,20 @@ pub fn check() -> Result<Vec<Problem>> {
                 message: format!("backend feature runs: {message}"),
             }),
     );
+    for problem in crate::cli_features::forwarding_problems(&members) {
+        let manifest = members
+            .iter()
+            .find(|member| member.name == problem.crate_name)
+            .map_or_else(
+                || root.join("Cargo.toml"),
+                |member| member.directory.join("Cargo.toml"),
+            );
+        problems.push(Problem {
+            path: manifest,
+            line: None,
+            message: format!("backend features of the command line: {}", problem.message),
+        });
+    }
     problems.extend(
         crate::layering::layering_problems(&members)
             .into_iter()
@@ -348,6 +364,7 @@ mod tests {
                 targets,
                 features: std::collections::BTreeMap::new(),
                 dependencies: Vec::new(),
+                test_only: false,
             };
             Self { directory, member }
         }

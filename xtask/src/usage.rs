@@ -18,7 +18,8 @@ commands:
                --quick              smoke mode for CI (tiny times, small screen)
                other arguments      passed to criterion (filters, --sample-size N, ...)
   valgrind   run the tests of the crates with unsafe code under valgrind memcheck
-  tidy       check the project rules (forbid(unsafe_code), SAFETY comments, no ignored tests
-             or stubs, README set-up commands, workspace lints, allowed dependencies between
-             crates)
+  tidy       check the project rules (forbid(unsafe_code) in every crate root, SAFETY
+             comments, no ignored tests or stubs, README set-up commands, workspace lints,
+             allowed dependencies between crates, every backend feature forwarded by the
+             command line but the test-only ones)
   help       show this text";

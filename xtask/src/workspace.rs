@@ -22,6 +22,9 @@ pub struct Member {
     /// The packages it depends on as a library or build script needs them (not
     /// dev-dependencies), by package name.
     pub dependencies: Vec<String>,
+    /// Whether its manifest says `[package.metadata.mss]` `test-only = true`: a backend only
+    /// tests use, which no build of the command line may carry.
+    pub test_only: bool,
 }
 
 /// What a cargo target is, from the first of its `kind`s.
@@ -98,12 +101,17 @@ impl Member {
 pub fn members() -> Result<Vec<Member>> {
     let command = Cmd::cargo().args(["metadata", "--format-version", "1", "--no-deps"]);
     let text = command.read()?;
-    let unexpected = |detail: &str| XtaskError::UnexpectedOutput {
+    parse_members(&text).map_err(|detail| XtaskError::UnexpectedOutput {
         command: command.display(),
-        detail: detail.to_owned(),
-    };
+        detail,
+    })
+}
+
+/// The members in the text of `cargo metadata --format-version 1`, or what is wrong with it.
+fn parse_members(text: &str) -> Result<Vec<Member>, String> {
+    let unexpected = |detail: &str| detail.to_owned();
     let metadata: serde_json::Value =
-        serde_json::from_str(&text).map_err(|error| unexpected(&error.to_string()))?;
+        serde_json::from_str(text).map_err(|error| unexpected(&error.to_string()))?;
     let packages = metadata["packages"]
         .as_array()
         .ok_or_else(|| unexpected("no `packages` array"))?;
@@ -155,12 +163,15 @@ pub fn members() -> Result<Vec<Member>> {
                         .collect()
                 })
                 .unwrap_or_default();
+            // `[package.metadata.mss] test-only = true`; `metadata` is null without a table.
+            let test_only = package["metadata"]["mss"]["test-only"].as_bool() == Some(true);
             Ok(Member {
                 name: name.to_owned(),
                 directory,
                 targets,
                 features,
                 dependencies,
+                test_only,
             })
         })
         .collect()
@@ -217,6 +228,30 @@ mod tests {
         );
         assert_eq!(TargetKind::from_cargo("proc-macro"), TargetKind::Library);
         assert_eq!(TargetKind::BuildScript.to_string(), "build script");
+    }
+
+    #[test]
+    fn test_only_backends_are_read_from_the_package_metadata() {
+        let text = r#"{"packages": [
+            {"name": "mss-fake", "manifest_path": "/w/mss-fake/Cargo.toml",
+             "targets": [{"kind": ["lib"], "name": "mss_fake", "src_path": "/w/mss-fake/src/lib.rs"}],
+             "features": {}, "dependencies": [], "metadata": {"mss": {"test-only": true}}},
+            {"name": "mss-x11-shm", "manifest_path": "/w/mss-x11-shm/Cargo.toml",
+             "targets": [], "features": {}, "dependencies": [], "metadata": null},
+            {"name": "mss-other", "manifest_path": "/w/mss-other/Cargo.toml",
+             "targets": [], "features": {}, "dependencies": [],
+             "metadata": {"mss": {"test-only": false}, "docs": {"rs": {}}}}
+        ]}"#;
+        let members = parse_members(text).unwrap();
+        let test_only: Vec<bool> = members.iter().map(|member| member.test_only).collect();
+        assert_eq!(test_only, [true, false, false]);
+        assert_eq!(members[0].targets[0].kind, TargetKind::Library);
+        assert_eq!(members[0].directory, PathBuf::from("/w/mss-fake"));
+        assert!(
+            parse_members(r#"{"packages": [{"name": "x"}]}"#)
+                .unwrap_err()
+                .contains("manifest_path")
+        );
     }
 
     #[test]
