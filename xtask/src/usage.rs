@@ -17,7 +17,8 @@ commands:
              and write target/mss-bench/{results.json,results.md,chart.svg}
                --quick              smoke mode for CI (tiny times, small screen)
                other arguments      passed to criterion (filters, --sample-size N, ...)
-  valgrind   run the tests of the crates with unsafe code under valgrind memcheck
+  valgrind   run the tests of the crate with unsafe code, and of the pool and the backends
+             that lend its memory to a server (MIT-SHM, Wayland), under valgrind memcheck
   tidy       check the project rules (forbid(unsafe_code) in every crate root, SAFETY
              comments, no ignored tests or stubs, README set-up commands, workspace lints,
              allowed dependencies between crates, every backend feature forwarded by the
