@@ -28,7 +28,7 @@
 //!   against the targets;
 //! - [`chart`]: the SVG chart;
 //! - [`report`]: the markdown tables and the JSON document;
-//! - [`run`]: the whole command, from the build to the files written.
+//! - [`mod@run`]: the whole command, from the build to the files written.
 
 mod chart;
 mod judge;
