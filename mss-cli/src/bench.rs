@@ -2,8 +2,8 @@
 //!
 //! The floor is the cheapest loop of the same request over libxcb, from `mss-floor` (libxcb
 //! loaded at run time, raw requests, no mss code): the same floors the criterion benchmarks
-//! compare against. Backend and floor calls alternate, one each per frame, so both see the same machine load, and their
-//! ratio is what a slow layer in mss would show as.
+//! compare against. Backend and floor calls alternate, one each per frame, so both see the
+//! same machine load, and their ratio is what a slow layer in mss would show as.
 //!
 //! With `--stream`, a consumer reads every byte of every frame, and grab-then-read one at a
 //! time is timed against the backend's stream (which overlaps the display's copy with the
