@@ -8,11 +8,9 @@
 //! something when both sides run in the same process, against the same server, minutes apart.
 //! This crate therefore provides, besides the criterion benchmarks in `benches/mss`:
 //!
-//! - the **floors**: [`ShmFloor`] (`ShmGetImage` into one reused memfd segment, no frame, no
-//!   pool) and [`GetImageFloor`] (`GetImage`, reply read raw and dropped), written
-//!   directly over libxcb (the `xcb` crate) so that they share none of the code they measure;
-//!   [`ShmFloor::open_window`] and [`GetImageFloor::open_window`] read a window's Composite
-//!   pixmap, named once;
+//! - the **floors** come from `mss-floor` (`ShmFloor`, `GetImageFloor`, their window forms, and
+//!   `MemcpyFloor`): request loops over libxcb through the `xcb` crate, sharing none of the code
+//!   they measure, the same ones `mss bench` uses;
 //! - the **screens**: [`BenchScreen`] starts a private Xvfb of a given size, paints the known
 //!   scene and checks that every backend and floor captures it, before anything is timed;
 //! - the **plan**: [`BenchPlan`] names the screen sizes and the region of a run, full or quick.
@@ -26,20 +24,18 @@
 //!
 //! - **Floors in the same run.** Absolute times on a shared two-core machine drift by tens of
 //!   percent between runs; ratios within one run are what the targets speak of.
-//! - **No unsafe, no mapping.** The SHM floor never maps its segment: the server writes it and
-//!   nobody reads it, exactly the work a grab cannot avoid. Tests read it back through the
-//!   memfd with ordinary positioned reads ([`ShmFloor::read_back`]).
+//! - **One place for the floors.** They live in `mss-floor`, a crate of their own that depends
+//!   on no backend, no plumbing and no x11rb, so the benchmarks here and `mss bench` compare
+//!   against the same loops.
 //! - **Checked before timed.** A benchmark of black frames or of a fallback path would be
 //!   meaningless, so [`BenchScreen::check_backends`] compares full frames with the scene and
 //!   insists that the SHM backend really uses shared memory.
 #![forbid(unsafe_code)]
 
 mod consumer;
-mod floor;
 mod plan;
 mod screen;
 
 pub use consumer::{cpu_time, read_every_byte};
-pub use floor::{FloorError, GetImageFloor, ShmFloor};
 pub use plan::{BenchPlan, ScreenSize};
 pub use screen::{BenchScreen, ScreenError};

@@ -1,11 +1,12 @@
 //! [`BenchScreen`]: a private Xvfb showing the known scene, checked before it is timed.
 
 use mss_core::{Capture, Frame, PixelFormat, Region};
+use mss_floor::{FloorError, GetImageFloor, ShmFloor};
 use mss_testkit::{Scene, SceneError, ServerError, XServer, XvfbOptions};
 use mss_x11_getimage::{ConnectionPreference, GetImageCapture, X11Options};
 use mss_x11_shm::ShmCapture;
 
-use crate::{FloorError, GetImageFloor, ScreenSize, ShmFloor};
+use crate::ScreenSize;
 
 /// Why a benchmark screen could not be started or does not capture what it shows.
 #[derive(Debug, thiserror::Error)]

@@ -1,8 +1,9 @@
 //! `mss bench`: milliseconds per grab with each available backend, beside its floor.
 //!
-//! The floor (`crate::floor`) is the cheapest loop of the same request over libxcb. Backend
-//! and floor calls alternate, one each per frame, so both see the same machine load, and their
-//! ratio is what a slow layer in mss would show as.
+//! The floor is the cheapest loop of the same request over libxcb, from `mss-floor` (libxcb
+//! loaded at run time, raw requests, no mss code): the same floors the criterion benchmarks
+//! compare against. Backend and floor calls alternate, one each per frame, so both see the
+//! same machine load, and their ratio is what a slow layer in mss would show as.
 //!
 //! With `--stream`, a consumer reads every byte of every frame, and grab-then-read one at a
 //! time is timed against the backend's stream (which overlaps the display's copy with the
@@ -11,12 +12,12 @@
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use mss::{Backend, Capture, Mss};
+use mss::{Backend, Capture, DisplaySystem, Mss};
+use mss_floor::{GetImageFloor, ShmFloor};
 use serde_json::json;
 
 use crate::Failure;
 use crate::cli::BenchArgs;
-use crate::floor::Floor;
 
 /// One backend's measurement.
 struct Measurement {
@@ -41,6 +42,52 @@ impl Measurement {
             .as_ref()
             .ok()
             .map(|floor| self.milliseconds_per_frame / floor.milliseconds_per_frame)
+    }
+}
+
+/// The floor beside one backend: the same request as its grabs, looped over libxcb.
+enum Floor {
+    /// `ShmGetImage` into one segment, beside a backend grabbing with MIT-SHM.
+    Shm(ShmFloor),
+    /// `GetImage`, reply freed, beside a backend grabbing with `GetImage`.
+    GetImage(GetImageFloor),
+}
+
+impl Floor {
+    /// The floor for a backend of `system` grabbing with `method` on `display`, or why there
+    /// is none.
+    fn for_backend(
+        system: DisplaySystem,
+        method: &str,
+        display: &str,
+        region: mss::Region,
+    ) -> Result<Self, String> {
+        if system != DisplaySystem::X11 {
+            return Err(format!("no floor for {system} backends"));
+        }
+        let floor = match method {
+            "MIT-SHM" => ShmFloor::open(display, region).map(Self::Shm),
+            "GetImage" => GetImageFloor::open(display, region).map(Self::GetImage),
+            other => return Err(format!("no floor for the method {other}")),
+        };
+        floor.map_err(|error| error.to_string())
+    }
+
+    /// What the floor does, in words.
+    fn describe(&self) -> &'static str {
+        match self {
+            Self::Shm(_) => "ShmGetImage loop over libxcb",
+            Self::GetImage(_) => "GetImage loop over libxcb",
+        }
+    }
+
+    /// One request, waited on (a `GetImage` reply is freed at once).
+    fn grab(&self) -> Result<(), String> {
+        match self {
+            Self::Shm(floor) => floor.grab().map(drop),
+            Self::GetImage(floor) => floor.grab().map(drop),
+        }
+        .map_err(|error| error.to_string())
     }
 }
 

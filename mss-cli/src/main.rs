@@ -11,7 +11,6 @@
 
 mod bench;
 mod cli;
-mod floor;
 mod geometry;
 mod info;
 mod record;

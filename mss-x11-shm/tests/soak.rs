@@ -2,6 +2,7 @@
 //!
 //! This is its own test binary, so its own process: resident memory and open descriptors are
 //! process-wide, and the tests of `it` running in parallel threads would move both.
+#![forbid(unsafe_code)]
 
 #[path = "it/support.rs"]
 #[allow(

@@ -3,6 +3,7 @@
 //!
 //! Its own test binary, so its own process: resident memory and open descriptors are
 //! process-wide, and other tests running in parallel threads would move both.
+#![forbid(unsafe_code)]
 
 #[path = "it/support.rs"]
 #[allow(

@@ -3,6 +3,7 @@
 //! python-mss uses (zlib level 6, filter 0 on every row), and prints sizes.
 //!
 //! `cargo run --release -p mss --example png_timing`
+#![forbid(unsafe_code)]
 
 use std::time::Instant;
 

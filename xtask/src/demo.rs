@@ -63,7 +63,7 @@ pub fn run(options: &DemoOptions) -> Result<()> {
     let output_directory = options
         .output_directory
         .clone()
-        .unwrap_or_else(|| crate::workspace::project_root().join("target/xtask-demo"));
+        .unwrap_or_else(|| crate::paths::project_root().join("target/xtask-demo"));
     prepare_output_directory(&output_directory)?;
     let capture_path = output_directory.join(CAPTURE_FILE_NAME);
 
@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn pngs_of_an_earlier_run_are_removed_and_others_kept() {
-        let directory = crate::workspace::project_root().join(format!(
+        let directory = crate::paths::project_root().join(format!(
             "target/xtask-tests/demo-output-{}",
             std::process::id()
         ));

@@ -8,7 +8,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum XtaskError {
     /// The command line given to xtask was not understood.
-    #[error("{message}\n\n{usage}", usage = crate::USAGE)]
+    #[error("{message}\n\n{usage}", usage = crate::usage::USAGE)]
     Usage {
         /// What was wrong with the arguments.
         message: String,

@@ -5,9 +5,13 @@
 //! when the facade has a feature `F` that turns it on (the registry's rule), so a new backend
 //! is checked without editing this file. Every other crate must be listed in [`LAYERS`]; a new
 //! crate that is not is reported, so its place is decided, not defaulted. Only normal and
-//! build dependencies are checked: tests may use anything.
+//! build dependencies are checked: tests may use anything. A layer may also refuse third-party
+//! crates ([`Layer::forbidden_third_party`]): the floors must share no code with the backends'
+//! X11 stack, so they may not depend on x11rb. A test-only backend (its manifest says
+//! `[package.metadata.mss] test-only = true`) may also depend on the test kit, whose scenes it
+//! shows.
 
-use crate::test_and_ci::{FACADE, backend_features};
+use crate::facade::{FACADE, backend_features};
 use crate::workspace::Member;
 
 /// Where a crate stands in the layering.
@@ -21,12 +25,15 @@ pub enum Layer {
     /// A capture backend (`mss-<feature>`): foundations and plumbing, never another backend
     /// and never the facade.
     Backend,
+    /// The floors the benchmarks compare against (`mss-floor`): foundations only, and no
+    /// x11rb, so they share no code with what they measure.
+    Measurement,
     /// Code that must work with any backend from the contract alone (`mss-testkit`,
     /// `mss-consumer-example`): `mss-core` only.
     ContractOnly,
     /// The facade (`mss`): foundations, plumbing and backends.
     Facade,
-    /// The command line (`mss-cli`): the facade and foundations.
+    /// The command line (`mss-cli`): the facade, foundations and the floors.
     Application,
     /// The benchmarks (`mss-bench`): anything but the tooling, to compare layers.
     Benchmarks,
@@ -40,6 +47,7 @@ pub const LAYERS: &[(&str, Layer)] = &[
     ("mss-buffer", Layer::Foundation),
     ("mss-memfd", Layer::Foundation),
     ("mss-x11", Layer::Plumbing),
+    ("mss-floor", Layer::Measurement),
     ("mss-testkit", Layer::ContractOnly),
     ("mss-consumer-example", Layer::ContractOnly),
     (FACADE, Layer::Facade),
@@ -54,12 +62,21 @@ impl Layer {
         use Layer::*;
         match self {
             Foundation | Tooling => false,
-            Plumbing => dependency_layer == Foundation,
+            Plumbing | Measurement => dependency_layer == Foundation,
             Backend => matches!(dependency_layer, Foundation | Plumbing),
             ContractOnly => dependency == "mss-core",
             Facade => matches!(dependency_layer, Foundation | Plumbing | Backend),
-            Application => matches!(dependency_layer, Foundation | Facade),
+            Application => matches!(dependency_layer, Foundation | Facade | Measurement),
             Benchmarks => dependency_layer != Tooling,
+        }
+    }
+
+    /// Third-party crates a crate of this layer may not depend on.
+    pub fn forbidden_third_party(self) -> &'static [&'static str] {
+        match self {
+            // A floor over the backends' own connection could not show that it is slow.
+            Layer::Measurement => &["x11rb", "x11rb-protocol"],
+            _ => &[],
         }
     }
 }
@@ -89,7 +106,15 @@ pub fn layering_problems(members: &[Member]) -> Vec<String> {
             continue;
         };
         for dependency in &member.dependencies {
-            // Third-party crates are not the layering's business.
+            if layer.forbidden_third_party().contains(&dependency.as_str()) {
+                problems.push(format!(
+                    "{} ({layer:?}) may not depend on {dependency}: it must share no code with \
+                     what it measures",
+                    member.name
+                ));
+                continue;
+            }
+            // Other third-party crates are not the layering's business.
             let Some(dependency_layer) = members
                 .iter()
                 .any(|other| &other.name == dependency)
@@ -98,7 +123,11 @@ pub fn layering_problems(members: &[Member]) -> Vec<String> {
             else {
                 continue;
             };
-            if !layer.may_depend_on(dependency, dependency_layer) {
+            // A test-only backend (a made-up screen for tests) may show the test kit's scene.
+            let test_backend_on_the_kit = member.test_only
+                && layer == Layer::Backend
+                && dependency_layer == Layer::ContractOnly;
+            if !layer.may_depend_on(dependency, dependency_layer) && !test_backend_on_the_kit {
                 problems.push(format!(
                     "{} ({layer:?}) may not depend on {dependency} ({dependency_layer:?})",
                     member.name
@@ -119,9 +148,10 @@ mod tests {
         Member {
             name: name.to_owned(),
             directory: format!("/w/{name}").into(),
-            crate_roots: Vec::new(),
+            targets: Vec::new(),
             features: BTreeMap::new(),
             dependencies: dependencies.iter().map(|name| (*name).to_owned()).collect(),
+            test_only: false,
         }
     }
 
@@ -148,6 +178,7 @@ mod tests {
             member("mss-buffer", &["crossbeam"]),
             member("mss-memfd", &["memmap2"]),
             member("mss-x11", &["mss-core", "x11rb"]),
+            member("mss-floor", &["mss-core", "xcb", "rustix"]),
             member("mss-x11-getimage", &["mss-core", "mss-x11"]),
             member(
                 "mss-x11-shm",
@@ -156,8 +187,11 @@ mod tests {
             member("mss-testkit", &["mss-core", "x11rb"]),
             member("mss-consumer-example", &["mss-core"]),
             facade,
-            member("mss-cli", &["mss", "mss-memfd", "clap"]),
-            member("mss-bench", &["mss", "mss-x11-shm", "mss-testkit"]),
+            member("mss-cli", &["mss", "mss-memfd", "mss-floor", "clap"]),
+            member(
+                "mss-bench",
+                &["mss", "mss-x11-shm", "mss-testkit", "mss-floor"],
+            ),
             member("xtask", &["serde_json"]),
         ]
     }
@@ -166,6 +200,32 @@ mod tests {
     fn the_real_workspace_keeps_its_layering() {
         let members = crate::workspace::members().unwrap();
         assert_eq!(layering_problems(&members), Vec::<String>::new());
+    }
+
+    #[test]
+    fn only_a_test_only_backend_may_depend_on_the_test_kit() {
+        let mut members = workspace();
+        let facade = members.iter_mut().find(|m| m.name == FACADE).unwrap();
+        facade
+            .features
+            .insert("fake".to_owned(), vec!["dep:mss-fake".to_owned()]);
+        let mut fake = member("mss-fake", &["mss-core", "mss-testkit"]);
+        fake.test_only = true;
+        members.push(fake);
+        assert_eq!(layering_problems(&members), Vec::<String>::new());
+        members.last_mut().unwrap().test_only = false;
+        assert_eq!(
+            layering_problems(&members),
+            ["mss-fake (Backend) may not depend on mss-testkit (ContractOnly)"]
+        );
+        // A test-only backend is still a backend: no other backend, no facade.
+        let fake = members.last_mut().unwrap();
+        fake.test_only = true;
+        fake.dependencies.push("mss-x11-shm".to_owned());
+        assert_eq!(
+            layering_problems(&members),
+            ["mss-fake (Backend) may not depend on mss-x11-shm (Backend)"]
+        );
     }
 
     #[test]
@@ -229,6 +289,27 @@ mod tests {
             "mss-core",
             "xtask (Tooling) may not depend on mss-core (Foundation)",
         );
+        check(
+            "mss-floor",
+            "mss-x11",
+            "mss-floor (Measurement) may not depend on mss-x11 (Plumbing)",
+        );
+        check(
+            "mss-floor",
+            "mss-x11-shm",
+            "mss-floor (Measurement) may not depend on mss-x11-shm (Backend)",
+        );
+        check(
+            "mss-floor",
+            "x11rb",
+            "mss-floor (Measurement) may not depend on x11rb: it must share no code with what \
+             it measures",
+        );
+        check(
+            "mss-x11",
+            "mss-floor",
+            "mss-x11 (Plumbing) may not depend on mss-floor (Measurement)",
+        );
     }
 
     #[test]
@@ -238,7 +319,10 @@ mod tests {
             "mss-wayland",
             &["mss-core", "mss-buffer", "mss-memfd"],
         ));
-        members[8]
+        members
+            .iter_mut()
+            .find(|member| member.name == FACADE)
+            .unwrap()
             .features
             .insert("wayland".to_owned(), vec!["dep:mss-wayland".to_owned()]);
         assert_eq!(layering_problems(&members), Vec::<String>::new());

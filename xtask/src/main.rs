@@ -10,15 +10,20 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod cli_features;
 mod demo;
 mod error;
+mod facade;
+mod feature_runs;
 mod layering;
+mod paths;
 mod shell;
 mod steps;
 mod system_packages;
 mod test_and_ci;
 mod test_counts;
 mod tidy;
+mod usage;
 mod valgrind;
 mod virtual_display;
 mod workspace;
@@ -27,28 +32,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::error::{Result, XtaskError};
-
-/// The help text, also shown after a usage error.
-pub const USAGE: &str = "\
-usage: cargo xtask <command>
-
-commands:
-  test       install the system packages the tests need (as root), then run every crate's
-             tests, and each backend feature alone
-  ci         cargo fmt --check, tidy, clippy -D warnings, rustdoc -D warnings, then `test`
-  demo       capture the screen to PNG; without DISPLAY (or with --virtual) on a private Xvfb
-             showing a known scene, checked pixel for pixel
-               --virtual            use a private Xvfb even when DISPLAY is set
-               --output-dir DIR     where the PNGs go (default: target/xtask-demo)
-  bench      run the mss-bench criterion benchmarks, then print the ratios to their floors
-             and write target/mss-bench/{results.json,results.md,chart.svg}
-               --quick              smoke mode for CI (tiny times, small screen)
-               other arguments      passed to criterion (filters, --sample-size N, ...)
-  valgrind   run the tests of the crates with unsafe code under valgrind memcheck
-  tidy       check the project rules (forbid(unsafe_code), SAFETY comments, no ignored tests
-             or stubs, README set-up commands, workspace lints, allowed dependencies between
-             crates)
-  help       show this text";
+use crate::usage::USAGE;
 
 /// One parsed command line.
 #[derive(Debug, Clone)]

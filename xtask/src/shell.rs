@@ -31,7 +31,7 @@ impl Cmd {
             program_label: None,
             arguments: Vec::new(),
             environment: Vec::new(),
-            working_directory: crate::workspace::project_root(),
+            working_directory: crate::paths::project_root(),
         }
     }
 

@@ -3,18 +3,21 @@
 //! `#[test]` below, so a plain `cargo test` enforces them too.
 //!
 //! The rules:
-//! - every crate except those in [`CRATES_ALLOWED_UNSAFE`] forbids unsafe code in its crate roots;
+//! - every target cargo lists (library, binaries, tests, benches, examples, build script)
+//!   forbids unsafe code in its crate root, except the libraries of [`CRATES_ALLOWED_UNSAFE`];
 //! - in those crates every `unsafe` block or impl is preceded by a `// SAFETY:` comment;
 //! - no Rust file holds an ignored test, a `todo`/`unimplemented` stub or a `dbg` call;
 //! - README.md opens with the two set-up commands in [`README_FIRST_LINES`];
 //! - every crate's manifest has `[lints] workspace = true`;
 //! - the facade has backend features, each turning on a member crate `mss-<feature>`;
+//! - the command line forwards every backend feature but the test-only ones
+//!   ([`crate::cli_features`]);
 //! - every crate keeps to its layer's allowed dependencies ([`crate::layering`]).
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Result, XtaskError};
-use crate::workspace::{self, Member};
+use crate::workspace::{self, Member, TargetKind};
 
 /// The only crates allowed to contain `unsafe` code.
 pub const CRATES_ALLOWED_UNSAFE: &[&str] = &["mss-memfd"];
@@ -50,7 +53,7 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let root = workspace::project_root();
+        let root = crate::paths::project_root();
         let path = self.path.strip_prefix(&root).unwrap_or(&self.path);
         match self.line {
             Some(line) => write!(formatter, "{}:{line}: {}", path.display(), self.message),
@@ -65,7 +68,7 @@ impl std::fmt::Display for Problem {
 ///
 /// Fails when the workspace cannot be listed or a file cannot be read.
 pub fn check() -> Result<Vec<Problem>> {
-    let root = workspace::project_root();
+    let root = crate::paths::project_root();
     let members = workspace::members()?;
     let mut problems = Vec::new();
     for member in &members {
@@ -73,9 +76,8 @@ pub fn check() -> Result<Vec<Problem>> {
             for path in rust_files(&member.directory)? {
                 problems.extend(unsafe_without_safety_comment(&path, &read(&path)?));
             }
-        } else {
-            problems.extend(crate_roots_without_forbid(member)?);
         }
+        problems.extend(crate_roots_without_forbid(member)?);
         let manifest = member.directory.join("Cargo.toml");
         if !uses_workspace_lints(&read(&manifest)?) {
             problems.push(Problem {
@@ -86,14 +88,28 @@ pub fn check() -> Result<Vec<Problem>> {
         }
     }
     problems.extend(
-        crate::test_and_ci::feature_table_problems(&members)
+        crate::feature_runs::feature_table_problems(&members)
             .into_iter()
             .map(|message| Problem {
-                path: root.join("xtask/src/test_and_ci.rs"),
+                path: root.join("xtask/src/feature_runs.rs"),
                 line: None,
                 message: format!("backend feature runs: {message}"),
             }),
     );
+    for problem in crate::cli_features::forwarding_problems(&members) {
+        let manifest = members
+            .iter()
+            .find(|member| member.name == problem.crate_name)
+            .map_or_else(
+                || root.join("Cargo.toml"),
+                |member| member.directory.join("Cargo.toml"),
+            );
+        problems.push(Problem {
+            path: manifest,
+            line: None,
+            message: format!("backend features of the command line: {}", problem.message),
+        });
+    }
     problems.extend(
         crate::layering::layering_problems(&members)
             .into_iter()
@@ -179,19 +195,29 @@ fn rust_files(directory: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The crate roots of `member`'s targets that lack `#![forbid(unsafe_code)]`. Only the library
+/// of a crate in [`CRATES_ALLOWED_UNSAFE`] may go without: its tests, examples and binaries
+/// forbid unsafe code like every other crate's.
 fn crate_roots_without_forbid(member: &Member) -> Result<Vec<Problem>> {
+    let allowed_unsafe = CRATES_ALLOWED_UNSAFE.contains(&member.name.as_str());
     let mut problems = Vec::new();
-    for crate_root in &member.crate_roots {
-        let forbids = read(crate_root)?
+    for target in &member.targets {
+        if allowed_unsafe && target.kind == TargetKind::Library {
+            continue;
+        }
+        let forbids = read(&target.root)?
             .lines()
             .any(|line| line.trim() == "#![forbid(unsafe_code)]");
         if !forbids {
             problems.push(Problem {
-                path: crate_root.clone(),
+                path: target.root.clone(),
                 line: None,
                 message: format!(
-                    "{} may not use unsafe code: add `#![forbid(unsafe_code)]` \
-                     (only {} may use it)",
+                    "the {} target `{}` of {} may not use unsafe code: add \
+                     `#![forbid(unsafe_code)]` to its crate root (only the libraries of {} may \
+                     use it)",
+                    target.kind,
+                    target.name,
                     member.name,
                     CRATES_ALLOWED_UNSAFE.join(", ")
                 ),
@@ -291,6 +317,7 @@ fn uses_workspace_lints(manifest: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::Target;
 
     /// The project's own rules, enforced by `cargo test`.
     #[test]
@@ -302,6 +329,112 @@ mod tests {
             "tidy found problems:\n{}",
             listing.join("\n")
         );
+    }
+
+    /// A crate on disk for the forbid rule: each target's root written with `text`, under a
+    /// directory of its own in the build output, removed again when dropped.
+    struct FixtureCrate {
+        directory: PathBuf,
+        member: Member,
+    }
+
+    impl FixtureCrate {
+        fn new(name: &str, targets: &[(TargetKind, &str, &str)]) -> Self {
+            let directory = crate::paths::target_directory().join(format!(
+                "xtask-tests/tidy-forbid-{}-{name}",
+                std::process::id()
+            ));
+            let targets = targets
+                .iter()
+                .map(|(kind, path, text)| {
+                    let root = directory.join(path);
+                    std::fs::create_dir_all(root.parent().unwrap()).unwrap();
+                    std::fs::write(&root, text).unwrap();
+                    let target_name = root.file_stem().unwrap().to_string_lossy().into_owned();
+                    Target {
+                        kind: kind.clone(),
+                        name: target_name,
+                        root,
+                    }
+                })
+                .collect();
+            let member = Member {
+                name: name.to_owned(),
+                directory: directory.clone(),
+                targets,
+                features: std::collections::BTreeMap::new(),
+                dependencies: Vec::new(),
+                test_only: false,
+            };
+            Self { directory, member }
+        }
+
+        /// The problems of the forbid rule, as `(file relative to the crate, message)`.
+        fn problems(&self) -> Vec<(String, String)> {
+            crate_roots_without_forbid(&self.member)
+                .unwrap()
+                .into_iter()
+                .map(|problem| {
+                    let path = problem.path.strip_prefix(&self.directory).unwrap();
+                    (path.display().to_string(), problem.message)
+                })
+                .collect()
+        }
+    }
+
+    impl Drop for FixtureCrate {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.directory);
+        }
+    }
+
+    const FORBIDS: &str = "//! A crate root.\n#![forbid(unsafe_code)]\n\nmod a;\n";
+    const LACKS: &str = "//! A crate root that forgot.\n\nmod a;\n";
+
+    #[test]
+    fn every_target_root_must_forbid_unsafe_code_tests_included() {
+        let fixture = FixtureCrate::new(
+            "mss-fixture",
+            &[
+                (TargetKind::Library, "src/lib.rs", FORBIDS),
+                (TargetKind::Binary, "src/main.rs", FORBIDS),
+                (TargetKind::Test, "tests/it/main.rs", LACKS),
+                (TargetKind::Bench, "benches/speed.rs", LACKS),
+                (TargetKind::Example, "examples/demo.rs", FORBIDS),
+                (TargetKind::BuildScript, "build.rs", LACKS),
+            ],
+        );
+        let problems = fixture.problems();
+        let paths: Vec<&str> = problems.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(paths, ["tests/it/main.rs", "benches/speed.rs", "build.rs"]);
+        assert_eq!(
+            problems[0].1,
+            "the test target `main` of mss-fixture may not use unsafe code: add \
+             `#![forbid(unsafe_code)]` to its crate root (only the libraries of mss-memfd may \
+             use it)"
+        );
+        assert!(
+            problems[2].1.starts_with("the build script target"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn only_the_library_of_a_crate_allowed_unsafe_goes_without() {
+        let fixture = FixtureCrate::new(
+            CRATES_ALLOWED_UNSAFE[0],
+            &[
+                (TargetKind::Library, "src/lib.rs", LACKS),
+                (TargetKind::Test, "tests/it/main.rs", LACKS),
+                (TargetKind::Example, "examples/map.rs", FORBIDS),
+            ],
+        );
+        let paths: Vec<String> = fixture
+            .problems()
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(paths, ["tests/it/main.rs"]);
     }
 
     fn lines_flagged_for_unsafe(text: &str) -> Vec<usize> {

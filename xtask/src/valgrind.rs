@@ -3,7 +3,9 @@
 //! an uninitialised read or a leaked slot fails the run.
 //!
 //! The binaries are found from cargo's JSON messages rather than guessed from `target/`, so
-//! stale binaries of earlier builds are never run. The X tests in them start their own Xvfb.
+//! stale binaries of earlier builds are never run. The X tests in them start their own Xvfb,
+//! the Wayland tests their own headless sway (the compositor runs natively; only the test
+//! process, which maps the slots and lends them to the compositor, is under memcheck).
 
 use std::path::PathBuf;
 
@@ -13,9 +15,10 @@ use crate::steps::Steps;
 use crate::system_packages;
 
 /// The crates whose tests run under valgrind: the one allowed unsafe code (the memfd mapping),
-/// the pool that lends its segments out, and the backend that hands them to the X server and
-/// releases them from any thread.
-pub const VALGRIND_PACKAGES: &[&str] = &["mss-memfd", "mss-buffer", "mss-x11-shm"];
+/// the pool that lends its segments out, and the backends that hand them to their server (the
+/// X server through MIT-SHM, the Wayland compositor as `wl_buffer`s) and release them from any
+/// thread.
+pub const VALGRIND_PACKAGES: &[&str] = &["mss-memfd", "mss-buffer", "mss-x11-shm", "mss-wayland"];
 
 /// Test targets (package, target) that run in `cargo xtask test` but not under valgrind, each
 /// with the reason, which is printed when the target is left out.
@@ -34,6 +37,55 @@ const TARGETS_NOT_UNDER_VALGRIND: &[(&str, &str, &str)] = &[
          would measure valgrind's quarantine (and take hours)",
     ),
 ];
+
+/// Test targets (package, target) of which only some tests run under valgrind, by exact name,
+/// with the reason the others are left out (printed with the run).
+const TARGETS_PARTLY_UNDER_VALGRIND: &[(&str, &str, &[&str], &str)] = &[(
+    "mss-wayland",
+    "it",
+    &[
+        "frames_are_the_pooled_buffers_held_until_dropped_and_exhaustion_is_an_error",
+        "the_stream_keeps_captures_in_flight_and_reports_damage",
+        "grim_on_the_same_output_sees_the_same_pixels",
+        "a_scaled_output_is_its_logical_size_on_the_screen_and_its_device_pixels_in_frames",
+    ],
+    "these lend memfd slots to the compositor (grabs, the pool run out, frames dropped on another \
+     thread, streams holding frames); the others lend none and bound how long a compositor \
+     may take to answer or to be found gone (one to three seconds), which under memcheck would \
+     measure valgrind",
+)];
+
+/// Which tests of one binary run under valgrind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    /// Every test.
+    All,
+    /// Only these tests, by exact name, for this reason.
+    Only(&'static [&'static str], &'static str),
+    /// None, for this reason.
+    None(&'static str),
+}
+
+/// The tests of `package`'s target `target` that run under valgrind.
+fn selection(package: &str, target: &str) -> Selection {
+    if let Some((_, _, reason)) =
+        TARGETS_NOT_UNDER_VALGRIND
+            .iter()
+            .find(|(listed_package, listed_target, _)| {
+                package == *listed_package && target == *listed_target
+            })
+    {
+        return Selection::None(reason);
+    }
+    match TARGETS_PARTLY_UNDER_VALGRIND
+        .iter()
+        .find(|(listed_package, listed_target, _, _)| {
+            package == *listed_package && target == *listed_target
+        }) {
+        Some((_, _, tests, reason)) => Selection::Only(tests, reason),
+        None => Selection::All,
+    }
+}
 
 /// Property tests run this many cases under valgrind unless `PROPTEST_CASES` says otherwise;
 /// valgrind slows code down many times, and the full case count runs in `cargo xtask test`.
@@ -83,26 +135,40 @@ pub fn run() -> Result<()> {
         let proptest_cases = std::env::var("PROPTEST_CASES")
             .unwrap_or_else(|_| PROPTEST_CASES_UNDER_VALGRIND.to_owned());
         for binary in &binaries {
-            if let Some((_, _, reason)) = TARGETS_NOT_UNDER_VALGRIND
-                .iter()
-                .find(|(package, target, _)| binary.package == *package && binary.target == *target)
-            {
-                println!(
-                    "\nnot run under valgrind: {} (target {}): {reason}; it runs in `cargo xtask test`",
-                    binary.package, binary.target
-                );
-                continue;
+            let mut test_filter: &[&str] = &[];
+            match selection(&binary.package, &binary.target) {
+                Selection::None(reason) => {
+                    println!(
+                        "\nnot run under valgrind: {} (target {}): {reason}; it runs in `cargo xtask test`",
+                        binary.package, binary.target
+                    );
+                    continue;
+                }
+                Selection::Only(tests, reason) => {
+                    println!(
+                        "\nunder valgrind, {} (target {}) runs {}: {reason}; every test runs in \
+                         `cargo xtask test`",
+                        binary.package,
+                        binary.target,
+                        tests.join(", ")
+                    );
+                    test_filter = tests;
+                }
+                Selection::All => {}
             }
             let heading = format!(
                 "valgrind memcheck: {} (target {})",
                 binary.package, binary.target
             );
-            let command = Cmd::new("valgrind")
+            let mut command = Cmd::new("valgrind")
                 .args(["--tool=memcheck", "--error-exitcode=1", "--leak-check=full"])
                 .arg(suppressions_option())
                 .arg(&binary.executable)
                 .env("PROPTEST_CASES", &proptest_cases)
                 .current_dir(&binary.package_directory);
+            if !test_filter.is_empty() {
+                command = command.arg("--exact").args(test_filter);
+            }
             steps.run(&heading, |counts| command.run_counting_tests(counts));
         }
     }
@@ -112,7 +178,7 @@ pub fn run() -> Result<()> {
 /// The `--suppressions` option naming `xtask/valgrind.supp`, which hides only allocations that
 /// the Rust standard library keeps on purpose until exit (each entry says which and why).
 fn suppressions_option() -> String {
-    let file = crate::workspace::project_root().join("xtask/valgrind.supp");
+    let file = crate::paths::project_root().join("xtask/valgrind.supp");
     format!("--suppressions={}", file.display())
 }
 
@@ -242,6 +308,47 @@ mod tests {
         let entries = text.matches("\n{").count();
         assert!(entries > 0, "{path} has no entries");
         assert_eq!(text.matches("match-leak-kinds:").count(), entries, "{text}");
+    }
+
+    #[test]
+    fn wayland_slot_tests_run_alone_and_soaks_not_at_all() {
+        assert_eq!(selection("mss-buffer", "it"), Selection::All);
+        assert_eq!(selection("mss-wayland", "mss_wayland"), Selection::All);
+        assert!(matches!(
+            selection("mss-x11-shm", "soak"),
+            Selection::None(reason) if reason.contains("resident memory")
+        ));
+        let Selection::Only(tests, reason) = selection("mss-wayland", "it") else {
+            panic!("mss-wayland's integration tests run in part");
+        };
+        assert!(reason.contains("lend memfd slots"), "{reason}");
+        assert!(tests.contains(
+            &"frames_are_the_pooled_buffers_held_until_dropped_and_exhaustion_is_an_error"
+        ));
+    }
+
+    #[test]
+    fn every_test_named_for_valgrind_exists() {
+        for (package, target, tests, _) in TARGETS_PARTLY_UNDER_VALGRIND {
+            assert!(VALGRIND_PACKAGES.contains(package), "{package}");
+            let root = crate::paths::project_root()
+                .join(package)
+                .join("tests")
+                .join(target);
+            let mut text = String::new();
+            for entry in std::fs::read_dir(&root).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|extension| extension == "rs") {
+                    text.push_str(&std::fs::read_to_string(path).unwrap());
+                }
+            }
+            for test in *tests {
+                assert!(
+                    text.contains(&format!("fn {test}(")),
+                    "{package} (target {target}) has no test `{test}`: rename it here too"
+                );
+            }
+        }
     }
 
     #[test]

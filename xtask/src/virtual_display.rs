@@ -132,7 +132,7 @@ mod tests {
     use super::*;
 
     fn log_path(name: &str) -> PathBuf {
-        let directory = crate::workspace::project_root().join("target/xtask-tests");
+        let directory = crate::paths::project_root().join("target/xtask-tests");
         std::fs::create_dir_all(&directory).unwrap();
         directory.join(format!("{name}-{}.log", std::process::id()))
     }

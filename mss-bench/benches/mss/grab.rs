@@ -2,13 +2,15 @@
 //!
 //! - `shm`: `ShmCapture::grab` of the whole screen, frame dropped (slot back to the pool).
 //! - `floor_shm_libxcb`: `ShmGetImage` of the whole screen into one reused segment over libxcb
-//!   (the `xcb` crate), no frame.
-//! - `memcpy`: one frame's bytes copied into a reused buffer (the cost of touching them once).
+//!   (`mss_floor::ShmFloor`), no frame.
+//! - `memcpy`: one frame's bytes copied into a reused buffer (the cost of touching them once;
+//!   `MemcpyFloor`).
 //! - `getimage`: `GetImageCapture::grab` of the whole screen, frame dropped (its default
 //!   connection: libxcb, loaded at run time).
 //! - `getimage_pure_rust`: the same over x11rb's pure-Rust connection, the fallback where libxcb
 //!   cannot be loaded; it shows why libxcb is the default.
-//! - `floor_getimage_libxcb`: a `GetImage` loop over libxcb (the `xcb` crate), reply freed.
+//! - `floor_getimage_libxcb`: a `GetImage` loop over libxcb (`mss_floor::GetImageFloor`),
+//!   reply freed.
 //!
 //! Each backend and its floor are timed alternately ([`interleaved`]), so their ratio does not
 //! depend on which ran first; the pair's totals over both benchmarks give the paired ratio.
@@ -16,8 +18,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use mss_bench::{BenchScreen, GetImageFloor, ShmFloor};
+use mss_bench::BenchScreen;
 use mss_core::{Capture as _, Region};
+use mss_floor::{GetImageFloor, MemcpyFloor, ShmFloor};
 
 use crate::interleave::{Side, interleaved};
 
@@ -32,12 +35,9 @@ pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
     grab_pairs(&mut group, &group_name, screen, size.region());
 
     let source = vec![0x5Au8; size.frame_bytes()];
-    let mut target = vec![0u8; size.frame_bytes()];
+    let mut memcpy = MemcpyFloor::new(size.frame_bytes());
     group.bench_function("memcpy", |bencher| {
-        bencher.iter(|| {
-            target.copy_from_slice(black_box(&source));
-            black_box(&mut target);
-        });
+        bencher.iter(|| memcpy.copy(&source));
     });
     group.finish();
 }

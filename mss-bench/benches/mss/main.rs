@@ -11,6 +11,7 @@
 mod convert;
 mod grab;
 mod interleave;
+mod measure_file;
 mod measures;
 mod png;
 mod pool;
@@ -78,13 +79,12 @@ fn main() {
 
     criterion.final_summary();
     interleave::report_paired();
-    measures::run(
-        largest,
-        if plan.quick {
-            Duration::from_secs(1)
-        } else {
-            Duration::from_secs(10)
-        },
-        plan.quick,
-    );
+    let run_for = if plan.quick {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(10)
+    };
+    let mut measures = measures::run(largest, run_for);
+    measures.extend(wayland::measures(plan.quick));
+    measure_file::write(measures);
 }

@@ -8,50 +8,24 @@
 //! - `fixed_rate_60fps`: a stream at 60 frames a second, every frame taken: how many frames in
 //!   the run against the ticks it spans, and the spread of the intervals between captures.
 //!
-//! Each becomes lines of `MSS_BENCH_MEASURES_JSON` (when set, as `cargo xtask bench` sets it),
-//! with the bounds the project claims; `cargo xtask bench` judges them.
+//! Each is a record of [`crate::measure_file`], with the bounds the project claims.
 
 use std::time::{Duration, Instant};
 
 use mss_bench::{BenchScreen, cpu_time};
 use mss_core::{Capture as _, Rate, StreamOptions};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::measure_file::measure;
 
 /// How often the consumer looks up from waiting, as `mss record` does.
 const POLL: Duration = Duration::from_millis(100);
 
-/// One result, with the bounds it is judged against.
-pub(crate) fn measure(
-    id: &str,
-    value: f64,
-    unit: &str,
-    bounds: (Option<f64>, Option<f64>),
-    detail: String,
-) -> Value {
-    eprintln!("mss-bench measure: {id} = {value:.3} {unit} ({detail})");
-    json!({
-        "id": id,
-        "value": value,
-        "unit": unit,
-        "at_least": bounds.0,
-        "at_most": bounds.1,
-        "detail": detail,
-    })
-}
-
-/// Runs both measurements for `run_for` each and writes them where `MSS_BENCH_MEASURES_JSON`
-/// says.
-pub fn run(screen: &BenchScreen, run_for: Duration, quick: bool) {
+/// Runs both measurements for `run_for` each, on the largest screen of the plan.
+pub fn run(screen: &BenchScreen, run_for: Duration) -> Vec<Value> {
     let mut measures = idle_changes_only(screen, run_for);
     measures.extend(fixed_rate(screen, run_for));
-    measures.extend(crate::wayland::measures(quick));
-    if let Some(path) = std::env::var_os("MSS_BENCH_MEASURES_JSON") {
-        let text = serde_json::to_string_pretty(&Value::Array(measures))
-            .expect("JSON values always serialise");
-        if let Err(error) = std::fs::write(&path, text) {
-            panic!("cannot write {}: {error}", path.to_string_lossy());
-        }
-    }
+    measures
 }
 
 fn idle_changes_only(screen: &BenchScreen, run_for: Duration) -> Vec<Value> {

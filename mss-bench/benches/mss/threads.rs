@@ -6,8 +6,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use mss_bench::{BenchScreen, GetImageFloor, ShmFloor};
+use mss_bench::BenchScreen;
 use mss_core::Capture as _;
+use mss_floor::{GetImageFloor, ShmFloor};
 
 /// Runs `work` `iterations` times on each of two threads at once, each on its own worker, and
 /// returns the wall time until both are done.

@@ -25,7 +25,7 @@ use mss_testkit::{SwayOptions, WaylandScene, WaylandServer};
 use mss_wayland::WaylandCapture;
 use serde_json::Value;
 
-use crate::measures::measure;
+use crate::measure_file::measure;
 
 /// How long the stream measures' consumer takes with each frame: less than a 144 Hz repaint
 /// interval (6.9 ms), and more.

@@ -15,8 +15,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use mss_bench::{BenchScreen, GetImageFloor, ScreenSize, ShmFloor};
+use mss_bench::{BenchScreen, ScreenSize};
 use mss_core::{Capture as _, Frame, PixelFormat, Region};
+use mss_floor::{GetImageFloor, ShmFloor};
 use mss_testkit::TestWindows;
 
 use crate::grab::alternate;

@@ -1,3 +1,5 @@
-//! Integration tests of the benchmark support: the floors and screens capture real pixels.
+//! Integration tests of the benchmark support: the screens capture real pixels with every
+//! backend and floor.
+#![forbid(unsafe_code)]
 
-mod floors;
+mod screens;

@@ -1,4 +1,5 @@
 //! The one integration-test binary of mss-buffer, exercising the public API only.
+#![forbid(unsafe_code)]
 
 /// Slots that record their creation and their drop, and the registry that checks them.
 mod support;

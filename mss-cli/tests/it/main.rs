@@ -1,4 +1,5 @@
 //! End-to-end tests of the `mss` binary against private X servers.
+#![forbid(unsafe_code)]
 
 mod commands;
 mod errors;

@@ -2,6 +2,7 @@
 //! wlr-screencopy) and headless weston (without): buffers held and exhausted, a compositor
 //! without the protocol, a stopped compositor, one killed mid-stream, the stream's frames in
 //! flight, grim on the same output, and layouts with empty corners (in `layouts`).
+#![forbid(unsafe_code)]
 
 /// Layouts with empty corners and gaps between outputs: black where no output is, regions in
 /// the gap, the frame size limit.

@@ -3,6 +3,7 @@
 //! Pixel-exactness and geometry common to every backend live in the facade's conformance
 //! suite; here is what only this backend has: the zero-copy pool, its limits and lifetimes,
 //! the fallback to GetImage, and resource use over many grabs.
+#![forbid(unsafe_code)]
 
 mod connections;
 mod fallback;

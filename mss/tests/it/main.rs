@@ -1,6 +1,7 @@
 //! Integration tests of the mss facade against private display servers: opening, backend
 //! choice, saving, the pointer, and the cross-backend conformance suite, which runs every
 //! compiled-in backend of the registry.
+#![forbid(unsafe_code)]
 
 /// Opening, backend choice, grabbing and saving through the facade, on X11.
 #[cfg(any(feature = "x11-shm", feature = "x11-getimage"))]
