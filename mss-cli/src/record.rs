@@ -455,9 +455,8 @@ pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
                 let end = *end.get_or_insert_with(|| {
                     arguments
                         .duration
-                        .map_or(far_future(frame.captured_at), |duration| {
-                            frame.captured_at + duration
-                        })
+                        .and_then(|duration| frame.captured_at.checked_add(duration))
+                        .unwrap_or_else(|| far_future(frame.captured_at))
                 });
                 if frame.captured_at >= end {
                     break;
