@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam::channel::{Receiver, Sender};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mss::destination::{Existing, Output};
+use mss::destination::{Existing, Output, WriteOptions};
 use mss::{
     Capture, PixelFormat, Rate, Region, StreamFrame, StreamOptions, StreamTarget, TemplateValues,
 };
@@ -165,6 +165,9 @@ impl Writers {
         } else {
             Existing::Refuse
         };
+        let options = WriteOptions::new()
+            .existing(existing)
+            .timeout(shot::wait_limit(&arguments.connect));
         let level = arguments.level;
         let stopped = Arc::new(AtomicBool::new(false));
         let encoders = match &plan {
@@ -193,7 +196,7 @@ impl Writers {
                     let template = template.clone();
                     let stopped = Arc::clone(&stopped);
                     threads.push(std::thread::spawn(move || {
-                        let result = write_files(&receiver, &template, monitor, level, existing);
+                        let result = write_files(&receiver, &template, monitor, level, &options);
                         if result.is_err() {
                             stopped.store(true, Ordering::SeqCst);
                         }
@@ -203,7 +206,7 @@ impl Writers {
             }
             Plan::Stream { path, format } => {
                 let output =
-                    Output::create(&path, existing).map_err(|error| {
+                    Output::create(&path, &options).map_err(|error| {
                         match write_failure(&error) {
                             Stop::Failed(message) => Failure::Capture(message),
                             Stop::Closed => Failure::Capture(error.to_string()),
@@ -261,7 +264,7 @@ fn write_files(
     template: &str,
     monitor: i64,
     level: u8,
-    existing: Existing,
+    options: &WriteOptions,
 ) -> Result<(), Stop> {
     let mut png = Vec::new();
     for job in receiver {
@@ -274,7 +277,7 @@ fn write_files(
             .map_err(|error| Stop::Failed(error.to_string()))?;
         // The backend's buffer goes back before the file is written.
         drop(job);
-        mss::destination::write_bytes_with(&path, &png, existing)
+        mss::destination::write_bytes_with(&path, &png, options)
             .map_err(|error| write_failure(&error))?;
     }
     Ok(())

@@ -156,6 +156,7 @@ impl MssBuilder {
             backend,
             with_cursor: false,
             backend_cursor: false,
+            timeout: options.timeout,
         };
         mss.set_with_cursor(self.with_cursor);
         Ok(mss)
@@ -199,6 +200,8 @@ pub struct Mss {
     with_cursor: bool,
     /// The backend draws the pointer into its frames itself (a Wayland compositor does).
     backend_cursor: bool,
+    /// The limit on each wait ([`MssBuilder::timeout`]), for the files it saves too.
+    timeout: Option<Duration>,
 }
 
 impl Mss {
@@ -214,7 +217,14 @@ impl Mss {
             backend,
             with_cursor: false,
             backend_cursor: false,
+            timeout: Some(DEFAULT_TIMEOUT),
         }
+    }
+
+    /// How long each wait may take, as [`MssBuilder::timeout`] set it: on the display, and
+    /// when saving (a FIFO's reader, a reader that stops reading).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// The backend that was opened. [`Capture::status`] tells how it grabs now (MIT-SHM, or
