@@ -9,27 +9,9 @@ use mss_core::{Frame, Region, Rgba};
 use mss_testkit::{Scene, XServer, XvfbOptions};
 use rstest::rstest;
 
-use crate::support::{assert_failure, assert_png_shows, mss_command, names, region, xvfb};
-
-/// Sends `signal` to `child`.
-fn signal(child: &Child, signal: rustix::process::Signal) {
-    rustix::process::kill_process(rustix::process::Pid::from_child(child), signal).unwrap();
-}
-
-/// Waits for `child` to exit, at most `limit`.
-fn wait_at_most(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("mss record did not stop within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+use crate::support::{
+    assert_failure, assert_png_shows, mss_command, names, region, signal, wait_at_most, xvfb,
+};
 
 /// Waits for `child` (at most `limit`) and returns how it ended and what it wrote on standard
 /// error.
