@@ -131,6 +131,17 @@ impl WriteOptions {
     }
 }
 
+/// The descriptor of this process that `path` names, as the [module docs](self) list them:
+/// `-` and `/dev/stdout` are 1, `/dev/fd/N` and `/proc/self/fd/N` are N; `None` for any
+/// other path (a link to one of them is only found when it is followed).
+pub fn descriptor_named(path: &Path) -> Option<i32> {
+    use std::os::unix::ffi::OsStrExt as _;
+    if path == Path::new("-") {
+        return Some(1);
+    }
+    resolve::descriptor_number(path.as_os_str().as_bytes())
+}
+
 /// Writes `bytes` to `path` as the [module docs](self) describe, and returns the path.
 ///
 /// # Errors
@@ -276,6 +287,32 @@ impl Output {
     /// As [`finish`](Self::finish).
     pub fn finish_truncated(self, length: u64) -> Result<PathBuf, Error> {
         self.end(Some(length))
+    }
+
+    /// Ends without naming anything (a recording that wrote no whole frame): a regular
+    /// file's `NAME.part` is removed and the old file, if any, stays as it was; other
+    /// destinations are only flushed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Write`] naming the path when `NAME.part` cannot be removed.
+    pub fn discard(self) -> Result<(), Error> {
+        let Self {
+            shown, mut sink, ..
+        } = self;
+        let result = match sink {
+            Sink::Direct(ref mut direct) => direct.writer().flush(),
+            // Dropped unfinished: nothing was named.
+            Sink::Atomic(atomic) => {
+                drop(atomic);
+                Ok(())
+            }
+            Sink::Growing(growing) => growing.discard(),
+        };
+        result.map_err(|source| Error::Write {
+            path: shown,
+            source,
+        })
     }
 
     fn end(self, length: Option<u64>) -> Result<PathBuf, Error> {

@@ -248,6 +248,12 @@ impl Growing {
         &self.part
     }
 
+    /// Removes `NAME.part`, naming nothing.
+    pub(super) fn discard(self) -> io::Result<()> {
+        rustix::fs::unlinkat(&self.place.directory, &self.part, AtFlags::empty())?;
+        Ok(())
+    }
+
     /// Cuts the file to `length` bytes when given (the whole frames of a recording that
     /// failed), flushes it to disk and renames it to its name.
     pub(super) fn finish(self, length: Option<u64>) -> io::Result<()> {

@@ -74,6 +74,15 @@ fn within_20_seconds<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
 }
 
 #[test]
+fn descriptor_names_are_known_without_the_file_system() {
+    assert_eq!(descriptor_named(Path::new("-")), Some(1));
+    assert_eq!(descriptor_named(Path::new("/dev/stdout")), Some(1));
+    assert_eq!(descriptor_named(Path::new("/dev/fd/4")), Some(4));
+    assert_eq!(descriptor_named(Path::new("shot.png")), None);
+    assert_eq!(descriptor_named(Path::new("./-")), None);
+}
+
+#[test]
 fn a_new_file_appears_whole_with_nothing_else_beside_it() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("new.png");
@@ -398,6 +407,13 @@ fn a_recording_cut_short_keeps_its_whole_frames() {
     let mut output = Output::create(&path, &WriteOptions::new()).unwrap();
     output.write_all(b"frame 1,frame 2,half a fr").unwrap();
     output.finish_truncated(16).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"frame 1,frame 2,");
+    assert_eq!(names(directory.path()), ["frames.raw"]);
+
+    // Discarded (no whole frame): NAME.part goes, the old file stays.
+    let mut output = Output::create(&path, &WriteOptions::new()).unwrap();
+    output.write_all(b"half").unwrap();
+    output.discard().unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"frame 1,frame 2,");
     assert_eq!(names(directory.path()), ["frames.raw"]);
 
