@@ -60,9 +60,11 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub xwayland: bool,
 
-    /// Seconds each wait on the display may take (default 10; 0 waits without limit; at most
-    /// 365 days). A display that does not answer in time (a client holding a server grab, a
-    /// stopped server, a silent network) is an error, exit code 1.
+    /// Seconds each wait may take (default 10; 0 waits without limit; at most 365 days): on
+    /// the display, and on the output (a FIFO nobody opens, a reader that stops reading, a
+    /// recording's writer that takes no frame). A wait that ends without an answer (a client
+    /// holding a server grab, a stopped server, a silent network, a stuck reader) is an
+    /// error, exit code 1.
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, allow_hyphen_values = true)]
     pub timeout: Option<WaitLimit>,
 }

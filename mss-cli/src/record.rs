@@ -9,7 +9,8 @@
 //! Stopping: after `--frames` or `--duration`, at the first interrupt (`SIGINT`, `SIGTERM`,
 //! `SIGHUP`), when the reader of a pipe goes away (quietly), or at the first error. Every frame
 //! already captured is then written whole, a raw file is named, and a second interrupt ends
-//! the process at once.
+//! the process at once. A writer that takes no frame within `--timeout` (a write that never
+//! returns) ends the recording with an error saying so.
 
 mod writers;
 
@@ -267,6 +268,7 @@ pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
                 }) {
                     Ok(true) => {}
                     Ok(false) => break,
+                    // The writers are stuck: leave them, and say so.
                     Err(failure) => return Err(failure),
                 }
                 bar.set_position(delivered);

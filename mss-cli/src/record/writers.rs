@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use crossbeam::channel::{Receiver, Sender};
+use crossbeam::channel::{Receiver, SendTimeoutError, Sender};
 use mss::destination::{Existing, Output, WriteOptions, hold_for_tests};
 use mss::{Region, StreamFrame, TemplateValues};
 
@@ -44,6 +45,10 @@ pub(super) struct Writers {
     threads: Vec<JoinHandle<Result<(), Stop>>>,
     /// Set by a writer that stopped early, so the capturing thread stops too.
     stopped: Arc<AtomicBool>,
+    /// How long the capturing thread waits for a writer to take a frame.
+    timeout: Option<Duration>,
+    /// Where the frames go, for messages.
+    destination: String,
 }
 
 /// The message for a file in the way.
@@ -74,6 +79,11 @@ fn write_failure(error: &mss::Error) -> Stop {
     }
 }
 
+/// `duration` in seconds for messages.
+fn seconds(duration: Duration) -> String {
+    format!("{} s", duration.as_secs_f64())
+}
+
 impl Writers {
     /// Starts the writers for `plan`.
     pub(super) fn start(
@@ -87,14 +97,13 @@ impl Writers {
         } else {
             Existing::Refuse
         };
-        let options = WriteOptions::new()
-            .existing(existing)
-            .timeout(crate::shot::wait_limit(&arguments.connect));
+        let timeout = crate::shot::wait_limit(&arguments.connect);
+        let options = WriteOptions::new().existing(existing).timeout(timeout);
         let level = arguments.level;
         let stopped = Arc::new(AtomicBool::new(false));
         let (sender, receiver) = crossbeam::channel::bounded::<Job>(1);
         let mut threads = Vec::new();
-        match plan {
+        let destination = match plan {
             Plan::Files { template } => {
                 // The first name is checked now, so an existing file stops the recording
                 // before anything is captured.
@@ -122,6 +131,7 @@ impl Writers {
                         result
                     }));
                 }
+                template
             }
             Plan::Stream { path, format } => {
                 let output =
@@ -131,6 +141,7 @@ impl Writers {
                             Stop::Closed => Failure::Capture(error.to_string()),
                         }
                     })?;
+                let destination = output.target().display().to_string();
                 let stopped = Arc::clone(&stopped);
                 threads.push(std::thread::spawn(move || {
                     let result = write_stream(&receiver, output, format, level);
@@ -139,22 +150,46 @@ impl Writers {
                     }
                     result
                 }));
+                destination
             }
-        }
+        };
         Ok(Self {
             sender: Some(sender),
             threads,
             stopped,
+            timeout,
+            destination,
         })
     }
 
-    /// Hands `job` to a writer, waiting while they are all busy; `false` when they have all
-    /// stopped.
+    /// Hands `job` to a writer, waiting at most the timeout while they are all busy; `false`
+    /// when they have all stopped.
+    ///
+    /// # Errors
+    ///
+    /// When no writer took the frame in time: the writers are stuck (a write that never
+    /// returns), and the recording ends saying so.
     pub(super) fn send(&self, job: Job) -> Result<bool, Failure> {
-        Ok(self
-            .sender
-            .as_ref()
-            .is_some_and(|sender| sender.send(job).is_ok()))
+        let Some(sender) = &self.sender else {
+            return Ok(false);
+        };
+        let number = job.number;
+        let sent = match self.timeout {
+            Some(timeout) => sender.send_timeout(job, timeout),
+            None => sender
+                .send(job)
+                .map_err(|error| SendTimeoutError::Disconnected(error.0)),
+        };
+        match sent {
+            Ok(()) => Ok(true),
+            Err(SendTimeoutError::Disconnected(_)) => Ok(false),
+            Err(SendTimeoutError::Timeout(_)) => Err(Failure::Capture(format!(
+                "{}: no frame was taken by the writer within {} (frame {number} was waiting); \
+                 writing is stuck, so the recording ended",
+                self.destination,
+                seconds(self.timeout.unwrap_or_default())
+            ))),
+        }
     }
 
     /// Whether a writer stopped early.

@@ -601,6 +601,52 @@ fn a_png_sequence_killed_mid_recording_leaves_only_whole_pngs() {
     }
 }
 
+/// A writer that takes no frame within `--timeout` (a write that never returns, here held by
+/// the test) ends the recording with an error saying so, instead of a hang.
+#[test]
+fn a_stuck_writer_ends_the_recording_after_the_timeout() {
+    let server = xvfb(32, 24);
+    server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let hold = Hold::new();
+    let mut command = mss_command(
+        &server,
+        directory.path(),
+        &[
+            "record",
+            "--format",
+            "raw",
+            "--fps",
+            "0",
+            "--timeout",
+            "1",
+            "-q",
+            "-o",
+            "out.raw",
+        ],
+    );
+    command.stderr(Stdio::piped());
+    hold.arm(&mut command, &["record:frame-written:1"]);
+    let mut child = command.spawn().unwrap();
+    // Held, and never released while mss runs.
+    let held = hold.reached(&mut child);
+    wait_at_most(&mut child, PATIENCE);
+    let output = child.wait_with_output().unwrap();
+    drop(held);
+    assert_failure(
+        &output,
+        1,
+        "out.raw: no frame was taken by the writer within 1 s (frame 3 was waiting)",
+    );
+    // The frame written before is kept in the visible part file.
+    assert_eq!(
+        std::fs::metadata(directory.path().join("out.raw.part"))
+            .unwrap()
+            .len(),
+        32 * 24 * 4
+    );
+}
+
 /// `record -o /dev/stdout > file`: the descriptor is written, raw frames or PNGs one after
 /// another, never refused because the file exists, never replaced.
 #[test]
