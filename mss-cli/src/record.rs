@@ -11,6 +11,10 @@
 //! already captured is then written whole, a raw file is named, and a second interrupt ends
 //! the process at once. A writer that takes no frame within `--timeout` (a write that never
 //! returns) ends the recording with an error saying so.
+//!
+//! Raw frames carry no header, so their size is printed for ffmpeg from the first frame (on a
+//! scaled Wayland output, device pixels: twice the region's size at scale 2), and a frame of
+//! another size (a mode or scale change) ends the recording with an error.
 
 mod writers;
 
@@ -199,7 +203,6 @@ pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
             number => screen.monitors()?.get(number)?,
         },
     };
-    let format = screen.screen()?.format;
     let raw_output = match &plan {
         Plan::Stream {
             path,
@@ -224,9 +227,6 @@ pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
         .with_cursor(arguments.with_cursor);
     let mut stream = screen.stream(&options)?;
     if !arguments.quiet {
-        if let Some(output) = &raw_output {
-            print_ffmpeg_input(arguments, format, (region.width(), region.height()), output);
-        }
         eprintln!("mss: recording {region} with {}", stream.describe());
     }
 
@@ -262,6 +262,14 @@ pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
                 }
                 delivered += 1;
                 missed += frame.missed;
+                if delivered == 1
+                    && !arguments.quiet
+                    && let Some(output) = &raw_output
+                {
+                    // The frames' own size: on a scaled output, device pixels.
+                    let size = (frame.frame.width(), frame.frame.height());
+                    print_ffmpeg_input(arguments, frame.frame.format(), size, output);
+                }
                 match writers.send(Job {
                     frame,
                     number: delivered,

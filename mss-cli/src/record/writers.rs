@@ -4,7 +4,7 @@
 //! finished PNG whole and no other name). One destination (raw frames, or PNGs one after
 //! another) has one writer: into a regular file it writes a visible, growing `NAME.part`,
 //! renamed to `NAME` at the end; a write that fails part-way (a full disk, a file-size limit)
-//! ends the recording with the whole frames kept under `NAME`.
+//! or a frame of another size ends the recording with the whole frames kept under `NAME`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crossbeam::channel::{Receiver, SendTimeoutError, Sender};
 use mss::destination::{Existing, Output, WriteOptions, hold_for_tests};
-use mss::{Region, StreamFrame, TemplateValues};
+use mss::{PixelFormat, Region, StreamFrame, TemplateValues};
 
 use super::Plan;
 use crate::Failure;
@@ -240,6 +240,14 @@ fn write_files(
     Ok(())
 }
 
+/// The size and layout of a raw recording's frames, which must not change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shape {
+    width: u32,
+    height: u32,
+    format: PixelFormat,
+}
+
 /// The one writer of a single destination: PNGs or raw frames one after another, then the
 /// output finished (a regular file named).
 pub(super) fn write_stream(
@@ -253,8 +261,36 @@ pub(super) fn write_stream(
     // Bytes and count of the whole frames written.
     let mut whole = 0u64;
     let mut frames = 0u64;
+    let mut first: Option<Shape> = None;
     for job in receiver {
         let frame = &job.frame.frame;
+        if format == RecordFormat::Raw {
+            let shape = Shape {
+                width: frame.width(),
+                height: frame.height(),
+                format: frame.format(),
+            };
+            match first {
+                None => first = Some(shape),
+                Some(first) if first != shape => {
+                    let problem = format!(
+                        "{}: frame {} is {}x{} {}, but the recording's frames are {}x{} {} (the \
+                         output's mode or scale changed); raw video has one frame size, so the \
+                         recording ended",
+                        path.display(),
+                        job.number,
+                        shape.width,
+                        shape.height,
+                        shape.format.ffmpeg_pixel_format(),
+                        first.width,
+                        first.height,
+                        first.format.ffmpeg_pixel_format(),
+                    );
+                    return Err(end_early(output, whole, frames, problem));
+                }
+                Some(_) => {}
+            }
+        }
         let written = match format {
             RecordFormat::Raw => write_raw(&mut output, frame),
             RecordFormat::Png => {
@@ -330,7 +366,7 @@ fn end_early(output: Output, whole: u64, frames: u64, problem: String) -> Stop {
 mod tests {
     use std::time::Instant;
 
-    use mss::{Changes, Frame, PixelFormat};
+    use mss::{Changes, Frame};
 
     use super::*;
 
@@ -354,6 +390,40 @@ mod tests {
         drop(sender);
         let output = Output::create(path, &WriteOptions::new()).unwrap();
         write_stream(&receiver, output, RecordFormat::Raw, 6)
+    }
+
+    #[test]
+    fn a_frame_of_another_size_ends_a_raw_recording_with_the_frames_before_it() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("frames.raw");
+        let stop = record_raw(
+            &path,
+            vec![
+                frame(4, 2, 1, 1),
+                frame(4, 2, 2, 2),
+                // The output's mode or scale changed.
+                frame(8, 4, 3, 3),
+                frame(4, 2, 4, 4),
+            ],
+        )
+        .unwrap_err();
+        let Stop::Failed(message) = stop else {
+            panic!("{stop:?}")
+        };
+        assert!(
+            message.contains(
+                "frame 3 is 8x4 bgr0, but the recording's frames are 4x2 bgr0 (the output's \
+                 mode or scale changed)"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("the 2 whole frames written before are in"),
+            "{message}"
+        );
+        let mut expected = vec![1u8; 32];
+        expected.extend([2u8; 32]);
+        assert_eq!(std::fs::read(&path).unwrap(), expected);
     }
 
     #[test]
