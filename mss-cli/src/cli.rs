@@ -139,9 +139,11 @@ pub struct ShotArgs {
 
     /// The output file name template: `{mon}`, `{top}`, `{left}`, `{width}`, `{height}`,
     /// `{date}` or `{date:%Y-%m-%d}`. Default `monitor-{mon}.png`, or `sct-{top}x{left}_{width}x{height}.png`
-    /// with -c or --region. `-` writes to standard output; an existing device or FIFO is written
-    /// to directly, a link is followed, a regular file is replaced atomically (keeping its mode);
-    /// a file you may not write is refused.
+    /// with -c or --region. `-`, /dev/stdout and /dev/fd/N write into those descriptors (a file
+    /// there at its offset, so `>>` appends); an existing device, FIFO or socket is written to
+    /// directly, a link is followed, a regular file is replaced atomically (keeping its mode);
+    /// a file you may not write, or another user's file or link in a shared directory like
+    /// /tmp, is refused.
     #[arg(short = 'o', long)]
     pub output: Option<String>,
 
@@ -261,9 +263,10 @@ pub struct RecordArgs {
     pub format: RecordFormat,
 
     /// Where: for PNG a template with `{n}` (the frame number from 1, `{n:05}` zero-padded) and
-    /// the placeholders of `mss shot`, default `frame-{n:05}.png`; `-`, a FIFO or a device get
-    /// every frame one after another. For raw: `-` (the default), a FIFO, a device or a file
-    /// (named only when the recording ends, so it is never seen half-written).
+    /// the placeholders of `mss shot`, default `frame-{n:05}.png`; `-`, /dev/stdout, a FIFO or a
+    /// device get every frame one after another. For raw: `-` (the default), a FIFO, a device
+    /// or a file (written as NAME.part while recording, renamed to NAME at the end; after a
+    /// crash NAME.part holds every whole frame written).
     #[arg(short = 'o', long)]
     pub output: Option<String>,
 

@@ -106,7 +106,9 @@ fn main() -> Result<(), mss::Error> {
 //! - `x11-shm` (default): the MIT-SHM backend.
 //! - `x11-getimage`: the plain `GetImage` backend.
 //! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
-//!   and atomic writes; levels, settings and the write are documented in [`png_file`].
+//!   and atomic writes; levels and settings are documented in [`png_file`], where the bytes go
+//!   (descriptors, FIFOs, atomic files, recordings as `NAME.part`, bounded waits) in
+//!   [`destination`].
 //! - `image`: `ToImage` conversions to `image::RgbaImage` / `RgbImage` (copies; see its
 //!   docs for why there is no zero-copy view).
 //!

@@ -720,6 +720,29 @@ fn a_full_disk_or_a_size_limit_ends_a_recording_with_its_whole_frames() {
         assert_eq!(names(directory), ["out.raw"]);
     };
 
+    // A device that is always full.
+    let output = mss_command(
+        &server,
+        std::path::Path::new("/"),
+        &[
+            "record",
+            "--format",
+            "raw",
+            "--fps",
+            "0",
+            "-q",
+            "-o",
+            "/dev/full",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_failure(
+        &output,
+        1,
+        "cannot write /dev/full: No space left on device",
+    );
+
     // A file-size limit, in the shell's blocks (512 bytes for dash, 1024 for bash): a few
     // frames fit.
     let directory = tempfile::tempdir().unwrap();
