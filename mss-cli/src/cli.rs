@@ -60,9 +60,11 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub xwayland: bool,
 
-    /// Seconds each wait on the display may take (default 10; 0 waits without limit). A
-    /// display that does not answer in time (a client holding a server grab, a stopped server,
-    /// a silent network) is an error, exit code 1.
+    /// Seconds each wait may take (default 10; 0 waits without limit; at most 365 days): on
+    /// the display, and on the output (a FIFO nobody opens, a reader that stops reading, a
+    /// recording's writer that takes no frame). A wait that ends without an answer (a client
+    /// holding a server grab, a stopped server, a silent network, a stuck reader) is an
+    /// error, exit code 1.
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, allow_hyphen_values = true)]
     pub timeout: Option<WaitLimit>,
 }
@@ -71,23 +73,41 @@ pub struct ConnectArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaitLimit(pub Option<Duration>);
 
-/// `--timeout`: seconds, non-negative and finite; 0 means no limit.
-fn parse_timeout(text: &str) -> Result<WaitLimit, String> {
+/// The longest `--timeout` or `--duration`: 365 days. Longer ones would overflow the clock's
+/// arithmetic (`--timeout 1e19` crashed); `--timeout 0` waits without limit, and a recording
+/// without `--duration` goes on until stopped.
+pub const MAX_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
+
+/// Seconds as `--timeout` and `--duration` take them: a finite number from `minimum` (exclusive
+/// when `exclusive`) up to [`MAX_SECONDS`], with `what` in the messages.
+fn parse_seconds(text: &str, what: &str) -> Result<f64, String> {
     let seconds: f64 = text
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
     if !seconds.is_finite() || seconds < 0.0 {
+        return Err(format!("{text:?} is not a number of seconds ({what})"));
+    }
+    if seconds > MAX_SECONDS {
         return Err(format!(
-            "{text:?} is not a number of seconds (0 waits without limit)"
+            "{text:?} seconds is more than 365 days, the longest allowed ({what})"
         ));
     }
+    Ok(seconds)
+}
+
+/// `--timeout`: seconds, from 0.001 to 365 days; 0 means no limit.
+fn parse_timeout(text: &str) -> Result<WaitLimit, String> {
+    let seconds = parse_seconds(text, "0 waits without limit")?;
     if seconds == 0.0 {
         return Ok(WaitLimit(None));
     }
-    Duration::try_from_secs_f64(seconds)
-        .map(|limit| WaitLimit(Some(limit)))
-        .map_err(|error| format!("{text:?}: {error}"))
+    if seconds < 0.001 {
+        return Err(format!(
+            "{text:?}: a timeout is at least 0.001 seconds (0 waits without limit)"
+        ));
+    }
+    Ok(WaitLimit(Some(Duration::from_secs_f64(seconds))))
 }
 
 /// `mss shot`.
@@ -119,9 +139,11 @@ pub struct ShotArgs {
 
     /// The output file name template: `{mon}`, `{top}`, `{left}`, `{width}`, `{height}`,
     /// `{date}` or `{date:%Y-%m-%d}`. Default `monitor-{mon}.png`, or `sct-{top}x{left}_{width}x{height}.png`
-    /// with -c or --region. `-` writes to standard output; an existing device or FIFO is written
-    /// to directly, a link is followed, a regular file is replaced atomically (keeping its mode);
-    /// a file you may not write is refused.
+    /// with -c or --region. `-`, /dev/stdout and /dev/fd/N write into those descriptors (a file
+    /// there at its offset, so `>>` appends); an existing device, FIFO or socket is written to
+    /// directly, a link is followed, a regular file is replaced atomically (keeping its mode);
+    /// a file you may not write, or another user's file or link in a shared directory like
+    /// /tmp, is refused.
     #[arg(short = 'o', long)]
     pub output: Option<String>,
 
@@ -212,7 +234,7 @@ pub struct RecordArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "duration")]
     pub frames: Option<u64>,
 
-    /// Stop after this many seconds. Without --frames or --duration, recording goes on until
+    /// Stop after this many seconds (at most 365 days). Without --frames or --duration, recording goes on until
     /// interrupted (Ctrl-C, SIGTERM, SIGHUP), which stops it cleanly: every frame captured is
     /// written whole, and the exit code is 0.
     #[arg(long, value_name = "SECONDS", value_parser = parse_duration)]
@@ -241,9 +263,10 @@ pub struct RecordArgs {
     pub format: RecordFormat,
 
     /// Where: for PNG a template with `{n}` (the frame number from 1, `{n:05}` zero-padded) and
-    /// the placeholders of `mss shot`, default `frame-{n:05}.png`; `-`, a FIFO or a device get
-    /// every frame one after another. For raw: `-` (the default), a FIFO, a device or a file
-    /// (named only when the recording ends, so it is never seen half-written).
+    /// the placeholders of `mss shot`, default `frame-{n:05}.png`; `-`, /dev/stdout, a FIFO or a
+    /// device get every frame one after another. For raw: `-` (the default), a FIFO, a device
+    /// or a file (written as NAME.part while recording, renamed to NAME at the end; after a
+    /// crash NAME.part holds every whole frame written).
     #[arg(short = 'o', long)]
     pub output: Option<String>,
 
@@ -279,16 +302,14 @@ fn parse_fps(text: &str) -> Result<f64, String> {
     Ok(fps)
 }
 
-/// `--duration`: positive, finite seconds.
+/// `--duration`: seconds above 0 (at least a nanosecond), at most 365 days.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !seconds.is_finite() || seconds <= 0.0 {
+    let seconds = parse_seconds(text, "the duration must be above 0 seconds")?;
+    let duration = Duration::from_secs_f64(seconds);
+    if duration.is_zero() {
         return Err(format!("{text:?}: the duration must be above 0 seconds"));
     }
-    Duration::try_from_secs_f64(seconds).map_err(|error| format!("{text:?}: {error}"))
+    Ok(duration)
 }
 
 /// `mss info`.
@@ -358,7 +379,13 @@ mod tests {
             WaitLimit(Some(Duration::from_millis(250)))
         );
         assert_eq!(parse_timeout("0").unwrap(), WaitLimit(None));
-        for bad in ["-1", "nan", "inf", "two", "", "1e400"] {
+        assert_eq!(
+            parse_timeout("31536000").unwrap(),
+            WaitLimit(Some(Duration::from_secs(31_536_000)))
+        );
+        for bad in [
+            "-1", "nan", "inf", "two", "", "1e400", "1e19", "31536001", "1e-10", "-0.5",
+        ] {
             let error = parse_timeout(bad).unwrap_err();
             assert!(
                 error.contains("seconds") || error.contains(bad),
@@ -385,8 +412,34 @@ mod tests {
             assert!(parse_fps(bad).is_err(), "{bad}");
         }
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
-        for bad in ["0", "-2", "nan", "inf", "1e400", "long"] {
+        assert_eq!(parse_duration("1e-9").unwrap(), Duration::from_nanos(1));
+        for bad in [
+            "0", "-2", "nan", "inf", "1e400", "long", "1e19", "4e-10", "31536001",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, the parsers answer without panicking, and what they accept can
+        /// be added to the clock (a deadline, a recording's end) without overflowing.
+        #[test]
+        fn number_parsers_never_panic_and_accept_only_usable_values(
+            text in "[-+0-9.eEinfaxX ]{0,24}|\\PC{0,12}",
+        ) {
+            let now = std::time::Instant::now();
+            if let Ok(WaitLimit(Some(limit))) = parse_timeout(&text) {
+                proptest::prop_assert!(now.checked_add(limit).is_some(), "{text}");
+                proptest::prop_assert!(limit >= Duration::from_millis(1), "{text}");
+            }
+            if let Ok(duration) = parse_duration(&text) {
+                proptest::prop_assert!(now.checked_add(duration).is_some(), "{text}");
+                proptest::prop_assert!(!duration.is_zero(), "{text}");
+            }
+            if let Ok(fps) = parse_fps(&text) {
+                proptest::prop_assert!(fps == 0.0 || (0.001..=10_000.0).contains(&fps));
+            }
+            let _ = parse_window_id(&text);
         }
     }
 }

@@ -51,6 +51,12 @@ impl From<mss::CaptureError> for Failure {
 }
 
 fn main() -> ExitCode {
+    // A write past a file-size limit (`ulimit -f`) then fails with EFBIG, reported as an error
+    // naming the file, instead of SIGXFSZ ending the process with a core dump.
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGXFSZ,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -9,35 +9,34 @@
 //! Stopping: after `--frames` or `--duration`, at the first interrupt (`SIGINT`, `SIGTERM`,
 //! `SIGHUP`), when the reader of a pipe goes away (quietly), or at the first error. Every frame
 //! already captured is then written whole, a raw file is named, and a second interrupt ends
-//! the process at once.
+//! the process at once. A writer that takes no frame within `--timeout` (a write that never
+//! returns) ends the recording with an error saying so.
+//!
+//! Raw frames carry no header, so their size is printed for ffmpeg from the first frame (on a
+//! scaled Wayland output, device pixels: twice the region's size at scale 2), and a frame of
+//! another size (a mode or scale change) ends the recording with an error.
 
-use std::io::{IsTerminal as _, Write as _};
+mod writers;
+
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam::channel::{Receiver, Sender};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mss::destination::{Existing, Output};
-use mss::{
-    Capture, PixelFormat, Rate, Region, StreamFrame, StreamOptions, StreamTarget, TemplateValues,
-};
+use mss::{Capture, PixelFormat, Rate, Region, StreamOptions, StreamTarget, TemplateValues};
 
 use crate::Failure;
 use crate::cli::{RecordArgs, RecordFormat};
 use crate::shot;
+use writers::{Job, Stop, Writers};
 
 /// The PNG template when `-o` is not given.
 const PNG_TEMPLATE: &str = "frame-{n:05}.png";
 
 /// How long the capturing thread waits for a frame before it looks at the stop flags again.
 const POLL: Duration = Duration::from_millis(100);
-
-/// The most PNG encoders: with the frames queued and in flight, well inside the backend's
-/// pool of buffers (a held frame holds one).
-const MAX_ENCODERS: usize = 2;
 
 /// Where frames go, decided before the display is opened.
 enum Plan {
@@ -74,7 +73,9 @@ impl Plan {
                     Plan::Files {
                         template: output.to_owned(),
                     }
-                } else if output == "-" || is_special(Path::new(output)) {
+                } else if mss::destination::descriptor_named(Path::new(output)).is_some()
+                    || is_special(Path::new(output))
+                {
                     Plan::Stream {
                         path: PathBuf::from(output),
                         format: RecordFormat::Png,
@@ -88,7 +89,7 @@ impl Plan {
             }
         };
         if let Plan::Stream { path, .. } = &plan
-            && path == Path::new("-")
+            && mss::destination::descriptor_named(path) == Some(1)
             && std::io::stdout().is_terminal()
         {
             return Err(Failure::Usage(
@@ -107,220 +108,13 @@ fn is_special(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir())
 }
 
-/// A frame on its way to a writer, numbered from 1.
-struct Job {
-    frame: StreamFrame,
-    number: u64,
-}
-
-/// Why a writer stopped early.
-enum Stop {
-    /// The reader of a pipe or socket went away: the recording ends quietly.
-    Closed,
-    /// Writing failed.
-    Failed(String),
-}
-
-/// The writer threads and the channel that feeds them.
-struct Writers {
-    sender: Option<Sender<Job>>,
-    threads: Vec<JoinHandle<Result<(), Stop>>>,
-    /// Set by a writer that stopped early, so the capturing thread stops too.
-    stopped: Arc<AtomicBool>,
-}
-
-/// The message for a file in the way.
-fn exists(path: &Path) -> String {
-    format!(
-        "{}: the file exists (--overwrite replaces it)",
-        path.display()
-    )
-}
-
-/// The error for a write that failed, with a hint where `--overwrite` would help.
-fn write_failure(error: &mss::Error) -> Stop {
-    match error {
-        mss::Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            Stop::Closed
-        }
-        mss::Error::Write { path, source }
-            if source.kind() == std::io::ErrorKind::AlreadyExists =>
-        {
-            Stop::Failed(exists(path))
-        }
-        other => Stop::Failed(other.to_string()),
-    }
-}
-
-impl Writers {
-    /// Starts the writers for `plan`.
-    fn start(
-        plan: Plan,
-        arguments: &RecordArgs,
-        monitor: i64,
-        region: Region,
-    ) -> Result<Self, Failure> {
-        let existing = if arguments.overwrite {
-            Existing::Replace
-        } else {
-            Existing::Refuse
-        };
-        let level = arguments.level;
-        let stopped = Arc::new(AtomicBool::new(false));
-        let encoders = match &plan {
-            Plan::Files { .. } => std::thread::available_parallelism()
-                .map_or(1, usize::from)
-                .min(MAX_ENCODERS),
-            Plan::Stream { .. } => 1,
-        };
-        let (sender, receiver) = crossbeam::channel::bounded::<Job>(1);
-        let mut threads = Vec::new();
-        match plan {
-            Plan::Files { template } => {
-                // The first name is checked now, so an existing file stops the recording
-                // before anything is captured.
-                let first = mss::render_template(
-                    &template,
-                    &TemplateValues::new(monitor, region).with_frame(1),
-                )?;
-                if !arguments.overwrite
-                    && std::fs::metadata(&first).is_ok_and(|file| file.is_file())
-                {
-                    return Err(Failure::Capture(exists(Path::new(&first))));
-                }
-                for _ in 0..encoders {
-                    let receiver = receiver.clone();
-                    let template = template.clone();
-                    let stopped = Arc::clone(&stopped);
-                    threads.push(std::thread::spawn(move || {
-                        let result = write_files(&receiver, &template, monitor, level, existing);
-                        if result.is_err() {
-                            stopped.store(true, Ordering::SeqCst);
-                        }
-                        result
-                    }));
-                }
-            }
-            Plan::Stream { path, format } => {
-                let output =
-                    Output::create(&path, existing).map_err(|error| {
-                        match write_failure(&error) {
-                            Stop::Failed(message) => Failure::Capture(message),
-                            Stop::Closed => Failure::Capture(error.to_string()),
-                        }
-                    })?;
-                let stopped = Arc::clone(&stopped);
-                threads.push(std::thread::spawn(move || {
-                    let result = write_stream(&receiver, output, format, level);
-                    if result.is_err() {
-                        stopped.store(true, Ordering::SeqCst);
-                    }
-                    result
-                }));
-            }
-        }
-        Ok(Self {
-            sender: Some(sender),
-            threads,
-            stopped,
-        })
-    }
-
-    /// Hands `job` to a writer, waiting while they are all busy; `false` when they have all
-    /// stopped.
-    fn send(&self, job: Job) -> bool {
-        self.sender
-            .as_ref()
-            .is_some_and(|sender| sender.send(job).is_ok())
-    }
-
-    /// Whether a writer stopped early.
-    fn stopped(&self) -> bool {
-        self.stopped.load(Ordering::SeqCst)
-    }
-
-    /// Lets the writers finish every frame handed over, and returns the first failure.
-    fn finish(mut self) -> Result<(), Stop> {
-        drop(self.sender.take());
-        let mut outcome = Ok(());
-        for thread in self.threads.drain(..) {
-            let result = thread
-                .join()
-                .unwrap_or_else(|_| Err(Stop::Failed("a writer thread panicked".to_owned())));
-            if let (Ok(()), Err(stop)) = (&outcome, result) {
-                outcome = Err(stop);
-            }
-        }
-        outcome
-    }
-}
-
-/// A PNG encoder: each frame to its own file.
-fn write_files(
-    receiver: &Receiver<Job>,
-    template: &str,
-    monitor: i64,
-    level: u8,
-    existing: Existing,
-) -> Result<(), Stop> {
-    let mut png = Vec::new();
-    for job in receiver {
-        let values = TemplateValues::new(monitor, job.frame.frame.region()).with_frame(job.number);
-        let name = mss::render_template(template, &values)
-            .map_err(|error| Stop::Failed(error.to_string()))?;
-        let path = PathBuf::from(name);
-        png.clear();
-        mss::encode_png(&job.frame.frame, level, &mut png, &path)
-            .map_err(|error| Stop::Failed(error.to_string()))?;
-        // The backend's buffer goes back before the file is written.
-        drop(job);
-        mss::destination::write_bytes_with(&path, &png, existing)
-            .map_err(|error| write_failure(&error))?;
-    }
-    Ok(())
-}
-
-/// The one writer of a single destination: PNGs or raw frames one after another, then the
-/// output finished (a regular file named).
-fn write_stream(
-    receiver: &Receiver<Job>,
-    mut output: Output,
-    format: RecordFormat,
-    level: u8,
-) -> Result<(), Stop> {
-    let path = output.path().to_owned();
-    let failed = |error: std::io::Error| {
-        write_failure(&mss::Error::Write {
-            path: path.clone(),
-            source: error,
-        })
-    };
-    let mut png = Vec::new();
-    for job in receiver {
-        let frame = &job.frame.frame;
-        match format {
-            RecordFormat::Raw if frame.is_packed() => {
-                output.write_all(frame.bytes()).map_err(failed)?;
-            }
-            RecordFormat::Raw => {
-                for row in frame.rows() {
-                    output.write_all(row).map_err(failed)?;
-                }
-            }
-            RecordFormat::Png => {
-                png.clear();
-                mss::encode_png(frame, level, &mut png, &path)
-                    .map_err(|error| Stop::Failed(error.to_string()))?;
-                output.write_all(&png).map_err(failed)?;
-            }
-        }
-    }
-    output.finish().map_err(|error| write_failure(&error))?;
-    Ok(())
-}
-
-/// The ffmpeg input arguments that read the raw frames of `region` in `format`.
-fn ffmpeg_input(format: PixelFormat, region: Region, fps: f64, output: &Path) -> String {
+/// The ffmpeg input arguments that read raw frames of `width`x`height` in `format`.
+fn ffmpeg_input(
+    format: PixelFormat,
+    (width, height): (u32, u32),
+    fps: f64,
+    output: &Path,
+) -> String {
     let rate = if fps > 0.0 {
         format!(" -framerate {fps}")
     } else {
@@ -332,11 +126,33 @@ fn ffmpeg_input(format: PixelFormat, region: Region, fps: f64, output: &Path) ->
         output.display().to_string()
     };
     format!(
-        "-f rawvideo -pixel_format {} -video_size {}x{}{rate} -i {input}",
+        "-f rawvideo -pixel_format {} -video_size {width}x{height}{rate} -i {input}",
         format.ffmpeg_pixel_format(),
-        region.width(),
-        region.height(),
     )
+}
+
+/// Prints the ffmpeg input arguments for raw frames of `size` in `format`, and a note when
+/// they are not evenly spaced.
+fn print_ffmpeg_input(
+    arguments: &RecordArgs,
+    format: PixelFormat,
+    size: (u32, u32),
+    output: &Path,
+) {
+    eprintln!(
+        "mss: ffmpeg input: {}",
+        ffmpeg_input(format, size, arguments.fps, output)
+    );
+    if arguments.fps == 0.0 || arguments.changes_only {
+        eprintln!(
+            "mss: note: frames are not evenly spaced ({}); raw video has no timestamps",
+            if arguments.changes_only {
+                "--changes-only"
+            } else {
+                "--fps 0"
+            }
+        );
+    }
 }
 
 /// Sets a flag at the first `SIGINT`, `SIGTERM` or `SIGHUP`; the second ends the process.
@@ -387,7 +203,6 @@ pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
             number => screen.monitors()?.get(number)?,
         },
     };
-    let format = screen.screen()?.format;
     let raw_output = match &plan {
         Plan::Stream {
             path,
@@ -412,22 +227,6 @@ pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
         .with_cursor(arguments.with_cursor);
     let mut stream = screen.stream(&options)?;
     if !arguments.quiet {
-        if let Some(output) = &raw_output {
-            eprintln!(
-                "mss: ffmpeg input: {}",
-                ffmpeg_input(format, region, arguments.fps, output)
-            );
-            if arguments.fps == 0.0 || arguments.changes_only {
-                eprintln!(
-                    "mss: note: frames are not evenly spaced ({}); raw video has no timestamps",
-                    if arguments.changes_only {
-                        "--changes-only"
-                    } else {
-                        "--fps 0"
-                    }
-                );
-            }
-        }
         eprintln!("mss: recording {region} with {}", stream.describe());
     }
 
@@ -455,20 +254,30 @@ pub fn run(arguments: &RecordArgs) -> Result<(), Failure> {
                 let end = *end.get_or_insert_with(|| {
                     arguments
                         .duration
-                        .map_or(far_future(frame.captured_at), |duration| {
-                            frame.captured_at + duration
-                        })
+                        .and_then(|duration| frame.captured_at.checked_add(duration))
+                        .unwrap_or_else(|| far_future(frame.captured_at))
                 });
                 if frame.captured_at >= end {
                     break;
                 }
                 delivered += 1;
                 missed += frame.missed;
-                if !writers.send(Job {
+                if delivered == 1
+                    && !arguments.quiet
+                    && let Some(output) = &raw_output
+                {
+                    // The frames' own size: on a scaled output, device pixels.
+                    let size = (frame.frame.width(), frame.frame.height());
+                    print_ffmpeg_input(arguments, frame.frame.format(), size, output);
+                }
+                match writers.send(Job {
                     frame,
                     number: delivered,
                 }) {
-                    break;
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    // The writers are stuck: leave them, and say so.
+                    Err(failure) => return Err(failure),
                 }
                 bar.set_position(delivered);
                 if missed > 0 {
@@ -521,7 +330,7 @@ mod tests {
 
     #[test]
     fn ffmpeg_input_names_the_layout_size_and_rate() {
-        let region = Region::new(10, 20, 640, 480).unwrap();
+        let region = (640, 480);
         assert_eq!(
             ffmpeg_input(PixelFormat::Bgrx8888, region, 30.0, Path::new("-")),
             "-f rawvideo -pixel_format bgr0 -video_size 640x480 -framerate 30 -i -"

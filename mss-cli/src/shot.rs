@@ -12,8 +12,34 @@ const MONITOR_TEMPLATE: &str = "monitor-{mon}.png";
 const REGION_TEMPLATE: &str = "sct-{top}x{left}_{width}x{height}.png";
 
 /// Opens the display as `connect` and `with_cursor` say.
+///
+/// Threads the capturer starts (an X11 connection's watchdog) inherit the signal mask of the
+/// thread that opens it; interrupts are blocked while it opens, so that those threads never
+/// take one and an interrupt always reaches the main thread, where a save holds interrupts
+/// back for the instant a file is renamed into place.
 pub fn open(connect: &ConnectArgs, with_cursor: bool) -> Result<Mss, Failure> {
-    Ok(builder(connect)?.with_cursor(with_cursor).open()?)
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
+    let builder = builder(connect)?.with_cursor(with_cursor);
+    let interrupts: SigSet = [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+    ]
+    .into_iter()
+    .collect();
+    let mut previous = SigSet::empty();
+    let blocked = pthread_sigmask(
+        SigmaskHow::SIG_BLOCK,
+        Some(&interrupts),
+        Some(&mut previous),
+    )
+    .is_ok();
+    let opened = builder.open();
+    if blocked {
+        let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&previous), None);
+    }
+    Ok(opened?)
 }
 
 /// The builder for the display and backend `connect` names.
@@ -29,6 +55,13 @@ pub fn builder(connect: &ConnectArgs) -> Result<mss::MssBuilder, Failure> {
         builder = builder.backend(Backend::from_name(name)?);
     }
     Ok(builder)
+}
+
+/// The limit on each wait `connect` asks for (`--timeout`), else the default.
+pub fn wait_limit(connect: &ConnectArgs) -> Option<std::time::Duration> {
+    connect
+        .timeout
+        .map_or(Some(mss::DEFAULT_TIMEOUT), |limit| limit.0)
 }
 
 /// Places `--region` text on the screen: absolute coordinates, not cropped.

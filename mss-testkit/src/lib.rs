@@ -19,6 +19,8 @@
 //!   [`BackendUnderTest`]s and runs one test body against each, on a server of its display
 //!   system.
 //! - [`pattern`]: the pattern itself and the frame comparison every scene shares.
+//! - [`filesystem`]: [`SmallTmpfs`], a tmpfs of a few pages for tests of full disks, and
+//!   [`root_or_explain`], the rule for tests that need root (they fail under `CI=true`).
 //!
 //! # Design choices
 //!
@@ -34,6 +36,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fake;
+pub mod filesystem;
 pub mod harness;
 mod macros;
 pub mod pattern;
@@ -43,6 +46,7 @@ pub mod wayland_scene;
 pub mod x11_windows;
 
 pub use fake::{FakeCapture, FakeFailure};
+pub use filesystem::{SmallTmpfs, root_or_explain};
 pub use harness::{BackendUnderTest, KnownScene, ServerSpec, TestServer};
 pub use scene::{Scene, SceneError};
 pub use server::{

@@ -179,6 +179,7 @@ impl MssBuilder {
             choice,
             with_cursor: false,
             backend_cursor: false,
+            timeout: options.timeout,
         };
         mss.set_with_cursor(self.with_cursor);
         Ok(mss)
@@ -238,6 +239,8 @@ pub struct Mss {
     with_cursor: bool,
     /// The backend draws the pointer into its frames itself (a Wayland compositor does).
     backend_cursor: bool,
+    /// The limit on each wait ([`MssBuilder::timeout`]), for the files it saves too.
+    timeout: Option<Duration>,
 }
 
 impl Mss {
@@ -254,7 +257,14 @@ impl Mss {
             choice: Choice::given(backend),
             with_cursor: false,
             backend_cursor: false,
+            timeout: Some(DEFAULT_TIMEOUT),
         }
+    }
+
+    /// How long each wait may take, as [`MssBuilder::timeout`] set it: on the display, and
+    /// when saving (a FIFO's reader, a reader that stops reading).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// The backend that was opened. [`Capture::status`] tells how it grabs now (MIT-SHM, or

@@ -114,7 +114,9 @@ fn main() -> Result<(), mss::Error> {
 //! - `wayland` (default): the wlr-screencopy backend (pure Rust, no libwayland).
 //! - `x11-getimage`: the plain `GetImage` backend.
 //! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
-//!   and atomic writes; levels, settings and the write are documented in [`png_file`].
+//!   and atomic writes; levels and settings are documented in [`png_file`], where the bytes go
+//!   (descriptors, FIFOs, atomic files, recordings as `NAME.part`, bounded waits) in
+//!   [`destination`].
 //! - `image`: `ToImage` conversions to `image::RgbaImage` / `RgbImage` (copies; see its
 //!   docs for why there is no zero-copy view).
 //!
@@ -151,7 +153,7 @@ pub use error::Error;
 #[cfg(feature = "image")]
 pub use image_interop::ToImage;
 #[cfg(feature = "png")]
-pub use png_file::{DEFAULT_LEVEL, SavePng, check_level, encode_png, write_png};
+pub use png_file::{DEFAULT_LEVEL, SavePng, check_level, encode_png, write_png, write_png_with};
 pub use registry::{BACKEND_ENV_VAR, Backend, backend_from_env};
 pub use session::Session;
 pub use template::{TemplateValues, render_template};

@@ -51,8 +51,9 @@
 //! # Where the file goes
 //!
 //! [`write_png`] writes where a careful command-line tool would (see [`crate::destination`]):
-//! `-` is standard output, devices and FIFOs are written to directly, links are followed, and
-//! regular files are written atomically: the PNG goes to an unnamed file in the target's
+//! `-` and `/dev/stdout` are standard output, written through the descriptor itself, devices
+//! and FIFOs are written to directly, links are followed, and regular files are written
+//! atomically: the PNG goes to an unnamed file in the target's
 //! directory, flushed to disk, then named, replacing an existing file in one step. A failure or
 //! an interrupt at any step leaves no partial file behind: readers see the old picture or the
 //! new one.
@@ -63,6 +64,7 @@ use std::path::{Path, PathBuf};
 use mss_core::Frame;
 
 use crate::Error;
+use crate::destination::WriteOptions;
 
 /// python-mss's default compression level.
 pub const DEFAULT_LEVEL: u8 = 6;
@@ -217,21 +219,38 @@ pub fn check_level(level: u8) -> Result<(), Error> {
 
 /// Writes `frame` to `path` as a PNG at compression `level`, and returns the path.
 ///
-/// `path` is written as [`crate::destination`] describes: `-` is standard output; an existing
-/// device, FIFO or socket is written to directly; a link is followed; a regular file is
-/// written atomically (a process killed meanwhile leaves nothing behind and the old file
-/// untouched), new with mode `0666 & !umask`, replacing with the old file's mode; a file this
-/// user may not write is refused and left unchanged.
+/// `path` is written as [`crate::destination`] describes: `-`, `/dev/stdout` and `/dev/fd/N`
+/// are the descriptors this process has, written through themselves; an existing device, FIFO
+/// or socket is written to directly (a FIFO's reader waited for at most 10 s); a link is
+/// followed; a regular file is written atomically (a process killed meanwhile leaves the old
+/// file untouched), new with mode `0666 & !umask`, replacing with the old file's mode; a file
+/// this user may not write, or another user's in a shared directory such as `/tmp`, is
+/// refused and left unchanged.
 ///
 /// # Errors
 ///
 /// [`Error::Write`] naming the path when it cannot be written (a missing or read-only
-/// directory, a read-only file, a full disk); [`Error::InvalidLevel`], [`Error::Encode`].
+/// directory, a read-only file, a full disk, a FIFO nobody reads); [`Error::InvalidLevel`],
+/// [`Error::Encode`].
 pub fn write_png(frame: &Frame, path: impl AsRef<Path>, level: u8) -> Result<PathBuf, Error> {
+    write_png_with(frame, path, level, &WriteOptions::new())
+}
+
+/// [`write_png`] with `options`: what happens to an existing file, how long a wait may take.
+///
+/// # Errors
+///
+/// As [`write_png`].
+pub fn write_png_with(
+    frame: &Frame,
+    path: impl AsRef<Path>,
+    level: u8,
+    options: &WriteOptions,
+) -> Result<PathBuf, Error> {
     let path = path.as_ref();
     let mut png = Vec::new();
     encode_png(frame, level, &mut png, path)?;
-    crate::destination::write_bytes(path, &png)
+    crate::destination::write_bytes_with(path, &png, options)
 }
 
 /// Saving a [`Frame`] as PNG in one call; in the [prelude](crate::prelude).

@@ -5,12 +5,22 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use mss_core::{Capture, Region};
 
+use crate::destination::WriteOptions;
 use crate::{Error, Mss, TemplateValues, render_template};
 
 impl Mss {
+    /// How this capturer's saves write: replacing existing files, each wait (a FIFO's reader,
+    /// a reader that stops reading) at most [`timeout`](Self::timeout).
+    pub fn write_options(&self) -> WriteOptions {
+        WriteOptions::new().timeout(self.timeout())
+    }
+
     /// Saves monitors as PNG files named by `template`, as python-mss's `save()` does:
     /// `monitor` 0 writes one file per monitor (1 to N), -1 writes the whole screen (monitor
     /// 0) in one file, N writes monitor N. Returns the paths written, in order.
+    ///
+    /// Files are written as [`crate::destination`] says, each wait at most
+    /// [`timeout`](Self::timeout).
     ///
     /// Every monitor is tried: one that fails (a virtual monitor off the screen, a file that
     /// cannot be written) does not stop the others, and the error then lists what was written
@@ -41,6 +51,7 @@ impl Mss {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs());
+        let options = self.write_options();
         let mut planned: Vec<(i64, Region, PathBuf)> = Vec::with_capacity(numbers.len());
         for number in numbers {
             let region = monitors.get(number)?;
@@ -68,7 +79,7 @@ impl Mss {
             let saved = self
                 .grab(region)
                 .map_err(Error::from)
-                .and_then(|frame| crate::write_png(&frame, path, level));
+                .and_then(|frame| crate::write_png_with(&frame, path, level, &options));
             match saved {
                 Ok(path) => written.push(path),
                 Err(error) => failures.push((number, Box::new(error))),
@@ -110,7 +121,7 @@ impl Mss {
         let values = TemplateValues::new(monitor, region);
         let path = render_template(template, &values)?;
         let frame = self.grab(region)?;
-        crate::write_png(&frame, path, level)
+        crate::write_png_with(&frame, path, level, &self.write_options())
     }
 
     /// Saves window `window` (an id from [`Capture::windows`]) as a PNG named by `template`,
@@ -134,6 +145,6 @@ impl Mss {
         render_template(template, &TemplateValues::new(0, placeholder))?;
         let frame = self.grab_window(window)?;
         let path = render_template(template, &TemplateValues::new(0, frame.region()))?;
-        crate::write_png(&frame, path, level)
+        crate::write_png_with(&frame, path, level, &self.write_options())
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Placeholders are `{mon}`, `{top}`, `{left}`, `{width}`, `{height}`, `{date}` and, for the
 //! frames of a recording, `{n}` (the frame number; `{n:05}` pads it with zeros to 5 digits,
-//! as ffmpeg's `%05d` reads it); `{{` and
+//! as ffmpeg's `%05d` reads it; widths up to 20); `{{` and
 //! `}}` write a literal brace. `{date}` is the current time in UTC, written as
 //! `2024-05-06 07:08:09+00:00` (python's `str(datetime)` without microseconds) or with a
 //! strftime-like format after a colon: `%Y %m %d %H %M %S %y %j %F %T %s %%`. The time is
@@ -16,6 +16,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use mss_core::Region;
 
 use crate::Error;
+
+/// The widest zero-padded frame number, `{n:020}`: a `u64` has at most 20 digits, and wider
+/// fields (`{n:065536}`) would only make names too long to create.
+const MAX_FRAME_NUMBER_WIDTH: usize = 20;
 
 /// The values a template can use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,9 +104,16 @@ pub fn render_template(template: &str, values: &TemplateValues) -> Result<String
                         && width.len() > 1
                         && width.bytes().all(|byte| byte.is_ascii_digit()) =>
                 {
-                    let width: usize = width[1..]
-                        .parse()
-                        .map_err(|_| fail(format!("{{n:{width}}}: the width must be a number")))?;
+                    let width = width[1..]
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|width| *width <= MAX_FRAME_NUMBER_WIDTH)
+                        .ok_or_else(|| {
+                            fail(format!(
+                                "{{n:{width}}}: the width goes up to {MAX_FRAME_NUMBER_WIDTH} \
+                                 (a frame number has at most 20 digits)"
+                            ))
+                        })?;
                     write!(output, "{frame:0width$}").expect("writing to a String");
                 }
                 Some(other) => {
@@ -257,6 +268,9 @@ mod tests {
     #[case("{n}.png", "frame number of a recording")]
     #[case("{n:5}.png", "zero-padded width")]
     #[case("{n:0x}.png", "zero-padded width")]
+    #[case("{n:021}.png", "the width goes up to 20")]
+    #[case("{n:065536}.png", "the width goes up to 20")]
+    #[case("{n:099999999999999999999999}.png", "the width goes up to 20")]
     fn frame_numbers_outside_a_recording_or_badly_formatted_are_errors(
         #[case] template: &str,
         #[case] reason: &str,
@@ -318,6 +332,15 @@ mod tests {
         #[test]
         fn rendering_never_panics(template in ".{0,40}") {
             let _ = render_template(&template, &values());
+        }
+
+        #[test]
+        fn frame_number_widths_never_panic(width in "0[0-9]{0,12}", frame in any::<u64>()) {
+            let template = format!("f-{{n:{width}}}.png");
+            match render_template(&template, &values().with_frame(frame)) {
+                Ok(name) => prop_assert!(name.len() <= 26, "{name}"),
+                Err(error) => prop_assert!(error.to_string().contains("width"), "{error}"),
+            }
         }
     }
 }

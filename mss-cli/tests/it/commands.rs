@@ -263,7 +263,11 @@ fn mss_without_libxcb(
 ) -> std::process::Output {
     let libraries = directory.join("broken-libraries");
     std::fs::create_dir_all(&libraries).unwrap();
-    std::fs::write(libraries.join("libxcb.so.1"), b"not a shared library").unwrap();
+    // Both names a loader may try: the runtime's `libxcb.so.1`, and the development link
+    // `libxcb.so` that the floors' loader (the xcb crate) tries next.
+    for name in ["libxcb.so.1", "libxcb.so"] {
+        std::fs::write(libraries.join(name), b"not a shared library").unwrap();
+    }
     std::process::Command::new(env!("CARGO_BIN_EXE_mss"))
         .args(arguments)
         .current_dir(directory)

@@ -102,3 +102,80 @@ fn bad_timeouts_are_usage_errors() {
         assert_failure(&output, 2, "--timeout");
     }
 }
+
+/// Every bad argument is exit code 2 with a one-line message naming it, before anything is
+/// captured or written; none panics (exit 101), even with a display to capture.
+#[test]
+fn every_argument_error_is_exit_2_with_a_message() {
+    let server = xvfb(32, 24);
+    let directory = tempfile::tempdir().unwrap();
+    for (arguments, fragment) in [
+        // Numbers too large for the clock's arithmetic, or too small to be a wait.
+        (&["--timeout", "1e19"][..], "more than 365 days"),
+        (&["--timeout", "31536001"][..], "more than 365 days"),
+        (&["--timeout", "1e-10"][..], "at least 0.001 seconds"),
+        (&["info", "--timeout", "1e19"][..], "--timeout"),
+        (
+            &[
+                "record",
+                "--timeout",
+                "1e19",
+                "--frames",
+                "1",
+                "-o",
+                "t{n}.png",
+            ][..],
+            "--timeout",
+        ),
+        (
+            &["record", "--duration", "1e19", "-o", "d{n}.png"][..],
+            "more than 365 days",
+        ),
+        (
+            &["record", "--duration", "4e-10", "-o", "d{n}.png"][..],
+            "above 0 seconds",
+        ),
+        (&["record", "--duration", "inf"][..], "--duration"),
+        (&["record", "--fps", "1e400"][..], "frames a second"),
+        (&["record", "--fps", "0.0001"][..], "frames a second"),
+        (
+            &["record", "--frames", "18446744073709551616"][..],
+            "--frames",
+        ),
+        (&["record", "--in-flight", "0"][..], "--in-flight"),
+        (&["record", "-l", "256"][..], "--level"),
+        (&["-l", "-1"][..], "unexpected argument '-1'"),
+        (&["bench", "--frames", "0"][..], "--frames"),
+        (
+            &["bench", "--stream", "--in-flight", "9"][..],
+            "--in-flight",
+        ),
+        (&["-m", "99999999999999999999"][..], "--monitor"),
+        (
+            &["--window", "0x1ffffffffffffffff"][..],
+            "is not a window id",
+        ),
+        (&["--region", "4294967296x1+0+0"][..], "--region"),
+        (&["-c", "0,0,1,4294967296"][..], "-c/--coordinates"),
+        // Frame-number widths: one that would crash the formatter, and ones past a name's
+        // length.
+        (
+            &["record", "--frames", "1", "-o", "f{n:065536}.png"][..],
+            "the width goes up to 20",
+        ),
+        (
+            &["record", "-o", "f{n:0184467440737095516160}.png"][..],
+            "the width goes up to 20",
+        ),
+        (
+            &["record", "-o", "f{n:021}.png"][..],
+            "the width goes up to 20",
+        ),
+    ] {
+        let output = mss(directory.path(), Some(server.display()), arguments);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{arguments:?}: {stderr}");
+        assert_failure(&output, 2, fragment);
+    }
+    assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 0);
+}

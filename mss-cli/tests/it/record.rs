@@ -6,30 +6,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mss_core::{Frame, Region, Rgba};
-use mss_testkit::{Scene, XServer, XvfbOptions};
+use mss_testkit::{Scene, SmallTmpfs, XServer, XvfbOptions};
 use rstest::rstest;
 
-use crate::support::{assert_failure, assert_png_shows, mss_command, names, region, xvfb};
-
-/// Sends `signal` to `child`.
-fn signal(child: &Child, signal: rustix::process::Signal) {
-    rustix::process::kill_process(rustix::process::Pid::from_child(child), signal).unwrap();
-}
-
-/// Waits for `child` to exit, at most `limit`.
-fn wait_at_most(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("mss record did not stop within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+use crate::support::{
+    Hold, PATIENCE, assert_failure, assert_png_bytes_show, assert_png_shows, mss_command,
+    mss_in_shell, names, region, signal, wait_at_most, xvfb,
+};
 
 /// Waits for `child` (at most `limit`) and returns how it ended and what it wrote on standard
 /// error.
@@ -504,8 +487,353 @@ fn pngs_can_follow_each_other_into_a_pipe() {
             .position(|window| window == IEND)
             .expect("a whole PNG")
             + IEND.len();
-        crate::support::assert_png_bytes_show(&rest[..end], scene.region(), &scene);
+        assert_png_bytes_show(&rest[..end], scene.region(), &scene);
         rest = &rest[end..];
     }
     assert!(rest.is_empty());
+}
+
+/// A raw recording into a file grows visibly as `NAME.part`; killed (SIGKILL) after any frame
+/// it keeps every frame written so far, whole and exact, and the old file as it was; killed
+/// after it is renamed, the whole recording is under its name.
+#[test]
+fn a_raw_recording_killed_at_any_point_keeps_every_whole_frame() {
+    let server = xvfb(64, 48);
+    let scene = server.paint_scene().unwrap();
+    let frame_size = 64 * 48 * 4;
+    for (step, frames_kept) in [
+        ("record:created", 0),
+        ("record:frame-written:1", 1),
+        ("record:frame-written:3", 3),
+        ("record:finishing", 4),
+        ("record:named", 4),
+    ] {
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::write(directory.path().join("out.raw"), b"an earlier recording").unwrap();
+        let hold = Hold::new();
+        let mut command = mss_command(
+            &server,
+            directory.path(),
+            &[
+                "record",
+                "--format",
+                "raw",
+                "--fps",
+                "0",
+                "--frames",
+                "4",
+                "--overwrite",
+                "-q",
+                "-o",
+                "out.raw",
+            ],
+        );
+        hold.arm(&mut command, &[step]);
+        let mut child = command.spawn().unwrap();
+        let held = hold.reached(&mut child);
+        assert_eq!(held.step, step);
+        let part = directory.path().join("out.raw.part");
+        if step != "record:named" {
+            // Visible while it grows, with exactly the frames written so far.
+            assert_eq!(
+                std::fs::metadata(&part).unwrap().len(),
+                (frames_kept * frame_size) as u64,
+                "{step}"
+            );
+        }
+        signal(&child, rustix::process::Signal::KILL);
+        wait_at_most(&mut child, PATIENCE);
+        drop(held);
+        let (kept, name) = if step == "record:named" {
+            assert_eq!(names(directory.path()), ["out.raw"], "{step}");
+            (
+                std::fs::read(directory.path().join("out.raw")).unwrap(),
+                "out.raw",
+            )
+        } else {
+            assert_eq!(
+                names(directory.path()),
+                ["out.raw", "out.raw.part"],
+                "{step}"
+            );
+            assert_eq!(
+                std::fs::read(directory.path().join("out.raw")).unwrap(),
+                b"an earlier recording",
+                "{step}"
+            );
+            (std::fs::read(&part).unwrap(), "out.raw.part")
+        };
+        let recorded = frames(&kept, scene.region(), &scene);
+        assert_eq!(recorded.len(), frames_kept, "{step}: {name}");
+        for frame in &recorded {
+            scene.assert_frame(frame);
+        }
+    }
+}
+
+/// A PNG sequence killed after its third frame: every file there is a whole, exact PNG, and
+/// no other name is left.
+#[test]
+fn a_png_sequence_killed_mid_recording_leaves_only_whole_pngs() {
+    let server = xvfb(96, 64);
+    let scene = server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let hold = Hold::new();
+    let mut command = mss_command(
+        &server,
+        directory.path(),
+        &["record", "--fps", "0", "-q", "-o", "f-{n:03}.png"],
+    );
+    hold.arm(&mut command, &["record:frame-written:3"]);
+    let mut child = command.spawn().unwrap();
+    let held = hold.reached(&mut child);
+    signal(&child, rustix::process::Signal::KILL);
+    wait_at_most(&mut child, PATIENCE);
+    drop(held);
+    let left = names(directory.path());
+    assert!(left.contains(&"f-003.png".to_owned()), "{left:?}");
+    for name in &left {
+        assert!(
+            name.len() == "f-001.png".len() && name.starts_with("f-") && name.ends_with(".png"),
+            "{left:?}"
+        );
+        assert_png_shows(&directory.path().join(name), scene.region(), &scene);
+    }
+}
+
+/// A writer that takes no frame within `--timeout` (a write that never returns, here held by
+/// the test) ends the recording with an error saying so, instead of a hang.
+#[test]
+fn a_stuck_writer_ends_the_recording_after_the_timeout() {
+    let server = xvfb(32, 24);
+    server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let hold = Hold::new();
+    let mut command = mss_command(
+        &server,
+        directory.path(),
+        &[
+            "record",
+            "--format",
+            "raw",
+            "--fps",
+            "0",
+            "--timeout",
+            "1",
+            "-q",
+            "-o",
+            "out.raw",
+        ],
+    );
+    command.stderr(Stdio::piped());
+    hold.arm(&mut command, &["record:frame-written:1"]);
+    let mut child = command.spawn().unwrap();
+    // Held, and never released while mss runs.
+    let held = hold.reached(&mut child);
+    wait_at_most(&mut child, PATIENCE);
+    let output = child.wait_with_output().unwrap();
+    drop(held);
+    assert_failure(
+        &output,
+        1,
+        "out.raw: no frame was taken by the writer within 1 s (frame 3 was waiting)",
+    );
+    // The frame written before is kept in the visible part file.
+    assert_eq!(
+        std::fs::metadata(directory.path().join("out.raw.part"))
+            .unwrap()
+            .len(),
+        32 * 24 * 4
+    );
+}
+
+/// `record -o /dev/stdout > file`: the descriptor is written, raw frames or PNGs one after
+/// another, never refused because the file exists, never replaced.
+#[test]
+fn a_recording_goes_to_standard_output_redirected_to_a_file() {
+    let server = xvfb(40, 30);
+    let scene = server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let output = mss_in_shell(
+        &server,
+        directory.path(),
+        "exec \"$0\" record --format raw --frames 2 --fps 0 -q -o /dev/stdout > out.raw",
+    )
+    .output()
+    .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let recorded = frames(
+        &std::fs::read(directory.path().join("out.raw")).unwrap(),
+        scene.region(),
+        &scene,
+    );
+    assert_eq!(recorded.len(), 2);
+    for frame in &recorded {
+        scene.assert_frame(frame);
+    }
+
+    let output = mss_in_shell(
+        &server,
+        directory.path(),
+        "exec \"$0\" record --frames 2 --fps 0 -q -o /dev/stdout >> pngs.bin",
+    )
+    .output()
+    .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    const IEND: &[u8] = b"IEND\xAE\x42\x60\x82";
+    let bytes = std::fs::read(directory.path().join("pngs.bin")).unwrap();
+    let mut rest = &bytes[..];
+    for _ in 0..2 {
+        let end = rest
+            .windows(IEND.len())
+            .position(|window| window == IEND)
+            .expect("a whole PNG")
+            + IEND.len();
+        assert_png_bytes_show(&rest[..end], scene.region(), &scene);
+        rest = &rest[end..];
+    }
+    assert!(rest.is_empty());
+    assert_eq!(names(directory.path()), ["out.raw", "pngs.bin"]);
+}
+
+/// A full disk (a small tmpfs) or a file-size limit (`ulimit -f`) ends a recording with an
+/// error naming the file, exit code 1: a raw file keeps its whole frames under its name, a PNG
+/// sequence its whole PNGs, and nothing else is left.
+#[test]
+fn a_full_disk_or_a_size_limit_ends_a_recording_with_its_whole_frames() {
+    let server = xvfb(64, 48);
+    let scene = server.paint_scene().unwrap();
+    let frame_size = 64 * 48 * 4;
+    let check_raw = |directory: &std::path::Path, output: &std::process::Output, problem: &str| {
+        assert_failure(output, 1, &format!("out.raw: {problem}"));
+        let bytes = std::fs::read(directory.join("out.raw")).unwrap();
+        let recorded = frames(&bytes, scene.region(), &scene);
+        assert!(!recorded.is_empty());
+        assert_failure(
+            output,
+            1,
+            &format!("the {} whole frames written before are in", recorded.len()),
+        );
+        for frame in &recorded {
+            scene.assert_frame(frame);
+        }
+        assert_eq!(names(directory), ["out.raw"]);
+    };
+
+    // A device that is always full.
+    let output = mss_command(
+        &server,
+        std::path::Path::new("/"),
+        &[
+            "record",
+            "--format",
+            "raw",
+            "--fps",
+            "0",
+            "-q",
+            "-o",
+            "/dev/full",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_failure(
+        &output,
+        1,
+        "cannot write /dev/full: No space left on device",
+    );
+
+    // A file-size limit, in the shell's blocks (512 bytes for dash, 1024 for bash): a few
+    // frames fit.
+    let directory = tempfile::tempdir().unwrap();
+    let output = mss_in_shell(
+        &server,
+        directory.path(),
+        "ulimit -f 64; exec \"$0\" record --format raw --fps 0 -q -o out.raw",
+    )
+    .output()
+    .unwrap();
+    check_raw(directory.path(), &output, "File too large");
+    assert!(
+        std::fs::metadata(directory.path().join("out.raw"))
+            .unwrap()
+            .len()
+            < 65_536
+    );
+
+    let Some(tmpfs) = SmallTmpfs::mount_or_explain(
+        16 * frame_size as u64,
+        false,
+        "a_full_disk_or_a_size_limit_ends_a_recording_with_its_whole_frames",
+    ) else {
+        return;
+    };
+    let output = mss_command(
+        &server,
+        tmpfs.path(),
+        &[
+            "record", "--format", "raw", "--fps", "0", "-q", "-o", "out.raw",
+        ],
+    )
+    .output()
+    .unwrap();
+    check_raw(tmpfs.path(), &output, "No space left on device");
+
+    // A PNG sequence: every PNG written is whole, the one that did not fit left nothing.
+    std::fs::remove_file(tmpfs.path().join("out.raw")).unwrap();
+    let output = mss_command(
+        &server,
+        tmpfs.path(),
+        &[
+            "record",
+            "--fps",
+            "0",
+            "-l",
+            "0",
+            "-q",
+            "-o",
+            "f-{n:04}.png",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_failure(&output, 1, "No space left on device");
+    let left = names(tmpfs.path());
+    assert!(!left.is_empty());
+    for name in &left {
+        assert!(
+            name.starts_with("f-") && name.len() == "f-0001.png".len(),
+            "{left:?}"
+        );
+        assert_png_shows(&tmpfs.path().join(name), scene.region(), &scene);
+    }
+}
+
+/// A FIFO nobody opens for reading ends the recording after `--timeout`.
+#[test]
+fn a_recording_into_a_fifo_nobody_opens_ends_after_the_timeout() {
+    let server = xvfb(32, 24);
+    server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        directory.path().join("pipe"),
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .unwrap();
+    let mut child = mss_command(
+        &server,
+        directory.path(),
+        &["record", "--format", "raw", "--timeout", "1", "-o", "pipe"],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_at_most(&mut child, PATIENCE);
+    let output = child.wait_with_output().unwrap();
+    assert_failure(
+        &output,
+        1,
+        "pipe: it is a FIFO, and no reader opened it within 1 s",
+    );
 }

@@ -1,7 +1,10 @@
 //! Running the binary and reading the PNGs it writes.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
 
 use mss_core::{Frame, PixelFormat, Region};
 use mss_testkit::{KnownScene, XServer, XvfbOptions};
@@ -100,4 +103,116 @@ pub fn names(directory: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Waits for `child` to exit, at most `limit` (then kills it and fails the test).
+pub fn wait_at_most(child: &mut Child, limit: Duration) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mss did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// How long a test waits for mss to reach a step or to end before it fails (never a hang).
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The test's end of mss's hidden hold hook (`MSS_TEST_HOLD`, see
+/// `mss::destination::hold_for_tests`): a Unix socket the process connects to at the steps it
+/// was told, then waits on until released. With it a test stops a save or a recording between
+/// two known system calls, with no timing involved.
+pub struct Hold {
+    _directory: tempfile::TempDir,
+    socket: PathBuf,
+    listener: UnixListener,
+}
+
+/// A process stopped at a step; released when dropped (or with [`Held::release`]).
+pub struct Held {
+    /// The step's name (`save:written`, `record:frame-written:3`).
+    pub step: String,
+    stream: UnixStream,
+}
+
+impl Held {
+    /// Lets the process go on.
+    pub fn release(mut self) {
+        let _ = self.stream.write_all(b"g");
+    }
+}
+
+impl Hold {
+    pub fn new() -> Self {
+        let directory = tempfile::tempdir().unwrap();
+        let socket = directory.path().join("hold");
+        let listener = UnixListener::bind(&socket).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        Self {
+            _directory: directory,
+            socket,
+            listener,
+        }
+    }
+
+    /// Makes `command` stop at each of `steps`.
+    pub fn arm(&self, command: &mut Command, steps: &[&str]) {
+        command
+            .env("MSS_TEST_HOLD", &self.socket)
+            .env("MSS_TEST_HOLD_AT", steps.join(","));
+    }
+
+    /// Waits until `child` reaches a step (at most [`PATIENCE`]; failing if it exits first).
+    pub fn reached(&self, child: &mut Child) -> Held {
+        let start = Instant::now();
+        loop {
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+                    let mut step = String::new();
+                    BufReader::new(&stream).read_line(&mut step).unwrap();
+                    return Held {
+                        step: step.trim_end().to_owned(),
+                        stream,
+                    };
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(error) => panic!("the hold socket failed: {error}"),
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("mss ended ({status}) before reaching the step it was to stop at");
+            }
+            if start.elapsed() > PATIENCE {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("mss did not reach the step within {PATIENCE:?}");
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+/// Sends `signal` to `child`.
+pub fn signal(child: &Child, signal: rustix::process::Signal) {
+    rustix::process::kill_process(rustix::process::Pid::from_child(child), signal).unwrap();
+}
+
+/// `sh -c SCRIPT` with `$0` the mss binary, in `directory`, on `server`: for redirections and
+/// limits a shell sets up (`> file`, `3>>file`, `ulimit -f`, `umask`).
+pub fn mss_in_shell(server: &XServer, directory: &Path, script: &str) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", script])
+        .arg(env!("CARGO_BIN_EXE_mss"))
+        .current_dir(directory)
+        .env("DISPLAY", server.display())
+        .env_remove("MSS_BACKEND");
+    command
 }

@@ -162,3 +162,44 @@ fn a_compositor_without_screencopy_is_an_error_naming_each_candidate() {
     );
     assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 0);
 }
+
+/// On an output of scale 2 a region gives frames of twice its size in device pixels: a raw
+/// recording prints the frames' own size for ffmpeg (not the region's logical size) and writes
+/// exactly that many bytes per frame.
+#[test]
+fn a_raw_recording_on_a_scaled_output_prints_the_frames_size() {
+    let server = WaylandServer::start(&SwayOptions::new().outputs(&[(320, 200)]))
+        .unwrap_or_else(|error| panic!("cannot start sway ({error}); run `cargo xtask test`"));
+    server
+        .swaymsg(["output", "HEADLESS-1", "scale", "2"])
+        .unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let json = success_lines(&mss_on(&server, directory.path(), &["info", "--json"])).join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(info["monitors"][0]["scale"], 2.0, "{info}");
+    assert_eq!(info["monitors"][0]["width"], 160, "{info}");
+
+    let output = mss_on(
+        &server,
+        directory.path(),
+        &[
+            "record",
+            "-m",
+            "1",
+            "--format",
+            "raw",
+            "--frames",
+            "2",
+            "-o",
+            "scaled.raw",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("-pixel_format bgr0 -video_size 320x200 -framerate 30"),
+        "{stderr}"
+    );
+    let bytes = std::fs::read(directory.path().join("scaled.raw")).unwrap();
+    assert_eq!(bytes.len(), 2 * 320 * 200 * 4);
+}

@@ -483,16 +483,21 @@ impl WaylandServer {
 
     /// sway's IPC socket in the runtime directory.
     fn sway_socket(&self) -> Option<PathBuf> {
-        std::fs::read_dir(self.runtime_dir.path())
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .find(|path| {
-                path.file_name()
-                    .and_then(OsStr::to_str)
-                    .is_some_and(|name| name.starts_with("sway-ipc."))
-            })
+        sway_ipc_socket(self.runtime_dir.path())
     }
+}
+
+/// sway's IPC socket (`sway-ipc.*.sock`) in the runtime directory `directory`, once it exists.
+fn sway_ipc_socket(directory: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(directory)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| {
+            path.file_name()
+                .and_then(OsStr::to_str)
+                .is_some_and(|name| name.starts_with("sway-ipc."))
+        })
 }
 
 impl Drop for WaylandServer {
