@@ -179,7 +179,7 @@ impl MssBuilder {
             choice,
             with_cursor: false,
             backend_cursor: false,
-            timeout: options.timeout,
+            timeout: options.wait_timeout(),
         };
         mss.set_with_cursor(self.with_cursor);
         Ok(mss)
