@@ -42,14 +42,17 @@
 mod assemble;
 mod capture;
 mod connection;
+mod damage;
 mod engine;
 mod limit;
+mod offers;
 mod outputs;
 mod slot;
 mod state;
 mod stream;
 
 pub use capture::{DEFAULT_TIMEOUT, WaylandCapture, WaylandOptions};
+pub use limit::MAX_DAMAGE_RECTANGLES;
 
 /// Opens the `wayland` backend on `options.display_name()` (a socket name or path;
 /// `$WAYLAND_DISPLAY` when not given) with the options' timeout: the

@@ -31,7 +31,8 @@ use mss_core::{
     Changes, Error, Frame, FrameStream, PixelStorage, Region, StreamFrame, StreamOptions,
 };
 
-use crate::engine::{Copied, OutputRegion, PendingCopy, ScreencopyEngine, damage_on_screen};
+use crate::damage::damage_on_screen;
+use crate::engine::{Copied, OutputRegion, PendingCopy, ScreencopyEngine};
 use crate::slot::Slot;
 
 /// A capture asked for and not yet handed over.
@@ -148,7 +149,7 @@ impl<'a> WaylandStream<'a> {
         let frame = Frame::new(StreamSlot(lease), 0, shown, layout.stride as usize, format)?;
         let changes = if let Some(damage) = damage {
             // Damage comes in the output's device pixels; the stream's frames are in screen
-            // coordinates.
+            // coordinates. It is clamped to the region, whatever its values.
             let rectangles = damage_on_screen(&damage, layout, &self.target);
             if rectangles.is_empty() {
                 // Changed elsewhere on the output.

@@ -196,9 +196,9 @@ pub struct FrameScript {
     /// `flags` says `y_invert` after the copy, and the rows are written bottom up.
     pub y_invert: bool,
     /// The `damage` events sent after a copy (with or without damage, as a careless
-    /// compositor might): x, y, width, height in buffer pixels, any values. When the list is
-    /// empty, a copy with damage gets one rectangle over the whole buffer, as a compositor
-    /// reports on a client's first copy.
+    /// compositor might): x, y, width, height in the output's device pixels (as wlroots sends
+    /// them), any values. When the list is empty, a copy with damage gets one rectangle over
+    /// the region copied, as a compositor reports on a client's first copy.
     pub damage: Vec<[u32; 4]>,
     /// How many times the list of damage is sent.
     pub damage_repeats: u32,
@@ -210,7 +210,7 @@ pub struct FrameScript {
 
 impl Default for FrameScript {
     /// The natural layout in XRGB8888, then `buffer_done`; after the copy `ready` (with damage
-    /// over the whole buffer when the copy asked for damage).
+    /// over the region copied when the copy asked for damage).
     fn default() -> Self {
         Self {
             layouts: vec![LayoutSpec::natural(XRGB8888)],

@@ -116,7 +116,10 @@ impl Compositor {
                 }
             }
         }
-        self.log.lock().expect("the log is never poisoned").events_sent += u64::from(BATCH);
+        self.log
+            .lock()
+            .expect("the log is never poisoned")
+            .events_sent += u64::from(BATCH);
     }
 
     /// Records that a client connected.
@@ -126,7 +129,10 @@ impl Compositor {
 
     /// Records that `count` events were sent.
     fn count(&self, count: u64) {
-        self.log.lock().expect("the log is never poisoned").events_sent += count;
+        self.log
+            .lock()
+            .expect("the log is never poisoned")
+            .events_sent += count;
     }
 }
 
@@ -202,7 +208,10 @@ impl<'a> Paced<'a> {
 /// Sends a string event of `opcode` to `resource` with `bytes` as they are (up to the first
 /// NUL), so that names need not be UTF-8.
 fn send_bytes(handle: &DisplayHandle, resource: &impl Resource, opcode: u16, bytes: &[u8]) {
-    let end = bytes.iter().position(|&byte| byte == 0).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(bytes.len());
     let text = CString::new(&bytes[..end]).expect("no NUL before the end");
     let message: Message<ObjectId, std::os::fd::RawFd> = Message {
         sender_id: resource.id(),
@@ -455,7 +464,8 @@ impl Dispatch<ZxdgOutputManagerV1, ()> for Compositor {
         let mut paced = Paced::new(handle, client, &state.stop);
         if xdg.version() >= 2 {
             for _ in 0..fake.name_repeats {
-                paced.send(|| send_bytes(handle, &xdg, zxdg_output_v1::EVT_NAME_OPCODE, &fake.name));
+                paced
+                    .send(|| send_bytes(handle, &xdg, zxdg_output_v1::EVT_NAME_OPCODE, &fake.name));
                 paced.send(|| {
                     send_bytes(
                         handle,
@@ -709,7 +719,10 @@ fn copy(
     if buffer.offset < 0 || end.saturating_add(buffer.offset as u64) > pool_size.max(0) as u64 {
         refuse(
             state,
-            format!("buffer {layout:?} at offset {} is past its pool", buffer.offset),
+            format!(
+                "buffer {layout:?} at offset {} is past its pool",
+                buffer.offset
+            ),
         );
         return;
     }
@@ -736,8 +749,9 @@ fn copy(
     };
     frame.flags(flags);
     let mut damage = data.script.damage.clone();
+    let copied = [data.origin.0, data.origin.1, layout.width, layout.height];
     if damage.is_empty() && with_damage {
-        damage.push([0, 0, layout.width, layout.height]);
+        damage.push(copied);
     }
     let mut paced = Paced::new(handle, client, &state.stop);
     for _ in 0..data.script.damage_repeats {
@@ -752,10 +766,7 @@ fn copy(
         Answer::Silent => {}
         Answer::Disconnect => disconnect(client),
         Answer::Endless => {
-            let last = damage
-                .last()
-                .copied()
-                .unwrap_or([0, 0, layout.width, layout.height]);
+            let last = damage.last().copied().unwrap_or(copied);
             if let Some(data) = client.get_data::<FakeClient>() {
                 if let Ok(socket) = data.socket.try_clone() {
                     state.flood = Some(Flood {

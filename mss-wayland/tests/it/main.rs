@@ -7,6 +7,9 @@
 /// the gap, the frame size limit.
 mod layouts;
 
+/// The backend against the test kit's fake compositor answering as no compositor should.
+mod hostile;
+
 use std::time::{Duration, Instant};
 
 use mss_core::{Capture, Changes, Error, Region, Rgba, StreamOptions};
