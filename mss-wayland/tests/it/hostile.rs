@@ -365,3 +365,39 @@ fn failing_silent_and_dying_compositors_are_errors_of_their_kind() {
         );
     }
 }
+
+#[test]
+fn a_changes_only_stream_on_screencopy_version_1_compares_frames_instead_of_asking_for_damage() {
+    // copy_with_damage came with version 2: asking a version 1 compositor for it is a protocol
+    // error that ends the connection.
+    let fake = FakeCompositor::start(Behaviour {
+        screencopy_version: 1,
+        ..one_output(FrameScript::default())
+    })
+    .unwrap();
+    let display = fake.display().to_owned();
+    let streamed = region(2, 3, 12, 8);
+    let (first, second, described) = within_deadline("stream", move || {
+        let mut capture =
+            WaylandCapture::open_with(Some(&display), WaylandOptions::new().timeout(Some(TIMEOUT)))
+                .unwrap();
+        let options = StreamOptions::new()
+            .changes_only(true)
+            .target(StreamTarget::Region(streamed));
+        let mut stream = capture.stream(&options).unwrap();
+        let described = stream.describe();
+        let first = stream.next_frame().unwrap();
+        assert_fake_pixels(&first.frame, 0, 2, 3);
+        // The fake's picture never changes: no frame before the deadline, and no error.
+        let second = stream
+            .next_frame_before(Some(Instant::now() + Duration::from_millis(300)))
+            .map(|frame| frame.map(|frame| frame.sequence));
+        (first.changes, second, described)
+    });
+    assert_eq!(first, Changes::Unknown);
+    assert!(matches!(second, Ok(None)), "{second:?}");
+    assert!(described.contains("comparing frames"), "{described}");
+    let log = fake.log();
+    assert!(log.copies.len() >= 2, "{log:?}");
+    assert!(log.copies.iter().all(|copy| !copy.with_damage), "{log:?}");
+}
