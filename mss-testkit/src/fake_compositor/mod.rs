@@ -244,3 +244,55 @@ fn serve(
         let _ = display.flush_clients();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_compositor_serves_its_socket_and_stops_when_dropped_with_a_client_connected() {
+        let fake = FakeCompositor::start(Behaviour::default()).unwrap();
+        assert!(fake.socket().is_absolute());
+        assert_eq!(fake.display(), fake.socket().to_str().unwrap());
+        let client = UnixStream::connect(fake.socket()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while fake.log().clients == 0 {
+            assert!(Instant::now() < deadline, "the client was never accepted");
+            std::thread::yield_now();
+        }
+        let socket = fake.socket().to_owned();
+        // The drop stops the thread although the client is still connected and silent.
+        drop(fake);
+        assert!(!socket.exists());
+        drop(client);
+    }
+
+    #[test]
+    fn layouts_resolve_from_the_natural_size_and_pixels_differ() {
+        let natural = LayoutSpec::natural(XRGB8888).resolve((10, 5));
+        assert_eq!(
+            natural,
+            BufferLayout {
+                format: XRGB8888,
+                width: 10,
+                height: 5,
+                stride: 40
+            }
+        );
+        let odd = LayoutSpec {
+            format: RGB565,
+            width: Some(u32::MAX),
+            height: None,
+            stride: None,
+        }
+        .resolve((10, 5));
+        assert_eq!(
+            (odd.width, odd.height, odd.stride),
+            (u32::MAX, 5, u32::MAX.wrapping_mul(4))
+        );
+        assert_ne!(fake_pixel(0, 1, 2), fake_pixel(0, 2, 1));
+        assert_ne!(fake_pixel(0, 1, 2), fake_pixel(1, 1, 2));
+        assert_ne!(fake_pixel(0, 1, 2), fake_pixel(0, 257, 2));
+    }
+}
