@@ -14,6 +14,11 @@
 //!   pixel ([`Scene::assert_frame`]).
 //! - [`fake`]: [`FakeCapture`], a [`mss_core::Capture`] with no display server, showing the
 //!   same pattern, with injectable failures.
+//! - [`fake_compositor`]: [`FakeCompositor`], a Wayland compositor in the test's process
+//!   (`wayland-server`, a thread, a private socket) that speaks just enough wlr-screencopy for
+//!   mss-wayland and answers as a test scripts it: any output layout and names, any buffer
+//!   layouts, damage and flags, events repeated by the thousand or without end, failing,
+//!   silence, dying mid-frame.
 //! - [`harness`] and [`backend_test!`]: the display-server abstraction ([`TestServer`],
 //!   [`ServerSpec`], [`KnownScene`]) and the runner that takes a test crate's
 //!   [`BackendUnderTest`]s and runs one test body against each, on a server of its display
@@ -36,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fake;
+pub mod fake_compositor;
 pub mod filesystem;
 pub mod harness;
 mod macros;
@@ -46,6 +52,7 @@ pub mod wayland_scene;
 pub mod x11_windows;
 
 pub use fake::{FakeCapture, FakeFailure};
+pub use fake_compositor::FakeCompositor;
 pub use filesystem::{SmallTmpfs, root_or_explain};
 pub use harness::{BackendUnderTest, KnownScene, ServerSpec, TestServer};
 pub use scene::{Scene, SceneError};

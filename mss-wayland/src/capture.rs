@@ -117,6 +117,15 @@ impl WaylandCapture {
         self.engine.pool_stats()
     }
 
+    /// The most screencopy events (buffer layouts offered, damage rectangles) this capturer
+    /// has held for one frame at once since it opened: a diagnostic, and the tests' proof
+    /// that a compositor repeating events cannot grow memory. However many events come, it is
+    /// at most 16 layouts plus [`MAX_DAMAGE_RECTANGLES`](crate::MAX_DAMAGE_RECTANGLES)
+    /// rectangles.
+    pub fn most_frame_events_kept(&self) -> usize {
+        self.engine.wayland().state.most_frame_events_kept
+    }
+
     /// The display's name as given.
     fn display_name(&self) -> &str {
         self.engine.wayland().display_name()

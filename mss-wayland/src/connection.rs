@@ -11,6 +11,7 @@ use mss_core::Error;
 use wayland_client::backend::WaylandError;
 use wayland_client::{Connection, EventQueue, QueueHandle};
 
+use crate::limit::MAX_EVENTS_PER_WAIT;
 use crate::state::State;
 
 /// The backend's name, as the registry and errors spell it.
@@ -228,9 +229,10 @@ impl Wayland {
     ///
     /// # Errors
     ///
-    /// [`Error::Timeout`] when the compositor says nothing for the whole timeout (the
-    /// connection is then closed), [`Error::ConnectionLost`] when it goes away,
-    /// [`Error::Protocol`] when it reports a protocol error.
+    /// [`Error::Timeout`] when `ready` does not hold within the timeout, whether the
+    /// compositor says nothing or keeps talking (the connection is then closed),
+    /// [`Error::ConnectionLost`] when it goes away, [`Error::Protocol`] when it reports a
+    /// protocol error or sends more than `MAX_EVENTS_PER_WAIT` events (then it is closed too).
     pub(crate) fn dispatch_until(
         &mut self,
         waiting_for: &str,
@@ -254,12 +256,17 @@ impl Wayland {
     ) -> Result<bool, Error> {
         self.check_open()?;
         let limit = self.timeout.map(|timeout| Instant::now() + timeout);
+        let mut events = 0;
         loop {
-            self.queue
+            events += self
+                .queue
                 .dispatch_pending(&mut self.state)
                 .map_err(|error| self.dispatch_error(error))?;
             if ready(&self.state) {
                 return Ok(true);
+            }
+            if events > MAX_EVENTS_PER_WAIT {
+                return Err(self.flooded(waiting_for));
             }
             self.queue
                 .flush()
@@ -267,6 +274,11 @@ impl Wayland {
             let now = Instant::now();
             if deadline.is_some_and(|deadline| now >= deadline) {
                 return Ok(false);
+            }
+            // Checked on every turn, not only when a poll finds nothing: a compositor that
+            // keeps sending events must not keep the wait going past its limit.
+            if limit.is_some_and(|limit| now >= limit) {
+                return Err(self.time_out(waiting_for));
             }
             let Some(guard) = self.queue.prepare_read() else {
                 // Events came in meanwhile: handle them first.
@@ -324,6 +336,22 @@ impl Wayland {
             display: self.display.clone(),
             waiting_for: waiting_for.to_owned(),
             seconds,
+        }
+    }
+
+    /// Closes the connection after a wait read more than [`MAX_EVENTS_PER_WAIT`] events, and
+    /// says so.
+    fn flooded(&mut self, waiting_for: &str) -> Error {
+        let message = format!(
+            "the compositor sent more than {MAX_EVENTS_PER_WAIT} events while mss-rs waited for \
+             {waiting_for}: it repeats events without end"
+        );
+        self.shut_down(format!("it was closed because {message}"));
+        Error::Protocol {
+            display: self.display.clone(),
+            request: "reading the compositor's events",
+            message,
+            source: None,
         }
     }
 

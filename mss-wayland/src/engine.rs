@@ -22,9 +22,10 @@ use mss_buffer::{AcquireError, Lease, Pool, PoolStats};
 use mss_core::{Error, PixelFormat, Region};
 use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1::ZwlrScreencopyFrameV1;
 
-use crate::connection::{BACKEND_NAME, Wayland};
+use crate::connection::Wayland;
+use crate::damage::Damage;
 use crate::limit::check_frame_size;
-use crate::slot::{FORMATS, Slot, flip_rows, format_name};
+use crate::slot::{Slot, flip_rows};
 use crate::state::{BufferLayout, FrameState};
 
 /// A region of one output to capture.
@@ -92,8 +93,9 @@ pub(crate) struct Copied {
     pub(crate) layout: BufferLayout,
     /// The image's pixel format.
     pub(crate) format: PixelFormat,
-    /// The damaged rectangles in buffer pixels, for a copy sent with damage; `None` otherwise.
-    pub(crate) damage: Option<Vec<(u32, u32, u32, u32)>>,
+    /// The damaged rectangles in the output's device pixels, for a copy sent with damage;
+    /// `None` otherwise.
+    pub(crate) damage: Option<Damage>,
 }
 
 /// Drives wlr-screencopy on one connection into one pool of slots; see the [module
@@ -161,14 +163,15 @@ impl ScreencopyEngine {
     }
 
     /// Asks for a frame of `target` and waits until the compositor has described the buffers
-    /// it accepts, choosing the first of [`FORMATS`] it offers.
+    /// it accepts, choosing one (see the `offers` module).
     ///
     /// # Errors
     ///
     /// [`Error::ConnectionLost`] once the connection is closed, the errors of waiting,
-    /// [`Error::Protocol`] when the compositor reports the capture failed,
-    /// [`Error::Unsupported`] when it offers no format mss-rs reads (naming those it offers)
-    /// or a buffer past the frame size limit.
+    /// [`Error::Protocol`] when the compositor reports the capture failed or offers only
+    /// buffers that cannot hold a frame (a stride smaller than a row, no pixels: naming the
+    /// problem), [`Error::Unsupported`] when it offers no format mss-rs reads (naming those it
+    /// offers) or a buffer past the frame size limit.
     pub(crate) fn request(&mut self, target: &OutputRegion) -> Result<OfferedFrame, Error> {
         self.wayland.check_open()?;
         let key = self.next_key;
@@ -197,7 +200,7 @@ impl ScreencopyEngine {
         self.wayland
             .dispatch_until("the screencopy buffer's description", |state| {
                 state.frames.get(&key).is_none_or(|frame| {
-                    frame.failed || frame.buffer_done || (version < 3 && !frame.layouts.is_empty())
+                    frame.failed || frame.buffer_done || (version < 3 && !frame.offers.is_empty())
                 })
             })?;
         let state = self
@@ -211,36 +214,14 @@ impl ScreencopyEngine {
             self.wayland.state.frames.remove(&key);
             return Err(capture_failed(self.wayland.display_name()));
         }
-        let chosen = FORMATS.iter().find_map(|(wayland, pixel)| {
-            state
-                .layouts
-                .iter()
-                .find(|layout| layout.format == wayland_client::WEnum::Value(*wayland))
-                .map(|layout| (*layout, *pixel))
-        });
-        let Some((layout, format)) = chosen else {
-            let offered: Vec<String> = state
-                .layouts
-                .iter()
-                .map(|layout| format_name(layout.format))
-                .collect();
-            proxy.destroy();
-            self.wayland.state.frames.remove(&key);
-            return Err(Error::Unsupported {
-                backend: BACKEND_NAME,
-                what: "the compositor's buffer formats",
-                reason: if offered.is_empty() {
-                    "the compositor offers no shared-memory buffer for screencopy (only \
-                     dmabuf, which mss-rs does not read)"
-                        .to_owned()
-                } else {
-                    format!(
-                        "it offers {} for screencopy; mss-rs reads XRGB8888, ARGB8888, \
-                         XBGR8888 and ABGR8888",
-                        offered.join(", ")
-                    )
-                },
-            });
+        let chosen = state.offers.choose(self.wayland.display_name());
+        let (layout, format) = match chosen {
+            Ok(chosen) => chosen,
+            Err(error) => {
+                proxy.destroy();
+                self.wayland.state.frames.remove(&key);
+                return Err(error);
+            }
         };
         let offered = OfferedFrame {
             key,
@@ -425,52 +406,12 @@ fn capture_failed(display: &str) -> Error {
     }
 }
 
-/// The screen rectangles of `damage` (buffer pixels of a copy of `target` delivered in
-/// `layout`), cut to the region captured.
-///
-/// The buffer holds device pixels and the screen is in logical ones, so each rectangle is
-/// scaled by the region's width over the buffer's and widened to whole logical pixels; a
-/// rectangle outside the region is left out.
-pub(crate) fn damage_on_screen(
-    damage: &[(u32, u32, u32, u32)],
-    layout: BufferLayout,
-    target: &OutputRegion,
-) -> Vec<Region> {
-    let scale = f64::from(layout.width) / f64::from(target.region.width());
-    let to_screen = |value: u32| (f64::from(value) / scale).floor() as i64;
-    let to_screen_end = |value: u32| (f64::from(value) / scale).ceil() as i64;
-    damage
-        .iter()
-        .filter_map(|&(x, y, width, height)| {
-            let rectangle = Region::from_signed(
-                i64::from(target.placed.left()) + to_screen(x),
-                i64::from(target.placed.top()) + to_screen(y),
-                to_screen_end(x + width) - to_screen(x),
-                to_screen_end(y + height) - to_screen(y),
-            )
-            .ok()?;
-            rectangle.intersection(&target.region)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wayland_client::WEnum;
-    use wayland_client::protocol::wl_shm;
 
     fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
         Region::new(left, top, width, height).unwrap()
-    }
-
-    fn layout(width: u32, height: u32) -> BufferLayout {
-        BufferLayout {
-            format: WEnum::Value(wl_shm::Format::Xrgb8888),
-            width,
-            height,
-            stride: width * 4,
-        }
     }
 
     #[test]
@@ -481,25 +422,5 @@ mod tests {
             region: region(650, 120, 30, 20),
         };
         assert_eq!(target.local(), (10, 20, 30, 20));
-    }
-
-    #[test]
-    fn damage_is_placed_on_the_screen_scaled_and_cut_to_the_region() {
-        let target = OutputRegion {
-            output: 0,
-            placed: region(100, 50, 320, 240),
-            region: region(110, 60, 200, 150),
-        };
-        // Scale 1: buffer pixels of the output, moved to its place, cut to the region.
-        let damage = [(5, 5, 20, 20), (300, 0, 10, 10), (15, 15, 4, 4)];
-        assert_eq!(
-            damage_on_screen(&damage, layout(200, 150), &target),
-            [region(110, 60, 15, 15), region(115, 65, 4, 4)]
-        );
-        // Scale 2: device pixels halved, odd edges widened to whole logical pixels.
-        assert_eq!(
-            damage_on_screen(&[(21, 21, 3, 3)], layout(400, 300), &target),
-            [region(110, 60, 2, 2)]
-        );
     }
 }

@@ -23,6 +23,19 @@
 //! GPUs, so no output is larger): a larger one, such as monitor 0 of outputs placed far apart,
 //! is [`mss_core::Error::Unsupported`] saying so, before anything is copied or allocated.
 //!
+//! # Buggy and hostile compositors
+//!
+//! What a compositor sends is checked, and what is kept of it is bounded, so that a compositor
+//! that misbehaves gets an error, never a panic, a hang or memory without bound: a buffer
+//! whose stride is smaller than a row, or that has no pixels, is not used (the error names
+//! it); damage whose coordinates overflow is clamped to the region captured; a frame keeps at
+//! most 16 layouts and [`MAX_DAMAGE_RECTANGLES`] damage rectangles (more merge into their
+//! bounding box); a wait that reads more than 65,536 events ends with
+//! [`mss_core::Error::Protocol`] saying the compositor repeats events without end; output
+//! names and descriptions are made [printable](mss_core::printable). The tests hold the
+//! backend to this against the test kit's fake compositor, with behaviours that `proptest`
+//! generates.
+//!
 //! # Coordinates
 //!
 //! Monitors are the compositor's outputs, in its logical coordinates (xdg-output), so that
@@ -42,14 +55,17 @@
 mod assemble;
 mod capture;
 mod connection;
+mod damage;
 mod engine;
 mod limit;
+mod offers;
 mod outputs;
 mod slot;
 mod state;
 mod stream;
 
 pub use capture::{DEFAULT_TIMEOUT, WaylandCapture, WaylandOptions};
+pub use limit::MAX_DAMAGE_RECTANGLES;
 
 /// Opens the `wayland` backend on `options.display_name()` (a socket name or path;
 /// `$WAYLAND_DISPLAY` when not given) with the options' timeout: the

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use mss_core::printable;
 use wayland_client::protocol::wl_buffer::WlBuffer;
 use wayland_client::protocol::wl_callback::{self, WlCallback};
 use wayland_client::protocol::wl_output::{self, Transform, WlOutput};
@@ -18,6 +19,10 @@ use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1::{
     self, ZwlrScreencopyFrameV1,
 };
 use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_manager_v1::ZwlrScreencopyManagerV1;
+
+use crate::damage::Damage;
+use crate::limit::MAX_GLOBALS;
+use crate::offers::Offers;
 
 /// A global the registry announced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +39,8 @@ pub(crate) struct Output {
     pub(crate) global: u32,
     pub(crate) proxy: WlOutput,
     pub(crate) xdg: Option<ZxdgOutputV1>,
-    /// `wl_output.name` (version 4) or `zxdg_output_v1.name`: `HEADLESS-1`, `DP-1`.
+    /// `wl_output.name` (version 4) or `zxdg_output_v1.name`: `HEADLESS-1`, `DP-1`; made
+    /// [`printable`] as it arrives, as are the description, make and model.
     pub(crate) name: Option<String>,
     /// `wl_output.description` or `zxdg_output_v1.description`.
     pub(crate) description: Option<String>,
@@ -83,17 +89,18 @@ pub(crate) struct BufferLayout {
     pub(crate) stride: u32,
 }
 
-/// A screencopy frame under way.
+/// A screencopy frame under way. However many events the compositor sends, what is kept is
+/// bounded (see `limit.rs`).
 #[derive(Debug, Default)]
 pub(crate) struct FrameState {
     /// The shared-memory layouts offered (`buffer` events).
-    pub(crate) layouts: Vec<BufferLayout>,
+    pub(crate) offers: Offers,
     /// `buffer_done` came (version 3): every layout is known.
     pub(crate) buffer_done: bool,
     /// The image is upside down (`flags` with `y_invert`).
     pub(crate) y_invert: bool,
-    /// Damaged rectangles (`copy_with_damage`), in buffer coordinates.
-    pub(crate) damage: Vec<(u32, u32, u32, u32)>,
+    /// Damaged rectangles (`copy_with_damage`), in the output's device pixels.
+    pub(crate) damage: Damage,
     /// `ready` came: the buffer holds the image.
     pub(crate) ready: bool,
     /// `failed` came.
@@ -105,13 +112,15 @@ pub(crate) struct FrameState {
 pub(crate) struct State {
     pub(crate) globals: Vec<Global>,
     pub(crate) shm: Option<WlShm>,
-    pub(crate) shm_formats: Vec<WEnum<wl_shm::Format>>,
     pub(crate) screencopy: Option<ZwlrScreencopyManagerV1>,
     pub(crate) xdg_output_manager: Option<ZxdgOutputManagerV1>,
     pub(crate) outputs: Vec<Output>,
     /// What the frames under way said, by the key they were created with (the screencopy
     /// engine holds the frame objects).
     pub(crate) frames: HashMap<u64, FrameState>,
+    /// The most layouts and damage rectangles one frame has held at once (a diagnostic:
+    /// `WaylandCapture::most_frame_events_kept`).
+    pub(crate) most_frame_events_kept: usize,
 }
 
 impl State {
@@ -120,6 +129,24 @@ impl State {
         self.outputs
             .iter_mut()
             .find(|output| output.global == global)
+    }
+
+    /// Keeps `global`: in place of one of the same name, else added unless [`MAX_GLOBALS`]
+    /// are kept already (a compositor announcing globals without end cannot grow the list).
+    /// `false` when it was ignored.
+    fn keep_global(&mut self, global: Global) -> bool {
+        if let Some(kept) = self
+            .globals
+            .iter_mut()
+            .find(|kept| kept.name == global.name)
+        {
+            *kept = global;
+        } else if self.globals.len() < MAX_GLOBALS {
+            self.globals.push(global);
+        } else {
+            return false;
+        }
+        true
     }
 
     /// Binds a `wl_output` global (and its xdg-output, when the manager is bound).
@@ -158,12 +185,14 @@ impl Dispatch<WlRegistry, ()> for State {
                     interface,
                     version,
                 };
-                // Outputs plugged in after the start are bound as they come; the rest is bound
-                // once, by `Wayland::open`.
-                if global.interface == "wl_output" && state.shm.is_some() {
+                // Outputs plugged in after the start are bound as they come (once each, and
+                // only while globals are kept); the rest is bound once, by `Wayland::open`.
+                let new_output = global.interface == "wl_output"
+                    && state.shm.is_some()
+                    && state.output_mut(global.name).is_none();
+                if state.keep_global(global.clone()) && new_output {
                     state.bind_output(registry, &global, qh);
                 }
-                state.globals.push(global);
             }
             wl_registry::Event::GlobalRemove { name } => {
                 state.globals.retain(|global| global.name != name);
@@ -172,21 +201,6 @@ impl Dispatch<WlRegistry, ()> for State {
                 }
             }
             _ => {}
-        }
-    }
-}
-
-impl Dispatch<WlShm, ()> for State {
-    fn event(
-        state: &mut Self,
-        _: &WlShm,
-        event: wl_shm::Event,
-        (): &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let wl_shm::Event::Format { format } = event {
-            state.shm_formats.push(format);
         }
     }
 }
@@ -213,8 +227,8 @@ impl Dispatch<WlOutput, u32> for State {
                 ..
             } => {
                 output.position = (x, y);
-                output.make = Some(make);
-                output.model = Some(model);
+                output.make = Some(printable(&make));
+                output.model = Some(printable(&model));
                 if let WEnum::Value(transform) = transform {
                     output.transform = transform;
                 }
@@ -231,9 +245,9 @@ impl Dispatch<WlOutput, u32> for State {
                 }
             }
             wl_output::Event::Scale { factor } => output.scale = factor,
-            wl_output::Event::Name { name } => output.name = Some(name),
+            wl_output::Event::Name { name } => output.name = Some(printable(&name)),
             wl_output::Event::Description { description } => {
-                output.description = Some(description);
+                output.description = Some(printable(&description));
             }
             _ => {}
         }
@@ -261,10 +275,12 @@ impl Dispatch<ZxdgOutputV1, u32> for State {
             }
             // wl_output's own name and description (version 4) win over xdg-output's.
             zxdg_output_v1::Event::Name { name } => {
-                output.name.get_or_insert(name);
+                output.name.get_or_insert_with(|| printable(&name));
             }
             zxdg_output_v1::Event::Description { description } => {
-                output.description.get_or_insert(description);
+                output
+                    .description
+                    .get_or_insert_with(|| printable(&description));
             }
             _ => {}
         }
@@ -289,7 +305,7 @@ impl Dispatch<ZwlrScreencopyFrameV1, u64> for State {
                 width,
                 height,
                 stride,
-            } => frame.layouts.push(BufferLayout {
+            } => frame.offers.offer(BufferLayout {
                 format,
                 width,
                 height,
@@ -304,11 +320,13 @@ impl Dispatch<ZwlrScreencopyFrameV1, u64> for State {
                 y,
                 width,
                 height,
-            } => frame.damage.push((x, y, width, height)),
+            } => frame.damage.add(x, y, width, height),
             zwlr_screencopy_frame_v1::Event::Ready { .. } => frame.ready = true,
             zwlr_screencopy_frame_v1::Event::Failed => frame.failed = true,
             _ => {}
         }
+        let kept = frame.offers.kept() + frame.damage.len();
+        state.most_frame_events_kept = state.most_frame_events_kept.max(kept);
     }
 }
 
@@ -345,8 +363,37 @@ macro_rules! ignore_events {
 }
 
 ignore_events!(
+    // The formats wl_shm announces are not kept: a frame's own layouts say what it takes.
+    WlShm,
     ZwlrScreencopyManagerV1,
     ZxdgOutputManagerV1,
     WlShmPool,
     WlBuffer,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global(name: u32, interface: &str) -> Global {
+        Global {
+            name,
+            interface: interface.to_owned(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn globals_announced_again_replace_the_first_and_past_the_limit_are_ignored() {
+        let mut state = State::default();
+        for name in 0..10_000 {
+            let kept = state.keep_global(global(name, "wl_output"));
+            assert_eq!(kept, (name as usize) < MAX_GLOBALS, "global {name}");
+        }
+        assert_eq!(state.globals.len(), MAX_GLOBALS);
+        // The same name again: replaced in place, even at the limit.
+        assert!(state.keep_global(global(3, "wl_seat")));
+        assert_eq!(state.globals.len(), MAX_GLOBALS);
+        assert_eq!(state.globals[3], global(3, "wl_seat"));
+    }
+}

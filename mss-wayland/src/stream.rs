@@ -17,7 +17,9 @@
 //! something on the output changed and reports the damaged rectangles, so a still screen
 //! costs nothing and produces no frames. wlroots copies the whole region into the buffer every
 //! time (the damage only describes), so buffers need no bookkeeping of their own. Without
-//! `changes_only`, every repaint is a frame and changes are unknown.
+//! `changes_only`, every repaint is a frame and changes are unknown. A compositor of
+//! wlr-screencopy version 1 has no `copy_with_damage`: there changes-only compares each frame
+//! with the last one delivered.
 //!
 //! A region across several outputs streams through the default stream (one assembled grab per
 //! tick); the capturer makes that choice when the stream is opened.
@@ -31,7 +33,8 @@ use mss_core::{
     Changes, Error, Frame, FrameStream, PixelStorage, Region, StreamFrame, StreamOptions,
 };
 
-use crate::engine::{Copied, OutputRegion, PendingCopy, ScreencopyEngine, damage_on_screen};
+use crate::damage::damage_on_screen;
+use crate::engine::{Copied, OutputRegion, PendingCopy, ScreencopyEngine};
 use crate::slot::Slot;
 
 /// A capture asked for and not yet handed over.
@@ -118,7 +121,7 @@ impl<'a> WaylandStream<'a> {
         // is. The compositor keeps damage per client, not per stream, so the first copy with
         // damage reports what changed since this client's last one (everything, for a client
         // that never asked): it is checked against the first frame in `receive_before`.
-        let with_damage = self.changes_only && self.sent > 0;
+        let with_damage = self.changes_only && self.sent > 0 && self.damage_reported();
         let copy = self.engine.start_copy(&self.target, with_damage)?;
         self.sent += 1;
         self.queue.push_back(InFlight { copy, captured_at });
@@ -148,7 +151,7 @@ impl<'a> WaylandStream<'a> {
         let frame = Frame::new(StreamSlot(lease), 0, shown, layout.stride as usize, format)?;
         let changes = if let Some(damage) = damage {
             // Damage comes in the output's device pixels; the stream's frames are in screen
-            // coordinates.
+            // coordinates. It is clamped to the region, whatever its values.
             let rectangles = damage_on_screen(&damage, layout, &self.target);
             if rectangles.is_empty() {
                 // Changed elsewhere on the output.
@@ -162,10 +165,17 @@ impl<'a> WaylandStream<'a> {
                 }
             }
             Changes::Rectangles(rectangles)
-        } else {
-            if self.changes_only && self.sequence == 0 {
-                self.baseline = Some(frame.rows().flatten().copied().collect());
+        } else if self.changes_only {
+            // The stream's first frame, or any frame of a compositor that reports no damage
+            // (wlr-screencopy version 1 has no copy_with_damage): compared with the last frame
+            // delivered, and kept for the next comparison.
+            let packed: Vec<u8> = frame.rows().flatten().copied().collect();
+            if self.sequence > 0 && self.baseline.as_ref() == Some(&packed) {
+                return Ok(Some(None));
             }
+            self.baseline = Some(packed);
+            Changes::Unknown
+        } else {
             Changes::Unknown
         };
         let sequence = self.sequence;
@@ -228,8 +238,10 @@ impl FrameStream for WaylandStream<'_> {
         } else {
             "one capture at a time"
         };
-        let changes = if self.changes_only {
+        let changes = if self.changes_only && self.damage_reported() {
             "changes from the compositor's damage (copy_with_damage)"
+        } else if self.changes_only {
+            "changes found by comparing frames (wlr-screencopy version 1 reports no damage)"
         } else {
             "a frame every repaint"
         };
@@ -238,6 +250,12 @@ impl FrameStream for WaylandStream<'_> {
 }
 
 impl WaylandStream<'_> {
+    /// Whether the compositor reports damage: `copy_with_damage` came with version 2 of
+    /// wlr-screencopy, and asking a version 1 compositor for it is a protocol error.
+    fn damage_reported(&self) -> bool {
+        self.engine.version() >= 2
+    }
+
     /// Whether captures are pipelined: as fast as possible with more than one in flight.
     fn pipelined(&self) -> bool {
         !self.fixed_rate && self.in_flight > 1
