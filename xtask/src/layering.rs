@@ -39,6 +39,7 @@ pub const LAYERS: &[(&str, Layer)] = &[
     ("mss-core", Layer::Foundation),
     ("mss-buffer", Layer::Foundation),
     ("mss-memfd", Layer::Foundation),
+    ("mss-spa-pod", Layer::Foundation),
     ("mss-x11", Layer::Plumbing),
     ("mss-testkit", Layer::ContractOnly),
     ("mss-consumer-example", Layer::ContractOnly),
