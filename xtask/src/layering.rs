@@ -40,6 +40,7 @@ pub const LAYERS: &[(&str, Layer)] = &[
     ("mss-buffer", Layer::Foundation),
     ("mss-memfd", Layer::Foundation),
     ("mss-spa-pod", Layer::Foundation),
+    ("mss-libpipewire", Layer::Foundation),
     ("mss-x11", Layer::Plumbing),
     ("mss-testkit", Layer::ContractOnly),
     ("mss-consumer-example", Layer::ContractOnly),
