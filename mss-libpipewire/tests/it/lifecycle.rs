@@ -133,3 +133,45 @@ fn public_types_are_send_and_sync() {
     send_sync::<mss_libpipewire::Buffer>();
     send_sync::<Pod>();
 }
+
+#[test]
+fn a_daemon_that_goes_away_is_reported_with_the_error_text() {
+    let pipewire = PipeWire::load().unwrap();
+    let thread_loop = ThreadLoop::new(pipewire, "mss-test-loop").unwrap();
+    thread_loop.start().unwrap();
+    let (core, peer) = silent_core(&thread_loop);
+    let stream = Stream::new(&core, "mss-test", &[]).unwrap();
+    stream
+        .connect(None, StreamFlags::AUTOCONNECT, &[enum_format()], Vec::new())
+        .unwrap();
+    let connecting = stream.next_event(Duration::from_secs(10)).unwrap();
+    assert!(
+        matches!(
+            connecting,
+            Some(StreamEvent::StateChanged {
+                new: StreamState::Connecting,
+                ..
+            })
+        ),
+        "{connecting:?}"
+    );
+    // The daemon's end of the socket closes: libpipewire reports a connection error, which
+    // the stream carries as its state's error text (PipeWire 0.3.65: back to Unconnected).
+    drop(peer);
+    let lost = stream.next_event(Duration::from_secs(10)).unwrap();
+    let Some(StreamEvent::StateChanged {
+        old: StreamState::Connecting,
+        new,
+        error: Some(error),
+    }) = lost
+    else {
+        panic!("not a lost connection: {lost:?}");
+    };
+    assert!(
+        matches!(new, StreamState::Unconnected | StreamState::Error),
+        "{new:?}"
+    );
+    assert_eq!(error, "connection error");
+    assert_eq!(stream.state(), (new, Some(error)));
+    assert!(stream.dequeue_buffer().is_none());
+}

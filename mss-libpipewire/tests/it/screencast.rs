@@ -104,7 +104,34 @@ fn start_mutter(options: &MutterOptions) -> MutterServer {
 #[test]
 fn a_monitor_cast_delivers_the_pattern_in_sealed_memfd_buffers() {
     let server = start_mutter(&MutterOptions::new().monitors(&[(1280, 720)]));
-    cast_shows_the_pattern(&server, "Meta-0", (1280, 720));
+    drop(cast_shows_the_pattern(&server, "Meta-0", (1280, 720)));
+}
+
+#[test]
+fn a_frame_outlives_its_stream_pipewire_and_the_compositor() {
+    let server = start_mutter(&MutterOptions::new().monitors(&[(640, 480)]));
+    // The stream, its core, the cast and the window are gone when this returns; the frame
+    // still holds its dequeued buffer and its mapping.
+    let frame = cast_shows_the_pattern(&server, "Meta-0", (640, 480));
+    let pids = server.pids();
+    drop(server);
+    assert!(
+        pids.iter()
+            .all(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()),
+        "mutter, PipeWire, WirePlumber and the bus are gone"
+    );
+    let format = frame.format();
+    let still = mss_testkit::pattern::check_frame(&frame, format, |x, y| {
+        Some(mss_testkit::pattern::expected_colour(
+            format, x as u32, y as u32,
+        ))
+    });
+    if let Err(mismatch) = still {
+        panic!("the frame changed after the compositor went away: {mismatch}");
+    }
+    // Dropping it now only unmaps its memory: the buffer's stream is gone, so nothing is
+    // queued back.
+    drop(frame);
 }
 
 #[test]
@@ -112,13 +139,14 @@ fn each_of_two_monitors_is_cast_with_its_own_part_of_the_screen() {
     // mutter puts the larger Meta-1 at x = 0 and Meta-0 to its right: the cast of Meta-0 is
     // the part of the screen from x = 800.
     let server = start_mutter(&MutterOptions::new().monitors(&[(640, 480), (800, 600)]));
-    cast_shows_the_pattern(&server, "Meta-0", (640, 480));
-    cast_shows_the_pattern(&server, "Meta-1", (800, 600));
+    drop(cast_shows_the_pattern(&server, "Meta-0", (640, 480)));
+    drop(cast_shows_the_pattern(&server, "Meta-1", (800, 600)));
 }
 
 /// Shows the pattern full-screen on the monitor on `connector`, of `size`, casts that
-/// monitor, and waits for a frame equal to it, placed where `DisplayConfig` says the monitor is.
-fn cast_shows_the_pattern(server: &MutterServer, connector: &str, size: (u32, u32)) {
+/// monitor, and waits for a frame equal to it, placed where `DisplayConfig` says the monitor
+/// is; returns that frame, after everything else of the cast is dropped.
+fn cast_shows_the_pattern(server: &MutterServer, connector: &str, size: (u32, u32)) -> Frame {
     let mutter = MutterDbus::connect(server.bus_address()).unwrap();
     let monitors = mutter.monitors().unwrap();
     let monitor = monitors
@@ -225,7 +253,7 @@ fn cast_shows_the_pattern(server: &MutterServer, connector: &str, size: (u32, u3
                         Ok(()) => {
                             assert_eq!(stream.state(), (StreamState::Streaming, None));
                             assert!(added.len() >= 2, "buffers {added:?}");
-                            return;
+                            return frame;
                         }
                         Err(mismatch) => last_mismatch = Some(mismatch.to_string()),
                     }
