@@ -1,4 +1,5 @@
-//! Sealed, mapped memfd segments: the memory a display server writes captured pixels into.
+//! Sealed, mapped memfd segments: the memory a display server writes captured pixels into, and
+//! read-only mappings of the sealed memfds a PipeWire producer shares.
 //!
 //! # What it is for
 //!
@@ -9,8 +10,13 @@
 //! backend: an anonymous `memfd`, sized once, sealed, and mapped read-write here. Backends pass
 //! its descriptor to their server and read frames straight out of the mapping.
 //!
-//! This crate holds the project's only `unsafe` block (the mapping). Every other crate of the
-//! workspace forbids unsafe code; `cargo xtask tidy` checks both.
+//! [`ForeignMemory`] is the other direction: a memfd another process made and shares with
+//! this one (a PipeWire producer's frame buffer), mapped read-only after checking that it
+//! cannot shrink under the mapping.
+//!
+//! This crate holds two `unsafe` blocks (the two mappings). Every other crate of the workspace
+//! forbids unsafe code, except the libpipewire FFI (`mss-libpipewire`); `cargo xtask tidy`
+//! checks it.
 //!
 //! # How a segment is made, and why
 //!
@@ -46,12 +52,40 @@
 //! mss-core), or use a backend that does not share memory (`x11-getimage`). On Wayland the
 //! `wl_buffer` of a segment is private to this client's connection.
 //!
+//! # Foreign memfds: the argument for [`ForeignMemory`]
+//!
+//! A PipeWire producer (GNOME's mutter, a portal backend) allocates each frame buffer as a
+//! memfd and sends its descriptor; the consumer maps it and reads frames straight out of it.
+//! The memory belongs to the producer, so the argument differs:
+//!
+//! - **It cannot vanish.** Whoever holds a memfd can truncate it, and reading a page past the
+//!   new end raises `SIGBUS`, which kills the process. A memfd sealed with `F_SEAL_SHRINK`
+//!   can never be made smaller again, by anyone (seals can only be added). So a mapping is
+//!   made only after `F_GET_SEALS` shows that seal (a descriptor that is not a memfd cannot
+//!   carry seals and is refused), and only of a range inside the file's size, read after the
+//!   seal was seen. A memfd on hugetlbfs is refused too: its pages can fail to appear when
+//!   the system runs out of huge pages, which is also a `SIGBUS`. PipeWire producers that seal
+//!   their buffers (mutter does: `F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL`) are mapped;
+//!   for others, a consumer reads the bytes with `pread` instead, a copy but no risk.
+//! - **It is never written here.** The mapping is read-only (`PROT_READ`).
+//! - **It can change,** as the X server's writes can: the producer writes a buffer while it
+//!   owns it and, by PipeWire's protocol, leaves it alone while the consumer holds it
+//!   dequeued. A producer that breaks the protocol can change pixels while they are read, and
+//!   nothing else: bytes are plain `u8`s, any value is valid, and no pointer or length is ever
+//!   read from this memory. The producer already decides every pixel of the screen cast, so
+//!   this grants it nothing new; applications that must not see a frame change while reading
+//!   it copy it first, as above.
+//! - **It outlives everything else.** The mapping keeps the memory alive after the
+//!   descriptor is closed, the stream destroyed and the producer gone; only dropping the
+//!   [`ForeignMemory`] unmaps it.
+//!
 //! [`Frame::to_owned_frame`]: https://docs.rs/mss-core/latest/mss_core/struct.Frame.html#method.to_owned_frame
 //!
 //! # Thread safety
 //!
 //! [`SharedMemory`] is `Send + Sync` through its fields (a memory map and a file descriptor);
 //! no implementation is written by hand. Shared references read, `&mut` writes.
+//! [`ForeignMemory`] is `Send + Sync` the same way, and read-only.
 #![deny(unsafe_op_in_unsafe_fn)]
 
 use std::fmt;
@@ -61,6 +95,10 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use memmap2::MmapMut;
 use rustix::fs::{MemfdFlags, SealFlags};
 use rustix::io::Errno;
+
+mod foreign;
+
+pub use foreign::{ForeignMemory, ForeignMemoryError};
 
 /// Which step of making a segment failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

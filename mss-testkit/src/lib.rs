@@ -8,7 +8,13 @@
 //!   helpers for multi-monitor layouts), on a display it picks itself (`-displayfd`), and
 //!   stops it on drop. [`WaylandServer`] starts a headless sway ([`SwayOptions`]), as an
 //!   unprivileged user when the tests run as root, optionally with XWayland, and can start a
-//!   rootful XWayland beside it.
+//!   rootful XWayland beside it. [`MutterServer`] starts GNOME's compositor headless
+//!   ([`MutterOptions`]: its virtual monitors) with a private session bus, PipeWire and
+//!   WirePlumber, for screen casts.
+//! - [`mutter_dbus`]: [`MutterDbus`], a client of mutter's `DisplayConfig` (monitors) and
+//!   `ScreenCast` (a monitor's PipeWire node, no dialog) D-Bus interfaces.
+//! - [`xdg_scene`]: [`FullscreenScene`], the pattern full-screen on one output through
+//!   xdg-shell, for compositors without wlr-layer-shell (mutter).
 //! - [`scene`]: [`Scene`] paints a pattern whose every pixel encodes its coordinates on an X
 //!   root window, encoded for the screen's own format, and checks frames against it pixel by
 //!   pixel ([`Scene::assert_frame`]).
@@ -32,7 +38,7 @@
 //! - **No backend here.** mss-testkit depends on `mss-core` and the display servers' protocols
 //!   only; the crate whose tests run knows its backends (the facade builds them from its
 //!   registry). So the test kit never builds a backend, and a backend can depend on it.
-//! - Tests never skip: a missing Xvfb, Xorg or sway is an error telling you to run
+//! - Tests never skip: a missing Xvfb, Xorg, sway or mutter is an error telling you to run
 //!   `cargo xtask test`, which installs them.
 //! - Every wait is bounded (server start, helper programs, server stop), so a broken server
 //!   fails a test with its log instead of hanging it.
@@ -45,22 +51,27 @@ pub mod fake_compositor;
 pub mod filesystem;
 pub mod harness;
 mod macros;
+pub mod mutter_dbus;
 pub mod pattern;
 pub mod scene;
 pub mod server;
 pub mod wayland_scene;
 pub mod x11_windows;
+pub mod xdg_scene;
 
 pub use fake::{FakeCapture, FakeFailure};
 pub use fake_compositor::FakeCompositor;
 pub use filesystem::{SmallTmpfs, root_or_explain};
 pub use harness::{BackendUnderTest, KnownScene, ServerSpec, TestServer};
+pub use mutter_dbus::{CursorMode, MutterDbus, MutterMonitor};
 pub use scene::{Scene, SceneError};
 pub use server::{
-    DummyOptions, ServerError, ServerKind, SwayOptions, WaylandServer, XServer, XvfbOptions,
+    DummyOptions, MutterOptions, MutterServer, ServerError, ServerKind, SwayOptions, WaylandServer,
+    XServer, XvfbOptions,
 };
 pub use wayland_scene::WaylandScene;
 pub use x11_windows::{TestWindows, WindowManager};
+pub use xdg_scene::FullscreenScene;
 
 /// The core crate, re-exported so [`backend_test!`] can name its types from any crate.
 pub use mss_core;

@@ -46,6 +46,8 @@ pub const LAYERS: &[(&str, Layer)] = &[
     ("mss-core", Layer::Foundation),
     ("mss-buffer", Layer::Foundation),
     ("mss-memfd", Layer::Foundation),
+    ("mss-spa-pod", Layer::Foundation),
+    ("mss-libpipewire", Layer::Foundation),
     ("mss-x11", Layer::Plumbing),
     ("mss-floor", Layer::Measurement),
     ("mss-testkit", Layer::ContractOnly),

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Result, XtaskError};
 use crate::workspace::{self, Member, TargetKind};
 
-/// The only crates allowed to contain `unsafe` code.
-pub const CRATES_ALLOWED_UNSAFE: &[&str] = &["mss-memfd"];
+/// The only crates allowed to contain `unsafe` code: the memfd mapping and the FFI of
+/// libpipewire (loaded at run time), each block with its `SAFETY:` argument.
+pub const CRATES_ALLOWED_UNSAFE: &[&str] = &["mss-memfd", "mss-libpipewire"];
 
 /// The exact first lines of README.md: the two commands that set up a fresh machine.
 pub const README_FIRST_LINES: [&str; 2] = ["cargo xtask demo", "cargo xtask test"];

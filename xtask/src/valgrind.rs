@@ -14,11 +14,17 @@ use crate::shell::Cmd;
 use crate::steps::Steps;
 use crate::system_packages;
 
-/// The crates whose tests run under valgrind: the one allowed unsafe code (the memfd mapping),
-/// the pool that lends its segments out, and the backends that hand them to their server (the
-/// X server through MIT-SHM, the Wayland compositor as `wl_buffer`s) and release them from any
-/// thread.
-pub const VALGRIND_PACKAGES: &[&str] = &["mss-memfd", "mss-buffer", "mss-x11-shm", "mss-wayland"];
+/// The crates whose tests run under valgrind: the ones allowed unsafe code (the memfd mappings,
+/// the libpipewire FFI), the pool that lends its segments out, and the backends that hand them
+/// to their server (the X server through MIT-SHM, the Wayland compositor as `wl_buffer`s) and
+/// release them from any thread.
+pub const VALGRIND_PACKAGES: &[&str] = &[
+    "mss-memfd",
+    "mss-libpipewire",
+    "mss-buffer",
+    "mss-x11-shm",
+    "mss-wayland",
+];
 
 /// Test targets (package, target) that run in `cargo xtask test` but not under valgrind, each
 /// with the reason, which is printed when the target is left out.

@@ -1,5 +1,9 @@
-//! Integration tests of real memfd segments: size, seals, the descriptor, the mapping's life.
+//! Integration tests of real memfd segments: size, seals, the descriptor, the mapping's life;
+//! and of foreign memfds mapped read-only (`foreign`).
 #![forbid(unsafe_code)]
+
+/// Read-only mappings of memfds another process made.
+mod foreign;
 
 use std::fs::File;
 use std::os::unix::fs::FileExt as _;

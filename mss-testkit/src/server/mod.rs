@@ -16,6 +16,7 @@
 //! - A missing server binary is an error that says to run `cargo xtask test`, which installs
 //!   the packages; tests that need a server fail with it, they are never skipped.
 
+mod mutter;
 mod process;
 mod sway;
 mod xorg;
@@ -28,6 +29,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+pub use mutter::{MutterOptions, MutterServer};
 pub use sway::{SwayOptions, WaylandServer};
 pub use xorg::DummyOptions;
 pub use xvfb::XvfbOptions;

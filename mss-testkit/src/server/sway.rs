@@ -614,7 +614,7 @@ fn current_user_name() -> String {
 }
 
 /// Fails with [`ServerError::BinaryMissing`] when `binary` is not on `PATH`.
-fn which(binary: &Path) -> Result<(), ServerError> {
+pub(super) fn which(binary: &Path) -> Result<(), ServerError> {
     let found = if binary.components().count() > 1 {
         binary.is_file()
     } else {
@@ -631,7 +631,7 @@ fn which(binary: &Path) -> Result<(), ServerError> {
     }
 }
 
-fn io_error(context: &str, source: std::io::Error) -> ServerError {
+pub(super) fn io_error(context: &str, source: std::io::Error) -> ServerError {
     ServerError::Io {
         context: context.to_owned(),
         source,

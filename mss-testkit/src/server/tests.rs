@@ -295,3 +295,67 @@ fn a_missing_sway_says_to_run_xtask() {
         "{error:?}"
     );
 }
+
+#[test]
+fn mutter_serves_two_monitors_over_dbus_and_leaves_nothing_behind() {
+    let server = MutterServer::start(&MutterOptions::new().monitors(&[(1280, 720), (800, 600)]))
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(server.monitors(), [(1280, 720), (800, 600)]);
+    assert!(server.wayland_display().exists());
+    assert!(server.pipewire_socket().exists());
+    assert!(server.bus_address().starts_with("unix:path="));
+    let pids = server.pids();
+    assert_eq!(pids.len(), 4, "bus, PipeWire, WirePlumber, mutter");
+    assert!(pids.iter().all(|&pid| process_exists(pid)));
+    let mutter = crate::MutterDbus::connect(server.bus_address()).unwrap();
+    let described: Vec<_> = mutter
+        .monitors()
+        .unwrap()
+        .into_iter()
+        .map(|monitor| {
+            (
+                monitor.connector,
+                (monitor.x, monitor.y, monitor.width, monitor.height),
+                monitor.scale,
+            )
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            ("Meta-0".to_owned(), (0, 0, 1280, 720), 1.0),
+            // mutter's own layout: the largest monitor first, the others to its right.
+            ("Meta-1".to_owned(), (1280, 0, 800, 600), 1.0),
+        ]
+    );
+    let runtime_dir = server.runtime_dir().to_owned();
+    let group = pids[0];
+    drop(mutter);
+    drop(server);
+    assert!(
+        pids.iter().all(|&pid| !process_exists(pid)),
+        "every program is stopped and reaped"
+    );
+    assert!(processes_in_group(group).is_empty());
+    assert!(!runtime_dir.exists(), "the runtime directory is removed");
+}
+
+#[test]
+fn mutter_refuses_to_cast_an_unknown_monitor() {
+    let server =
+        MutterServer::start(&MutterOptions::new()).unwrap_or_else(|error| panic!("{error}"));
+    let mutter = crate::MutterDbus::connect(server.bus_address()).unwrap();
+    let error = mutter
+        .record_monitor("Meta-9", crate::CursorMode::Hidden, Duration::from_secs(10))
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            crate::mutter_dbus::MutterError::Dbus {
+                call: "RecordMonitor",
+                ..
+            }
+        ),
+        "{error}"
+    );
+}

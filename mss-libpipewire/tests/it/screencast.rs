@@ -1,0 +1,309 @@
+//! A real screen cast: GNOME's compositor (mutter, headless) shows the test kit's pattern
+//! full-screen on its virtual monitor, a screen cast of that monitor is started over D-Bus,
+//! and a stream made with this crate negotiates shared-memory frames, maps one (read-only,
+//! sealed) and finds every pixel of the pattern in it.
+
+use std::collections::HashMap;
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mss_core::{Frame, PixelFormat, PixelStorage, Region};
+use mss_libpipewire::{
+    Buffer, Context, DataType, PipeWire, Pod, Stream, StreamEvent, StreamFlags, StreamState,
+    ThreadLoop,
+};
+use mss_memfd::ForeignMemory;
+use mss_spa_pod::ids::{data_type, meta_size, meta_type, param};
+use mss_spa_pod::{Fraction, MetaSize, Rectangle, VideoFormat, VideoFormatInfo};
+use mss_testkit::{CursorMode, FullscreenScene, MutterDbus, MutterOptions, MutterServer};
+
+/// How long the whole negotiation and the first frame may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A frame's storage: the mapped buffer, and the dequeued buffer itself, queued back when the
+/// frame is dropped.
+struct MappedFrame {
+    memory: Arc<ForeignMemory>,
+    _buffer: Buffer,
+}
+
+impl PixelStorage for MappedFrame {
+    fn bytes(&self) -> &[u8] {
+        self.memory.bytes()
+    }
+}
+
+fn pod(bytes: Vec<u8>) -> Pod {
+    Pod::from_bytes(&bytes).expect("mss-spa-pod makes well-formed PODs")
+}
+
+/// What the stream offers: raw BGRx/BGRA/RGBx/RGBA of any size and rate.
+fn enum_format() -> Pod {
+    pod(mss_spa_pod::enum_format_raw_video(
+        &[
+            VideoFormat::Bgrx,
+            VideoFormat::Bgra,
+            VideoFormat::Rgbx,
+            VideoFormat::Rgba,
+        ],
+        (
+            Rectangle::new(1280, 720),
+            Rectangle::new(1, 1),
+            Rectangle::new(16384, 16384),
+        ),
+        (
+            Fraction::new(0, 1),
+            Fraction::new(0, 1),
+            Fraction::new(1000, 1),
+        ),
+    ))
+}
+
+/// What the stream answers the format with: memfd buffers, header, damage and cursor
+/// metadata.
+fn after_format() -> Vec<Pod> {
+    let region = meta_size::REGION;
+    vec![
+        pod(mss_spa_pod::buffers((8, 2, 16), 1 << data_type::MEM_FD)),
+        pod(mss_spa_pod::meta(
+            meta_type::HEADER,
+            MetaSize::Fixed(meta_size::HEADER),
+        )),
+        pod(mss_spa_pod::meta(
+            meta_type::VIDEO_DAMAGE,
+            MetaSize::Range(region * 16, region, region * 16),
+        )),
+        pod(mss_spa_pod::meta(
+            meta_type::CURSOR,
+            MetaSize::Range(
+                meta_size::cursor_with_bitmap(64, 64),
+                meta_size::cursor_with_bitmap(1, 1),
+                meta_size::cursor_with_bitmap(256, 256),
+            ),
+        )),
+    ]
+}
+
+fn pixel_format(format: VideoFormat) -> PixelFormat {
+    match format {
+        VideoFormat::Bgrx => PixelFormat::Bgrx8888,
+        VideoFormat::Bgra => PixelFormat::Bgra8888,
+        VideoFormat::Rgbx => PixelFormat::Rgbx8888,
+        VideoFormat::Rgba => PixelFormat::Rgba8888,
+        other => panic!("the stream negotiated {other:?}, which was not offered"),
+    }
+}
+
+fn start_mutter(options: &MutterOptions) -> MutterServer {
+    MutterServer::start(options).unwrap_or_else(|error| {
+        panic!("{error}\n(run `cargo xtask test`, which installs mutter, PipeWire and WirePlumber)")
+    })
+}
+
+#[test]
+fn a_monitor_cast_delivers_the_pattern_in_sealed_memfd_buffers() {
+    let server = start_mutter(&MutterOptions::new().monitors(&[(1280, 720)]));
+    drop(cast_shows_the_pattern(&server, "Meta-0", (1280, 720)));
+}
+
+#[test]
+fn a_frame_outlives_its_stream_pipewire_and_the_compositor() {
+    let server = start_mutter(&MutterOptions::new().monitors(&[(640, 480)]));
+    // The stream, its core, the cast and the window are gone when this returns; the frame
+    // still holds its dequeued buffer and its mapping.
+    let frame = cast_shows_the_pattern(&server, "Meta-0", (640, 480));
+    let pids = server.pids();
+    drop(server);
+    assert!(
+        pids.iter()
+            .all(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()),
+        "mutter, PipeWire, WirePlumber and the bus are gone"
+    );
+    let format = frame.format();
+    let still = mss_testkit::pattern::check_frame(&frame, format, |x, y| {
+        Some(mss_testkit::pattern::expected_colour(
+            format, x as u32, y as u32,
+        ))
+    });
+    if let Err(mismatch) = still {
+        panic!("the frame changed after the compositor went away: {mismatch}");
+    }
+    // Dropping it now only unmaps its memory: the buffer's stream is gone, so nothing is
+    // queued back.
+    drop(frame);
+}
+
+#[test]
+fn each_of_two_monitors_is_cast_with_its_own_part_of_the_screen() {
+    // mutter puts the larger Meta-1 at x = 0 and Meta-0 to its right: the cast of Meta-0 is
+    // the part of the screen from x = 800.
+    let server = start_mutter(&MutterOptions::new().monitors(&[(640, 480), (800, 600)]));
+    drop(cast_shows_the_pattern(&server, "Meta-0", (640, 480)));
+    drop(cast_shows_the_pattern(&server, "Meta-1", (800, 600)));
+}
+
+/// Shows the pattern full-screen on the monitor on `connector`, of `size`, casts that
+/// monitor, and waits for a frame equal to it, placed where `DisplayConfig` says the monitor
+/// is; returns that frame, after everything else of the cast is dropped.
+fn cast_shows_the_pattern(server: &MutterServer, connector: &str, size: (u32, u32)) -> Frame {
+    let mutter = MutterDbus::connect(server.bus_address()).unwrap();
+    let monitors = mutter.monitors().unwrap();
+    let monitor = monitors
+        .iter()
+        .find(|monitor| monitor.connector == connector)
+        .unwrap_or_else(|| panic!("no {connector} in {monitors:?}"));
+    assert_eq!((monitor.width, monitor.height), size, "{monitors:?}");
+    let (width, height) = size;
+    let region = Region::new(monitor.x, monitor.y, width, height).unwrap();
+    let scene = FullscreenScene::show(&server.wayland_display(), region)
+        .unwrap_or_else(|error| panic!("{error}\n{}", server.log()));
+    let cast = mutter
+        .record_monitor(connector, CursorMode::Embedded, TIMEOUT)
+        .unwrap_or_else(|error| panic!("{error}\n{}", server.log()));
+
+    let pipewire = PipeWire::load().unwrap();
+    let thread_loop = ThreadLoop::new(pipewire, "mss-test-pipewire").unwrap();
+    thread_loop.start().unwrap();
+    let context = Context::new(&thread_loop).unwrap();
+    let socket = UnixStream::connect(server.pipewire_socket()).unwrap();
+    let core = context
+        .connect_fd(socket.into(), &[("application.name", "mss-test")])
+        .unwrap();
+    let stream = Stream::new(
+        &core,
+        "mss-test-screencast",
+        &[
+            ("media.type", "Video"),
+            ("media.category", "Capture"),
+            ("media.role", "Screen"),
+        ],
+    )
+    .unwrap();
+    stream
+        .connect(
+            Some(cast.node_id()),
+            StreamFlags::AUTOCONNECT | StreamFlags::DONT_RECONNECT,
+            &[enum_format()],
+            after_format(),
+        )
+        .unwrap();
+
+    // mutter's first frame after Start can predate the window (observed: it often shows the
+    // desktop's background although the window was shown before the cast began, and the next
+    // frame, sent without any change on screen, shows the window). So frames are taken until
+    // one equals the screen, within the deadline; every frame must have the negotiated layout.
+    let deadline = Instant::now() + TIMEOUT;
+    let mut format: Option<VideoFormatInfo> = None;
+    let mut added = Vec::new();
+    let mut frames_seen = 0;
+    let mut last_mismatch = None;
+    // Each buffer is mapped once, when first seen, and the mapping reused.
+    let mut mappings: HashMap<u64, Arc<ForeignMemory>> = HashMap::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(event) = stream.next_event(left).unwrap() else {
+            panic!(
+                "no frame equal to the screen within {TIMEOUT:?}: stream {:?}, format {format:?}, \
+                 buffers {added:?}, {frames_seen} frame(s), the last: {}\n{}",
+                stream.state(),
+                last_mismatch.unwrap_or_else(|| "none".to_owned()),
+                server.log()
+            );
+        };
+        match event {
+            StreamEvent::StateChanged {
+                new: StreamState::Error,
+                error,
+                ..
+            } => panic!("the stream failed: {error:?}\n{}", server.log()),
+            StreamEvent::ParamChanged {
+                id: param::FORMAT,
+                pod: Some(pod),
+            } => {
+                let negotiated = VideoFormatInfo::parse(&pod).unwrap();
+                assert_eq!(
+                    negotiated.size,
+                    Rectangle::new(width, height),
+                    "{negotiated:?}"
+                );
+                assert_eq!(negotiated.modifier, None, "shared memory, not DMA-BUF");
+                assert!(
+                    matches!(negotiated.format, VideoFormat::Bgrx | VideoFormat::Bgra),
+                    "{negotiated:?}"
+                );
+                format = Some(negotiated);
+            }
+            StreamEvent::BufferAdded { id } => added.push(id),
+            StreamEvent::BufferRemoved { id } => {
+                mappings.remove(&id);
+            }
+            StreamEvent::Process => {
+                let format = format.expect("a format before the first buffer");
+                while let Some(frame) = take_frame(&stream, format, region, &mut mappings) {
+                    frames_seen += 1;
+                    assert_eq!((frame.width(), frame.height()), (width, height));
+                    assert_eq!(frame.format(), pixel_format(format.format));
+                    assert!(
+                        frame.stride() >= width as usize * 4,
+                        "stride {}",
+                        frame.stride()
+                    );
+                    match scene.check_frame(&frame) {
+                        Ok(()) => {
+                            assert_eq!(stream.state(), (StreamState::Streaming, None));
+                            assert!(added.len() >= 2, "buffers {added:?}");
+                            return frame;
+                        }
+                        Err(mismatch) => last_mismatch = Some(mismatch.to_string()),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Dequeues buffers until one holds a frame (a non-empty, uncorrupted chunk), and wraps it
+/// as a frame over its mapping, placed at `region` on the screen; `None` when none does.
+fn take_frame(
+    stream: &Stream,
+    format: VideoFormatInfo,
+    region: Region,
+    mappings: &mut HashMap<u64, Arc<ForeignMemory>>,
+) -> Option<Frame> {
+    while let Some(buffer) = stream.dequeue_buffer() {
+        let data = &buffer.datas()[0];
+        let Some(chunk) = data
+            .chunk
+            .filter(|chunk| chunk.size > 0 && chunk.flags & 1 == 0)
+        else {
+            continue;
+        };
+        assert_eq!(data.data_type, DataType::MemFd, "{buffer:?}");
+        let memory = mappings.entry(buffer.id()).or_insert_with(|| {
+            let fd = data.fd.as_ref().expect("a memfd block has a descriptor");
+            let mapped = ForeignMemory::map(
+                std::os::fd::AsFd::as_fd(&**fd),
+                u64::from(data.map_offset),
+                data.max_size as usize,
+            );
+            Arc::new(mapped.unwrap_or_else(|error| panic!("mapping {buffer:?}: {error}")))
+        });
+        let memory = Arc::clone(memory);
+        let stride = usize::try_from(chunk.stride).expect("a positive stride");
+        let offset = chunk.offset as usize;
+        assert_eq!(
+            (format.size.width, format.size.height),
+            (region.width(), region.height())
+        );
+        let storage = MappedFrame {
+            memory,
+            _buffer: buffer,
+        };
+        return Some(
+            Frame::new(storage, offset, region, stride, pixel_format(format.format)).unwrap(),
+        );
+    }
+    None
+}
