@@ -40,6 +40,9 @@ fn backend_named(name: &str) -> Result<Option<Backend>, Failure> {
     Backend::from_name(&name).map(Some).map_err(Failure::from)
 }
 
+/// A rectangle as Python gets it: `(left, top, width, height)`.
+type Rectangle = (i32, i32, u32, u32);
+
 /// An open capturer.
 #[pyclass(module = "mss._mss", frozen)]
 pub struct Capturer {
@@ -148,10 +151,7 @@ impl Capturer {
     /// The monitors, read now: `(screen, monitors)`, the screen as `(left, top, width,
     /// height)` and each monitor as a dict (`left`, `top`, `width`, `height`, `is_primary`,
     /// `output`, `name`, `description`, `scale`).
-    fn monitors<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<((i32, i32, u32, u32), Vec<Bound<'py, PyDict>>)> {
+    fn monitors<'py>(&self, py: Python<'py>) -> PyResult<(Rectangle, Vec<Bound<'py, PyDict>>)> {
         let monitors = self.with_open(py, "identify monitors", |mss| {
             mss.monitors().map_err(Failure::from)
         })?;

@@ -7,10 +7,10 @@
 //!
 //! # The data path
 //!
-//! A grab runs [`mss::Mss::grab`] without the GIL, and the frame it returns, which holds the
-//! pooled shared-memory slot the display server wrote (or its reply buffer), becomes a
-//! `ScreenShot` as it is: `ScreenShot` extends [`buffer::PixelBuffer`], which exports the
-//! frame's bytes through the buffer protocol, so `memoryview(shot)`, `numpy.asarray(shot)`
+//! A grab runs `Capture::grab` of an [`mss::Mss`] without the GIL, and the frame it returns,
+//! which holds the pooled shared-memory slot the display server wrote (or its reply buffer),
+//! becomes a `ScreenShot` as it is: `ScreenShot` extends `PixelBuffer` (`src/buffer.rs`),
+//! which exports the frame's bytes through the buffer protocol, so `memoryview(shot)`, `numpy.asarray(shot)`
 //! and `shot.bgra` read the slot itself. Every view holds a reference to the shot; when the
 //! last one goes, on any thread, the frame is dropped and its slot returns to the pool.
 //! Frames of another layout (16-bit screens, RGBx Wayland buffers, padded rows) are converted
@@ -18,8 +18,8 @@
 //!
 //! # Unsafe code
 //!
-//! The buffer protocol is `unsafe` in PyO3 (raw pointers handed to C), so [`buffer`] holds the
-//! crate's only `unsafe`, each block with its `SAFETY` argument. The crate root cannot forbid
+//! The buffer protocol is `unsafe` in PyO3 (raw pointers handed to C), so `src/buffer.rs`
+//! holds the crate's only `unsafe`, each block with its `SAFETY` argument. The crate root cannot forbid
 //! `unsafe_code`, since a forbid cannot be lifted for one module; it denies it, and only
 //! `buffer` allows it. xtask's tidy names this crate and that file as the one exception
 //! besides `mss-memfd`.

@@ -55,7 +55,13 @@ pub fn run_tests(counts: &mut TestCounts) -> Result<()> {
     let python = venv_python(&venv);
     let pip = |arguments: &[&str]| {
         Cmd::new(&python)
-            .args(["-m", "pip", "--disable-pip-version-check", "install", "--quiet"])
+            .args([
+                "-m",
+                "pip",
+                "--disable-pip-version-check",
+                "install",
+                "--quiet",
+            ])
             .args(arguments)
     };
     let requirements = root.join(CRATE).join("tests").join("requirements.txt");
@@ -67,7 +73,13 @@ pub fn run_tests(counts: &mut TestCounts) -> Result<()> {
         .env("MATURIN_PEP517_ARGS", "--profile dev")
         .run()?;
     Cmd::cargo()
-        .args(["build", "--package", "mss-testkit", "--bin", "mss-test-display"])
+        .args([
+            "build",
+            "--package",
+            "mss-testkit",
+            "--bin",
+            "mss-test-display",
+        ])
         .run()?;
     let helper = crate::paths::target_directory()
         .join("debug")

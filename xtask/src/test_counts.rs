@@ -51,7 +51,10 @@ impl TestCounts {
         if !(line.starts_with('=') && line.ends_with('=')) {
             return;
         }
-        let Some((numbers, _duration)) = line.trim_matches(|c| c == '=' || c == ' ').rsplit_once(" in ") else {
+        let Some((numbers, _duration)) = line
+            .trim_matches(|c| c == '=' || c == ' ')
+            .rsplit_once(" in ")
+        else {
             return;
         };
         for part in numbers.split(", ") {

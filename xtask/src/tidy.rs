@@ -342,7 +342,9 @@ fn unsafe_outside_its_module(member: &Member, module: &str) -> Result<Vec<Proble
                 .find(|line| !line.is_empty() && !line.starts_with("//"));
             let on_the_module = !inner
                 && path == library.root
-                && next.is_some_and(|next| next == declaration || next == format!("pub {declaration}"));
+                && next.is_some_and(|next| {
+                    next == declaration || next == format!("pub {declaration}")
+                });
             if !on_the_module {
                 problems.push(Problem {
                     path: path.clone(),
@@ -570,7 +572,9 @@ mod tests {
 
     /// The lines of `unsafe_outside_its_module` problems for a crate allowed `mod buffer`,
     /// as `(file relative to the crate, line)`.
-    fn module_allowance_problems(files: &[(TargetKind, &str, &str)]) -> Vec<(String, Option<usize>)> {
+    fn module_allowance_problems(
+        files: &[(TargetKind, &str, &str)],
+    ) -> Vec<(String, Option<usize>)> {
         let fixture = FixtureCrate::new("mss-module-fixture", files);
         unsafe_outside_its_module(&fixture.member, "buffer")
             .unwrap()
@@ -584,7 +588,8 @@ mod tests {
 
     #[test]
     fn a_module_allowed_unsafe_code_is_the_only_place_allowing_it() {
-        const ROOT: &str = "//! Root.\n#![deny(unsafe_code)]\n\n#[allow(unsafe_code)]\nmod buffer;\nmod other;\n";
+        const ROOT: &str =
+            "//! Root.\n#![deny(unsafe_code)]\n\n#[allow(unsafe_code)]\nmod buffer;\nmod other;\n";
         assert_eq!(
             module_allowance_problems(&[(TargetKind::Library, "src/lib.rs", ROOT)]),
             []
@@ -603,7 +608,11 @@ mod tests {
         );
         let fixture_files = [
             (TargetKind::Library, "src/lib.rs", ROOT),
-            (TargetKind::Example, "src/other.rs", "#![allow(unsafe_code)]\n"),
+            (
+                TargetKind::Example,
+                "src/other.rs",
+                "#![allow(unsafe_code)]\n",
+            ),
         ];
         assert_eq!(
             module_allowance_problems(&fixture_files),
