@@ -1,121 +1,15 @@
-//! `mss`: screenshots to PNG, display information and capture benchmarks from the command line.
-//!
-//! `mss` (or `mss shot`) takes python-mss's flags with their meanings, so scripts move over
-//! unchanged; `mss info` describes the display and the backends; `mss windows` lists the
-//! applications' windows (and `mss --window ID` saves one); `mss record` captures
-//! continuously (a PNG sequence, or raw frames for ffmpeg); `mss bench` measures grabs per
-//! second and streams. Exit codes: 0 success, 1 capture failure (display, monitor, region, file),
-//! 2 bad usage (flags, geometry, template, backend name). Every error is one line on
-//! standard error, `mss: error: ...`.
+//! The `mss` binary: the command line of [`mss_cli`], run with the process's arguments.
 #![forbid(unsafe_code)]
-
-mod bench;
-mod cli;
-mod geometry;
-mod info;
-mod record;
-mod shot;
-mod windows;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
-/// A failure, with the exit code it maps to.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad usage: exit code 2.
-    Usage(String),
-    /// The capture or the file failed: exit code 1.
-    Capture(String),
-    /// Several captures or files failed (monitors of `-m 0`): exit code 1, one line each.
-    Captures(Vec<String>),
-}
-
-impl From<mss::Error> for Failure {
-    fn from(error: mss::Error) -> Self {
-        match error {
-            mss::Error::UnknownBackend { .. }
-            | mss::Error::BackendNotCompiled { .. }
-            | mss::Error::Template { .. }
-            | mss::Error::InvalidLevel { .. } => Failure::Usage(error.to_string()),
-            other => Failure::Capture(other.to_string()),
-        }
-    }
-}
-
-impl From<mss::CaptureError> for Failure {
-    fn from(error: mss::CaptureError) -> Self {
-        Failure::from(mss::Error::from(error))
-    }
-}
-
 fn main() -> ExitCode {
     // A write past a file-size limit (`ulimit -f`) then fails with EFBIG, reported as an error
-    // naming the file, instead of SIGXFSZ ending the process with a core dump.
+    // naming the file, instead of SIGXFSZ ending the process with a core dump. (Python, which
+    // runs the same command line through its module, ignores SIGXFSZ itself.)
     let _ = signal_hook::flag::register(
         signal_hook::consts::SIGXFSZ,
         std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
     );
-    let cli = match cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(error) => {
-            use clap::error::ErrorKind;
-            if matches!(
-                error.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                // Help and version go to standard output with success.
-                let _ = error.print();
-                return ExitCode::SUCCESS;
-            }
-            return report(Failure::Usage(clap_message(&error)));
-        }
-    };
-    let result = match cli.command {
-        Some(cli::Command::Shot(arguments)) => shot::run(&arguments),
-        Some(cli::Command::Info(arguments)) => info::run(&arguments),
-        Some(cli::Command::Windows(arguments)) => windows::run(&arguments),
-        Some(cli::Command::Record(arguments)) => record::run(&arguments),
-        Some(cli::Command::Bench(arguments)) => bench::run(&arguments),
-        None => shot::run(&cli.shot),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => report(failure),
-    }
-}
-
-/// A clap error on one line, without its `error: ` prefix: the message and what it lists
-/// (a missing argument's name sits on the next line), without the usage and the hint.
-fn clap_message(error: &clap::Error) -> String {
-    let rendered = error.render().to_string();
-    let message: Vec<&str> = rendered
-        .lines()
-        .take_while(|line| !line.trim().is_empty() && !line.starts_with("Usage:"))
-        .map(str::trim)
-        .collect();
-    let message = message.join(" ");
-    let message = message.strip_prefix("error: ").unwrap_or(&message);
-    if message.is_empty() {
-        "invalid arguments".to_owned()
-    } else {
-        message.to_owned()
-    }
-}
-
-fn report(failure: Failure) -> ExitCode {
-    let (messages, code) = match failure {
-        Failure::Usage(message) => (vec![message], 2),
-        Failure::Capture(message) => (vec![message], 1),
-        Failure::Captures(messages) => (messages, 1),
-    };
-    for message in messages {
-        // One line per error, whatever the message holds.
-        let message = message.replace(['\n', '\r'], " ");
-        eprintln!("mss: error: {message}");
-    }
-    ExitCode::from(code)
+    ExitCode::from(mss_cli::run(std::env::args_os()))
 }

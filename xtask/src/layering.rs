@@ -35,6 +35,9 @@ pub enum Layer {
     Facade,
     /// The command line (`mss-cli`): the facade, foundations and the floors.
     Application,
+    /// Bindings for another language (`mss-python`): the facade and foundations, and the
+    /// command line, whose argument handling the Python package's `mss` command runs.
+    Bindings,
     /// The benchmarks (`mss-bench`): anything but the tooling, to compare layers.
     Benchmarks,
     /// Project automation (`xtask`): no crate of the workspace, so it builds while they break.
@@ -54,6 +57,7 @@ pub const LAYERS: &[(&str, Layer)] = &[
     ("mss-consumer-example", Layer::ContractOnly),
     (FACADE, Layer::Facade),
     ("mss-cli", Layer::Application),
+    ("mss-python", Layer::Bindings),
     ("mss-bench", Layer::Benchmarks),
     ("xtask", Layer::Tooling),
 ];
@@ -69,6 +73,7 @@ impl Layer {
             ContractOnly => dependency == "mss-core",
             Facade => matches!(dependency_layer, Foundation | Plumbing | Backend),
             Application => matches!(dependency_layer, Foundation | Facade | Measurement),
+            Bindings => matches!(dependency_layer, Foundation | Facade | Application),
             Benchmarks => dependency_layer != Tooling,
         }
     }
@@ -190,6 +195,7 @@ mod tests {
             member("mss-consumer-example", &["mss-core"]),
             facade,
             member("mss-cli", &["mss", "mss-memfd", "mss-floor", "clap"]),
+            member("mss-python", &["mss", "mss-core", "mss-cli", "pyo3"]),
             member(
                 "mss-bench",
                 &["mss", "mss-x11-shm", "mss-testkit", "mss-floor"],
@@ -285,6 +291,16 @@ mod tests {
             "mss-cli",
             "mss-x11-shm",
             "mss-cli (Application) may not depend on mss-x11-shm (Backend)",
+        );
+        check(
+            "mss-python",
+            "mss-x11-shm",
+            "mss-python (Bindings) may not depend on mss-x11-shm (Backend)",
+        );
+        check(
+            "mss-cli",
+            "mss-python",
+            "mss-cli (Application) may not depend on mss-python (Bindings)",
         );
         check(
             "xtask",

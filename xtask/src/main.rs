@@ -17,6 +17,7 @@ mod facade;
 mod feature_runs;
 mod layering;
 mod paths;
+mod python;
 mod shell;
 mod steps;
 mod system_packages;

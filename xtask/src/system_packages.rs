@@ -15,13 +15,23 @@ pub enum Probe {
     Program(&'static str),
     /// A file the package installs at a fixed place.
     File(&'static str),
+    /// Modules Debian's Python ([`DEBIAN_PYTHON`]) imports once the package is installed.
+    PythonModules(&'static str),
 }
+
+/// The Python Debian ships, which the Python module is tested on (`python3 -m venv`), whatever
+/// other Python comes first on `PATH`.
+pub const DEBIAN_PYTHON: &str = "/usr/bin/python3";
 
 impl Probe {
     fn is_satisfied(self) -> bool {
         match self {
             Probe::Program(program) => program_on_path(program),
             Probe::File(path) => std::path::Path::new(path).exists(),
+            Probe::PythonModules(modules) => Cmd::new(DEBIAN_PYTHON)
+                .args(["-c", &format!("import {modules}")])
+                .output_unchecked()
+                .is_ok_and(|output| output.status.success()),
         }
     }
 }
@@ -121,6 +131,13 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         package: "ffmpeg",
         needed_for: "ffmpeg, which decodes `mss record --format raw` in the tests",
         probe: Probe::Program("ffmpeg"),
+    },
+    Requirement {
+        package: "python3-venv",
+        // Debian's python3 has no ensurepip of its own, so `python3 -m venv` needs this; it
+        // brings python3 with it.
+        needed_for: "the virtual environment the Python module (mss-python) is built and tested in",
+        probe: Probe::PythonModules("venv, ensurepip"),
     },
     Requirement {
         package: "libxcb1-dev",

@@ -5,11 +5,13 @@
 //! without PNG support) and once with everything, so a backend that only works with another
 //! one turned on is caught. The backends are found from the facade's features by the registry's
 //! rule (a backend's feature is its name and turns on the crate `mss-<name>`), so a new backend
-//! is tested alone without editing xtask (the runs are made in `feature_runs`). `ci` adds the
-//! format, tidy, lint and documentation checks in front.
+//! is tested alone without editing xtask (the runs are made in `feature_runs`). The Python
+//! module's pytest suite runs after them (`python`). `ci` adds the format, tidy, lint and
+//! documentation checks in front.
 
 use crate::error::Result;
 use crate::feature_runs::feature_runs;
+use crate::python;
 use crate::shell::Cmd;
 use crate::steps::Steps;
 use crate::system_packages;
@@ -29,6 +31,10 @@ pub fn add_test_steps(steps: &mut Steps) {
     steps.run("tests of every crate (default features)", |counts| {
         workspace_tests.run_counting_tests(counts)
     });
+    steps.run(
+        "the Python module (venv, pip install ./mss-python, pytest)",
+        python::run_tests,
+    );
     let runs = match workspace::members().and_then(|members| feature_runs(&members)) {
         Ok(runs) => runs,
         Err(error) => {

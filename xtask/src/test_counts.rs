@@ -1,5 +1,6 @@
-//! Adding up the `test result:` lines that libtest prints, so `test` and `ci` can close with one
-//! total over every test binary, doc-test run and feature run.
+//! Adding up the `test result:` lines that libtest prints, and the closing line of pytest (the
+//! Python module's tests), so `test` and `ci` can close with one total over every test binary,
+//! doc-test run, feature run and pytest run.
 
 /// Numbers of tests that passed, failed and were ignored, summed over test runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -18,6 +19,7 @@ impl TestCounts {
     /// 0.01s`; any other line is left alone.
     pub fn add_line(&mut self, line: &str) {
         let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            self.add_pytest_line(line);
             return;
         };
         // After the verdict ("ok." or "FAILED.") come `N word` pairs separated by semicolons.
@@ -36,6 +38,37 @@ impl TestCounts {
                 "passed" => self.passed += count,
                 "failed" => self.failed += count,
                 "ignored" => self.ignored += count,
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds the numbers of pytest's closing line, such as `==== 12 passed, 1 failed, 2 skipped
+    /// in 3.45s ====` (errors count as failures, skips as skipped); any other line is left
+    /// alone.
+    fn add_pytest_line(&mut self, line: &str) {
+        let line = line.trim();
+        if !(line.starts_with('=') && line.ends_with('=')) {
+            return;
+        }
+        let Some((numbers, _duration)) = line
+            .trim_matches(|c| c == '=' || c == ' ')
+            .rsplit_once(" in ")
+        else {
+            return;
+        };
+        for part in numbers.split(", ") {
+            let mut words = part.split_whitespace();
+            let (Some(count), Some(kind), None) = (words.next(), words.next(), words.next()) else {
+                return;
+            };
+            let Ok(count) = count.parse::<u64>() else {
+                return;
+            };
+            match kind {
+                "passed" => self.passed += count,
+                "failed" | "error" | "errors" => self.failed += count,
+                "skipped" => self.ignored += count,
                 _ => {}
             }
         }
@@ -88,6 +121,25 @@ mod tests {
             "failures:",
         ]);
         assert_eq!(counts, TestCounts::default());
+    }
+
+    #[test]
+    fn pytest_closing_lines_are_counted_and_its_other_lines_are_not() {
+        let counts = counts_of(&[
+            "============================= test session starts ==============================",
+            "tests/test_grab.py ....                                                  [100%]",
+            "=================== 12 passed, 1 failed, 2 skipped, 1 error in 3.45s ===================",
+            "==== 3 passed, 4 warnings in 0.50s ====",
+            "================================== FAILURES ===================================",
+        ]);
+        assert_eq!(
+            counts,
+            TestCounts {
+                passed: 15,
+                failed: 2,
+                ignored: 2
+            }
+        );
     }
 
     #[test]

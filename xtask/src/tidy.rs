@@ -4,8 +4,10 @@
 //!
 //! The rules:
 //! - every target cargo lists (library, binaries, tests, benches, examples, build script)
-//!   forbids unsafe code in its crate root, except the libraries of [`CRATES_ALLOWED_UNSAFE`];
-//! - in those crates every `unsafe` block or impl is preceded by a `// SAFETY:` comment;
+//!   forbids unsafe code in its crate root, except the libraries named in [`UNSAFE_ALLOWED`]:
+//!   a whole library, or one module of a library whose root denies unsafe code and allows it
+//!   on that module alone;
+//! - in that code every `unsafe` block or impl is preceded by a `// SAFETY:` comment;
 //! - no Rust file holds an ignored test, a `todo`/`unimplemented` stub or a `dbg` call;
 //! - README.md opens with the two set-up commands in [`README_FIRST_LINES`];
 //! - every crate's manifest has `[lints] workspace = true`;
@@ -19,9 +21,75 @@ use std::path::{Path, PathBuf};
 use crate::error::{Result, XtaskError};
 use crate::workspace::{self, Member, TargetKind};
 
-/// The only crates allowed to contain `unsafe` code: the memfd mapping and the FFI of
-/// libpipewire (loaded at run time), each block with its `SAFETY:` argument.
-pub const CRATES_ALLOWED_UNSAFE: &[&str] = &["mss-memfd", "mss-libpipewire"];
+/// Where `unsafe` code may be, and why: nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnsafeAllowance {
+    /// The crate.
+    pub crate_name: &'static str,
+    /// Which part of its library.
+    pub scope: UnsafeScope,
+    /// Why it cannot be done without.
+    pub reason: &'static str,
+}
+
+/// The part of a library an [`UnsafeAllowance`] covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnsafeScope {
+    /// The whole library; its root need not forbid unsafe code.
+    Library,
+    /// One module: the library's root has `#![deny(unsafe_code)]` (a forbid cannot be lifted
+    /// for a module) and `#[allow(unsafe_code)]` directly above `mod <module>;`, and nowhere
+    /// else; `file` is the module's file, relative to the crate.
+    Module {
+        /// The module's name, as the root declares it.
+        module: &'static str,
+        /// Its file.
+        file: &'static str,
+    },
+}
+
+/// Every place `unsafe` code is allowed. Everything else forbids it.
+pub const UNSAFE_ALLOWED: &[UnsafeAllowance] = &[
+    UnsafeAllowance {
+        crate_name: "mss-memfd",
+        scope: UnsafeScope::Library,
+        reason: "mapping the memfd segments every shared-memory slot lives in (mmap)",
+    },
+    UnsafeAllowance {
+        crate_name: "mss-libpipewire",
+        scope: UnsafeScope::Library,
+        reason: "the FFI of libpipewire-0.3, loaded at run time so the build links no C library",
+    },
+    UnsafeAllowance {
+        crate_name: "mss-python",
+        scope: UnsafeScope::Module {
+            module: "buffer",
+            file: "src/buffer.rs",
+        },
+        reason: "Python's buffer protocol, which PyO3 offers only as an unsafe fn handing raw \
+                 pointers to C: how a ScreenShot is the captured frame without a copy",
+    },
+];
+
+/// The allowance of `crate_name`, if it has one.
+fn unsafe_allowance(crate_name: &str) -> Option<UnsafeAllowance> {
+    UNSAFE_ALLOWED
+        .iter()
+        .copied()
+        .find(|allowance| allowance.crate_name == crate_name)
+}
+
+/// The crates with an allowance, for messages.
+fn allowed_crates() -> String {
+    UNSAFE_ALLOWED
+        .iter()
+        .map(|allowance| match allowance.scope {
+            UnsafeScope::Library => allowance.crate_name.to_owned(),
+            UnsafeScope::Module { file, .. } => format!("{} ({file})", allowance.crate_name),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The exact first lines of README.md: the two commands that set up a fresh machine.
 pub const README_FIRST_LINES: [&str; 2] = ["cargo xtask demo", "cargo xtask test"];
@@ -73,10 +141,18 @@ pub fn check() -> Result<Vec<Problem>> {
     let members = workspace::members()?;
     let mut problems = Vec::new();
     for member in &members {
-        if CRATES_ALLOWED_UNSAFE.contains(&member.name.as_str()) {
-            for path in rust_files(&member.directory)? {
-                problems.extend(unsafe_without_safety_comment(&path, &read(&path)?));
+        match unsafe_allowance(&member.name).map(|allowance| allowance.scope) {
+            Some(UnsafeScope::Library) => {
+                for path in rust_files(&member.directory)? {
+                    problems.extend(unsafe_without_safety_comment(&path, &read(&path)?));
+                }
             }
+            Some(UnsafeScope::Module { module, file }) => {
+                let path = member.directory.join(file);
+                problems.extend(unsafe_without_safety_comment(&path, &read(&path)?));
+                problems.extend(unsafe_outside_its_module(member, module)?);
+            }
+            None => {}
         }
         problems.extend(crate_roots_without_forbid(member)?);
         let manifest = member.directory.join("Cargo.toml");
@@ -197,10 +273,11 @@ fn rust_files(directory: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The crate roots of `member`'s targets that lack `#![forbid(unsafe_code)]`. Only the library
-/// of a crate in [`CRATES_ALLOWED_UNSAFE`] may go without: its tests, examples and binaries
+/// of a crate in [`UNSAFE_ALLOWED`] may go without (one allowed a module denies unsafe code
+/// instead, which [`unsafe_outside_its_module`] checks): its tests, examples and binaries
 /// forbid unsafe code like every other crate's.
 fn crate_roots_without_forbid(member: &Member) -> Result<Vec<Problem>> {
-    let allowed_unsafe = CRATES_ALLOWED_UNSAFE.contains(&member.name.as_str());
+    let allowed_unsafe = unsafe_allowance(&member.name).is_some();
     let mut problems = Vec::new();
     for target in &member.targets {
         if allowed_unsafe && target.kind == TargetKind::Library {
@@ -220,9 +297,69 @@ fn crate_roots_without_forbid(member: &Member) -> Result<Vec<Problem>> {
                     target.kind,
                     target.name,
                     member.name,
-                    CRATES_ALLOWED_UNSAFE.join(", ")
+                    allowed_crates()
                 ),
             });
+        }
+    }
+    Ok(problems)
+}
+
+/// For a crate allowed unsafe code in `module` only: its library's root must deny unsafe code,
+/// and `#[allow(unsafe_code)]` may stand only directly above `mod <module>;` in that root.
+fn unsafe_outside_its_module(member: &Member, module: &str) -> Result<Vec<Problem>> {
+    let Some(library) = member
+        .targets
+        .iter()
+        .find(|target| target.kind == TargetKind::Library)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut problems = Vec::new();
+    let root_text = read(&library.root)?;
+    if !root_text
+        .lines()
+        .any(|line| line.trim() == "#![deny(unsafe_code)]")
+    {
+        problems.push(Problem {
+            path: library.root.clone(),
+            line: None,
+            message: format!(
+                "{} may use unsafe code in `mod {module}` only: add `#![deny(unsafe_code)]` to \
+                 its library root",
+                member.name
+            ),
+        });
+    }
+    let declaration = format!("mod {module};");
+    for path in rust_files(&member.directory)? {
+        let text = read(&path)?;
+        let lines: Vec<&str> = text.lines().collect();
+        for (index, line) in lines.iter().enumerate() {
+            let line = line.trim();
+            let inner = line == "#![allow(unsafe_code)]";
+            if line != "#[allow(unsafe_code)]" && !inner {
+                continue;
+            }
+            let next = lines[index + 1..]
+                .iter()
+                .map(|line| line.trim())
+                .find(|line| !line.is_empty() && !line.starts_with("//"));
+            let on_the_module = !inner
+                && path == library.root
+                && next.is_some_and(|next| {
+                    next == declaration || next == format!("pub {declaration}")
+                });
+            if !on_the_module {
+                problems.push(Problem {
+                    path: path.clone(),
+                    line: Some(index + 1),
+                    message: format!(
+                        "{} may allow unsafe code only on `mod {module}` in its library root",
+                        member.name
+                    ),
+                });
+            }
         }
     }
     Ok(problems)
@@ -411,8 +548,8 @@ mod tests {
         assert_eq!(
             problems[0].1,
             "the test target `main` of mss-fixture may not use unsafe code: add \
-             `#![forbid(unsafe_code)]` to its crate root (only the libraries of mss-memfd may \
-             use it)"
+             `#![forbid(unsafe_code)]` to its crate root (only the libraries of mss-memfd, \
+             mss-python (src/buffer.rs) may use it)"
         );
         assert!(
             problems[2].1.starts_with("the build script target"),
@@ -423,7 +560,7 @@ mod tests {
     #[test]
     fn only_the_library_of_a_crate_allowed_unsafe_goes_without() {
         let fixture = FixtureCrate::new(
-            CRATES_ALLOWED_UNSAFE[0],
+            UNSAFE_ALLOWED[0].crate_name,
             &[
                 (TargetKind::Library, "src/lib.rs", LACKS),
                 (TargetKind::Test, "tests/it/main.rs", LACKS),
@@ -436,6 +573,63 @@ mod tests {
             .map(|(path, _)| path)
             .collect();
         assert_eq!(paths, ["tests/it/main.rs"]);
+    }
+
+    /// The lines of `unsafe_outside_its_module` problems for a crate allowed `mod buffer`,
+    /// as `(file relative to the crate, line)`.
+    fn module_allowance_problems(
+        files: &[(TargetKind, &str, &str)],
+    ) -> Vec<(String, Option<usize>)> {
+        let fixture = FixtureCrate::new("mss-module-fixture", files);
+        unsafe_outside_its_module(&fixture.member, "buffer")
+            .unwrap()
+            .into_iter()
+            .map(|problem| {
+                let path = problem.path.strip_prefix(&fixture.directory).unwrap();
+                (path.display().to_string(), problem.line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_module_allowed_unsafe_code_is_the_only_place_allowing_it() {
+        const ROOT: &str =
+            "//! Root.\n#![deny(unsafe_code)]\n\n#[allow(unsafe_code)]\nmod buffer;\nmod other;\n";
+        assert_eq!(
+            module_allowance_problems(&[(TargetKind::Library, "src/lib.rs", ROOT)]),
+            []
+        );
+        // The root must deny unsafe code.
+        let lax = ROOT.replace("#![deny(unsafe_code)]\n", "");
+        assert_eq!(
+            module_allowance_problems(&[(TargetKind::Library, "src/lib.rs", &lax)]),
+            [("src/lib.rs".to_owned(), None)]
+        );
+        // An allow on another module, or an inner one anywhere, is reported at its line.
+        let elsewhere = ROOT.replace("mod other;", "#[allow(unsafe_code)]\nmod other;");
+        assert_eq!(
+            module_allowance_problems(&[(TargetKind::Library, "src/lib.rs", &elsewhere)]),
+            [("src/lib.rs".to_owned(), Some(6))]
+        );
+        let fixture_files = [
+            (TargetKind::Library, "src/lib.rs", ROOT),
+            (
+                TargetKind::Example,
+                "src/other.rs",
+                "#![allow(unsafe_code)]\n",
+            ),
+        ];
+        assert_eq!(
+            module_allowance_problems(&fixture_files),
+            [("src/other.rs".to_owned(), Some(1))]
+        );
+    }
+
+    #[test]
+    fn every_allowance_says_why() {
+        for allowance in UNSAFE_ALLOWED {
+            assert!(!allowance.reason.is_empty(), "{allowance:?}");
+        }
     }
 
     fn lines_flagged_for_unsafe(text: &str) -> Vec<usize> {

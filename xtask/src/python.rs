@@ -1,0 +1,99 @@
+//! The Python module's tests, a step of `cargo xtask test`: a virtual environment of Debian's
+//! Python under `target/`, the module built and installed into it the way users install it
+//! (`pip install ./mss-python`: pip reads its `pyproject.toml` and gets maturin, the build
+//! backend, from the package index), the test dependencies, the test display helper of the
+//! test kit, then pytest over `mss-python/tests`.
+//!
+//! The module is built with cargo's `dev` profile (`MATURIN_PEP517_ARGS`), which shares the
+//! workspace's build output with `cargo test`; a user's `pip install` builds it optimised.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Result, XtaskError};
+use crate::shell::Cmd;
+use crate::system_packages::DEBIAN_PYTHON;
+use crate::test_counts::TestCounts;
+
+/// The crate's directory, relative to the project root.
+const CRATE: &str = "mss-python";
+
+/// Where the virtual environment lives.
+fn venv_directory() -> PathBuf {
+    crate::paths::target_directory().join("python-venv")
+}
+
+/// The environment's interpreter.
+fn venv_python(venv: &Path) -> PathBuf {
+    venv.join("bin").join("python")
+}
+
+/// Creates the environment unless a working one is there.
+fn ensure_venv(venv: &Path) -> Result<()> {
+    let python = venv_python(venv);
+    let works = Cmd::new(&python)
+        .args(["-c", "import pip"])
+        .output_unchecked()
+        .is_ok_and(|output| output.status.success());
+    if works {
+        return Ok(());
+    }
+    Cmd::new(DEBIAN_PYTHON)
+        .args(["-m", "venv", "--clear"])
+        .arg(venv)
+        .run()
+}
+
+/// Runs the step: environment, dependencies, module, helper, pytest; adds pytest's counts.
+///
+/// # Errors
+///
+/// The first command that fails, named.
+pub fn run_tests(counts: &mut TestCounts) -> Result<()> {
+    let root = crate::paths::project_root();
+    let venv = venv_directory();
+    ensure_venv(&venv)?;
+    let python = venv_python(&venv);
+    let pip = |arguments: &[&str]| {
+        Cmd::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "--disable-pip-version-check",
+                "install",
+                "--quiet",
+            ])
+            .args(arguments)
+    };
+    let requirements = root.join(CRATE).join("tests").join("requirements.txt");
+    pip(&["--requirement"]).arg(&requirements).run()?;
+    // A local directory is always built again; --force-reinstall replaces the module even
+    // when its version did not change, and --no-deps leaves the test dependencies alone.
+    pip(&["--force-reinstall", "--no-deps"])
+        .arg(root.join(CRATE))
+        .env("MATURIN_PEP517_ARGS", "--profile dev")
+        .run()?;
+    Cmd::cargo()
+        .args([
+            "build",
+            "--package",
+            "mss-testkit",
+            "--bin",
+            "mss-test-display",
+        ])
+        .run()?;
+    let helper = crate::paths::target_directory()
+        .join("debug")
+        .join("mss-test-display");
+    if !helper.exists() {
+        return Err(XtaskError::Check(format!(
+            "the test display helper was built but is not at {}",
+            helper.display()
+        )));
+    }
+    Cmd::new(&python)
+        .args(["-m", "pytest", "-p", "no:cacheprovider"])
+        .arg(root.join(CRATE).join("tests"))
+        .env("MSS_TEST_DISPLAY", &helper)
+        .current_dir(root.join(CRATE))
+        .run_counting_tests(counts)
+}
