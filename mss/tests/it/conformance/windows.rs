@@ -300,12 +300,14 @@ fn a_window_id_met_again_after_its_client_left_is_captured() {
 fn a_covered_window_whose_application_repaints_is_whole_at_the_first_capture() {
     // Like most applications' windows, these have no background: what the server keeps of
     // them is what is on the screen, and their application repaints what is exposed (here
-    // 10 ms after being told). Redirecting one makes its hidden parts exposed; the first
-    // capture must show the repainted window, not what covered it or was beyond the edge.
+    // 100 ms after being told, longer than any pause in drawing a capturer could take for
+    // "done", as a loaded machine may take). Redirecting one makes its hidden parts exposed;
+    // the first capture must show the repainted window, not what covered it or was beyond
+    // the edge.
     let server = xvfb(&XvfbOptions::new(320, 240, 24));
     server.paint_scene().unwrap();
     let mut windows = TestWindows::connect(server.display()).unwrap();
-    let delay = Duration::from_millis(10);
+    let delay = Duration::from_millis(100);
     let covered = windows
         .create_repainted(
             region(20, 20, 140, 100),
@@ -394,9 +396,12 @@ fn imagemagick_display_showing_a_known_image_is_captured_exactly_even_covered() 
         (width, height),
         "{shown}"
     );
-    // Let it finish drawing, then cover a corner of it.
-    std::thread::sleep(Duration::from_millis(300));
+    // Once it has drawn the picture (on the screen, read by the test kit's own GetImage),
+    // cover a corner of it.
     let mut windows = TestWindows::connect(server.display()).unwrap();
+    windows
+        .wait_until_screen_shows(shown.region, colour)
+        .unwrap_or_else(|error| panic!("{error}"));
     windows
         .create(region(200, 120, 200, 150), "Cover", ("cover", "TestApp"), 3)
         .unwrap();
