@@ -1,7 +1,8 @@
 //! Windows, on every X11 backend: listing (no window manager, twm's frames, evilwm's EWMH
 //! list), whole contents where other windows cover them and where the screen edge cuts them,
-//! moves and resizes, and clear errors for windows unmapped, minimized and gone. Every pixel
-//! of every window grab is compared with what the window shows.
+//! moves and resizes, and clear errors for windows unmapped, minimized (ICCCM's iconic
+//! `WM_STATE`, EWMH's `_NET_WM_STATE_HIDDEN`) and gone. Every pixel of every window grab is
+//! compared with what the window shows.
 
 use std::time::{Duration, Instant};
 
@@ -161,8 +162,21 @@ fn unmapped_minimized_and_gone_windows_are_errors_naming_them() {
     let gone = windows
         .create(region(130, 10, 50, 40), "Gone", ("gone", "TestApp"), 3)
         .unwrap();
+    // Minimized the EWMH way by a manager that keeps it mapped: viewable, pixels and all.
+    let hidden_ewmh = windows
+        .create(
+            region(190, 10, 50, 40),
+            "Hidden by EWMH",
+            ("ewmh", "TestApp"),
+            4,
+        )
+        .unwrap();
     for backend in x11_backends() {
         let mut capture = backend.open(server.display()).unwrap();
+        windows.assert_window_frame(
+            hidden_ewmh,
+            &capture.grab_window(u64::from(hidden_ewmh)).unwrap(),
+        );
         windows.assert_window_frame(hidden, &capture.grab_window(u64::from(hidden)).unwrap());
         windows.unmap(hidden).unwrap();
         assert_unavailable(
@@ -181,12 +195,19 @@ fn unmapped_minimized_and_gone_windows_are_errors_naming_them() {
         assert!(listed.iter().any(|window| window.id == u64::from(gone)));
     }
     windows.minimize(minimized, false).unwrap();
+    windows.minimize_ewmh(hidden_ewmh).unwrap();
     windows.destroy(gone).unwrap();
     for backend in x11_backends() {
         let mut capture = backend.open(server.display()).unwrap();
         assert_unavailable(
             capture.grab_window(u64::from(minimized)),
             minimized,
+            WindowProblem::Minimized,
+        );
+        // Its pixels are still there to read; the property alone says not to show them.
+        assert_unavailable(
+            capture.grab_window(u64::from(hidden_ewmh)),
+            hidden_ewmh,
             WindowProblem::Minimized,
         );
         assert_unavailable(
@@ -203,7 +224,8 @@ fn unmapped_minimized_and_gone_windows_are_errors_naming_them() {
             state,
             [
                 (u64::from(hidden), true, false),
-                (u64::from(minimized), false, true)
+                (u64::from(minimized), false, true),
+                (u64::from(hidden_ewmh), true, true)
             ],
             "backend {}",
             backend.name()
