@@ -19,6 +19,8 @@
 //!   [`BackendUnderTest`]s and runs one test body against each, on a server of its display
 //!   system.
 //! - [`pattern`]: the pattern itself and the frame comparison every scene shares.
+//! - [`memory`]: a process's file mappings, to check that a frame is the shared memory a
+//!   display server maps, not a copy.
 //!
 //! # Design choices
 //!
@@ -36,6 +38,7 @@
 pub mod fake;
 pub mod harness;
 mod macros;
+pub mod memory;
 pub mod pattern;
 pub mod scene;
 pub mod server;

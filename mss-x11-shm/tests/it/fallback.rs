@@ -43,7 +43,14 @@ fn without_the_extension_it_falls_back_at_once_and_says_why() {
     );
     let region = Region::new(13, 7, 101, 57).unwrap();
     painted.scene.assert_frame(&capture.grab(region).unwrap());
-    painted.scene.assert_frame(&capture.grab_screen().unwrap());
+    let frame = capture.grab_screen().unwrap();
+    painted.scene.assert_frame(&frame);
+    // The reply's buffer, this process's own memory: what the zero-copy tests rule out.
+    let bytes = frame.bytes();
+    let mapping = mss_testkit::memory::mapping_holding(bytes.as_ptr(), bytes.len())
+        .unwrap()
+        .expect("the frame is mapped");
+    assert!(!mapping.is_memfd(), "{mapping}");
     // ffmpeg's x11grab hangs forever here; a generous bound still catches any hang.
     assert!(
         started.elapsed() < Duration::from_secs(20),
