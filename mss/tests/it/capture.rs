@@ -195,3 +195,13 @@ fn saving_every_monitor_goes_on_past_a_failure_and_refuses_clashing_names() {
     let written = screen.save(0, by_position.to_str().unwrap(), 1).unwrap();
     assert_eq!(written.len(), 2);
 }
+
+#[test]
+fn backends_are_opened_with_a_10_second_limit_per_wait_unless_told_otherwise() {
+    let limit = |builder: mss::MssBuilder| builder.open_options().wait_timeout();
+    assert_eq!(mss::DEFAULT_TIMEOUT, std::time::Duration::from_secs(10));
+    assert_eq!(limit(Mss::builder()), Some(mss::DEFAULT_TIMEOUT));
+    assert_eq!(limit(Mss::builder().timeout(None)), None);
+    let short = Some(std::time::Duration::from_millis(250));
+    assert_eq!(limit(Mss::builder().timeout(short)), short);
+}
