@@ -27,6 +27,8 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
     let session = Session::from_env();
     let candidates = candidate_answers(&screen, &builder);
     let forced_by = screen.choice().forced_by().map(forced_by_name);
+    // What every backend was opened with (--timeout; 0 is none).
+    let wait_limit = builder.open_options().wait_timeout();
     let zero_copy_note = if status.zero_copy {
         "yes".to_owned()
     } else if let Some(reason) = &status.fallback_reason {
@@ -88,6 +90,7 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
             "backend": status.backend,
             "method": status.method,
             "connection": status.connection,
+            "timeout_seconds": wait_limit.map(|limit| limit.as_secs_f64()),
             "caveats": status.caveats,
             "xwayland_refused": xwayland_refusal,
             "zero_copy": status.zero_copy,
@@ -118,6 +121,13 @@ pub fn run(arguments: &InfoArgs) -> Result<(), Failure> {
         println!("session: Wayland ({wayland})");
     }
     println!("backend: {status}");
+    match wait_limit {
+        Some(limit) => println!(
+            "wait limit: {} s per wait on the display",
+            limit.as_secs_f64()
+        ),
+        None => println!("wait limit: none (--timeout 0)"),
+    }
     if let Some(refusal) = &xwayland_refusal {
         println!("screenshots: refused without --xwayland: {refusal}");
     }

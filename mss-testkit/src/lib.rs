@@ -32,6 +32,8 @@
 //! - [`pattern`]: the pattern itself and the frame comparison every scene shares.
 //! - [`filesystem`]: [`SmallTmpfs`], a tmpfs of a few pages for tests of full disks, and
 //!   [`root_or_explain`], the rule for tests that need root (they fail under `CI=true`).
+//! - [`memory`]: a process's file mappings, to check that a frame is the shared memory a
+//!   display server maps, not a copy.
 //!
 //! # Design choices
 //!
@@ -51,6 +53,7 @@ pub mod fake_compositor;
 pub mod filesystem;
 pub mod harness;
 mod macros;
+pub mod memory;
 pub mod mutter_dbus;
 pub mod pattern;
 pub mod scene;

@@ -248,6 +248,7 @@ impl TestWindows {
         self.wait_until(window, "the window shown", |state| {
             state == MapState::VIEWABLE
         })?;
+        self.wait_until_managed(window)?;
         if let Some(delay) = repainted {
             self.start_painter(window, contents, delay)?;
         }
@@ -456,6 +457,65 @@ impl TestWindows {
         })
     }
 
+    /// Waits until the screen shows `colour_at(x, y)` at every pixel `(x, y)` of `region`
+    /// (read with `GetImage` of the root on this kit's own connection, independently of the
+    /// backends under test): for content another program draws in its own time, such as a
+    /// picture a viewer shows after loading it. Fails with what the screen last showed when it
+    /// does not show it within the settling time limit.
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses or the screen does not show it in time.
+    pub fn wait_until_screen_shows(
+        &self,
+        region: Region,
+        colour_at: impl Fn(u32, u32) -> Rgba,
+    ) -> Result<(), SceneError> {
+        let mut last = String::new();
+        let outcome = self.settle("the screen showing the expected pixels", |windows| {
+            let image = windows
+                .connection
+                .get_image(
+                    x11rb::protocol::xproto::ImageFormat::Z_PIXMAP,
+                    windows.root,
+                    region.left() as i16,
+                    region.top() as i16,
+                    region.width() as u16,
+                    region.height() as u16,
+                    !0,
+                )
+                .map_err(|error| windows.failed("GetImage", error))?
+                .reply()
+                .map_err(|error| windows.failed("GetImage", error))?;
+            let stride = image.data.len() / region.height() as usize;
+            let frame = Frame::new(image.data, 0, region, stride, windows.format)
+                .map_err(|error| windows.failed("GetImage", error))?;
+            let format = windows.format;
+            match pattern::check_frame(&frame, format, |x, y| {
+                let (x, y) = (x - i64::from(region.left()), y - i64::from(region.top()));
+                Some(pattern::quantise(format, colour_at(x as u32, y as u32)))
+            }) {
+                Ok(()) => Ok(true),
+                Err(mismatch) => {
+                    last = mismatch.to_string();
+                    Ok(false)
+                }
+            }
+        });
+        outcome.map_err(|error| match error {
+            SceneError::Request {
+                display,
+                request,
+                reason,
+            } if request == "waiting" => SceneError::Request {
+                display,
+                request,
+                reason: format!("{reason}; the screen showed: {last}"),
+            },
+            other => other,
+        })
+    }
+
     /// How many pixmaps every client of the server holds now (X-Resource): a capturer that
     /// leaks the pixmaps it names shows here.
     ///
@@ -516,7 +576,13 @@ impl TestWindows {
         self.connection
             .configure_window(window, &ConfigureWindowAux::new().x(x).y(y))
             .map_err(|error| self.failed("ConfigureWindow", error))?;
-        self.settle()
+        // Where a window manager puts a moved client, its frame or the client itself is at
+        // the place asked (ICCCM lets it choose which).
+        self.settle("the window moved", |windows| {
+            let corner = |region: Region| (region.left(), region.top()) == (x, y);
+            Ok(corner(windows.placed(window)?)
+                || corner(windows.placed(windows.top_level(window)?)?))
+        })
     }
 
     /// Raises `window` above the others.
@@ -531,7 +597,19 @@ impl TestWindows {
                 &ConfigureWindowAux::new().stack_mode(StackMode::ABOVE),
             )
             .map_err(|error| self.failed("ConfigureWindow", error))?;
-        self.settle()
+        self.settle("the window raised", |windows| {
+            let top = windows.top_level(window)?;
+            let stacking = windows.top_levels_in_stacking_order()?;
+            let position = |id| stacking.iter().position(|&other| other == id);
+            let mine = position(top);
+            for &(other, _) in &windows.windows {
+                let other = windows.top_level(other)?;
+                if other != top && position(other) > mine {
+                    return Ok(false);
+                }
+            }
+            Ok(mine.is_some())
+        })
     }
 
     /// Resizes `window` to `width` x `height`; its contents (the pattern) cover the new size.
@@ -559,7 +637,10 @@ impl TestWindows {
         self.connection
             .clear_area(true, window, 0, 0, 0, 0)
             .map_err(|error| self.failed("ClearArea", error))?;
-        self.settle()
+        self.settle("the window resized", |windows| {
+            let placed = windows.placed(window)?;
+            Ok((placed.width(), placed.height()) == (width, height))
+        })
     }
 
     /// Hides `window` (unmaps it).
@@ -598,18 +679,10 @@ impl TestWindows {
     ///
     /// [`SceneError::Request`] when the server refuses or nothing happens in time.
     pub fn minimize(&self, window: u32, with_window_manager: bool) -> Result<(), SceneError> {
-        let atom = |name: &str| -> Result<u32, SceneError> {
-            Ok(self
-                .connection
-                .intern_atom(false, name.as_bytes())
-                .map_err(|error| self.failed("InternAtom", error))?
-                .reply()
-                .map_err(|error| self.failed("InternAtom", error))?
-                .atom)
-        };
         if with_window_manager {
-            let change_state = atom("WM_CHANGE_STATE")?;
-            let event = ClientMessageEvent::new(32, window, change_state, [3u32, 0, 0, 0, 0]);
+            let change_state = self.atom("WM_CHANGE_STATE")?;
+            let event =
+                ClientMessageEvent::new(32, window, change_state, [ICONIC_STATE, 0, 0, 0, 0]);
             self.connection
                 .send_event(
                     false,
@@ -619,9 +692,15 @@ impl TestWindows {
                 )
                 .map_err(|error| self.failed("SendEvent", error))?;
         } else {
-            let wm_state = atom("WM_STATE")?;
+            let wm_state = self.atom("WM_STATE")?;
             self.connection
-                .change_property32(PropMode::REPLACE, window, wm_state, wm_state, &[3, 0])
+                .change_property32(
+                    PropMode::REPLACE,
+                    window,
+                    wm_state,
+                    wm_state,
+                    &[ICONIC_STATE, 0],
+                )
                 .map_err(|error| self.failed("ChangeProperty", error))?;
             self.connection
                 .unmap_window(window)
@@ -629,7 +708,35 @@ impl TestWindows {
         }
         self.wait_until(window, "the window minimized", |state| {
             state != MapState::VIEWABLE
+        })?;
+        // A window manager marks the window iconic on its own schedule, maybe after hiding it.
+        self.settle("the window marked minimized (WM_STATE iconic)", |windows| {
+            Ok(windows.wm_state(window)? == Some(ICONIC_STATE))
         })
+    }
+
+    /// Marks `window` minimized the way an EWMH window manager that keeps minimized windows
+    /// mapped does (compositing managers keep them, for previews and thumbnails):
+    /// `_NET_WM_STATE_HIDDEN` in its `_NET_WM_STATE`, and nothing else. The window stays
+    /// mapped and viewable, so only that property says it is minimized. For a server without
+    /// a window manager (with one, the manager owns that property).
+    ///
+    /// # Errors
+    ///
+    /// [`SceneError::Request`] when the server refuses.
+    pub fn minimize_ewmh(&self, window: u32) -> Result<(), SceneError> {
+        let net_wm_state = self.atom("_NET_WM_STATE")?;
+        let hidden = self.atom("_NET_WM_STATE_HIDDEN")?;
+        self.connection
+            .change_property32(
+                PropMode::REPLACE,
+                window,
+                net_wm_state,
+                AtomEnum::ATOM,
+                &[hidden],
+            )
+            .map_err(|error| self.failed("ChangeProperty", error))?;
+        self.sync()
     }
 
     /// Destroys `window`.
@@ -645,13 +752,136 @@ impl TestWindows {
         self.sync()
     }
 
-    /// Waits for what a window manager does after a change (it acts on its own schedule).
-    fn settle(&self) -> Result<(), SceneError> {
-        self.sync()?;
-        std::thread::sleep(Duration::from_millis(100));
-        self.sync()
+    /// Waits until `done` says a change took effect: at once without a window manager (the
+    /// server made it before answering the round trip), or when a window manager, which acts
+    /// on its own schedule, has made it. A change that never happens fails after
+    /// [`SETTLE_TIMEOUT`] naming `what`.
+    fn settle(
+        &self,
+        what: &'static str,
+        mut done: impl FnMut(&Self) -> Result<bool, SceneError>,
+    ) -> Result<(), SceneError> {
+        let deadline = Instant::now() + SETTLE_TIMEOUT;
+        loop {
+            self.sync()?;
+            if done(self)? {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(self.failed("waiting", format!("{what} did not happen in time")));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// When a window manager runs, waits until it manages `window` as the listing reads it:
+    /// `WM_STATE` normal on the window, and the window in the EWMH client lists the manager
+    /// keeps on the root. Without a window manager there is nothing to wait for.
+    fn wait_until_managed(&self, window: u32) -> Result<(), SceneError> {
+        if !self.window_manager_runs()? {
+            return Ok(());
+        }
+        let lists = [
+            self.atom("_NET_CLIENT_LIST")?,
+            self.atom("_NET_CLIENT_LIST_STACKING")?,
+        ];
+        self.settle("the window managed by the window manager", |windows| {
+            if windows.wm_state(window)? != Some(NORMAL_STATE) {
+                return Ok(false);
+            }
+            for list in lists {
+                if let Some(clients) = windows.root_window_list(list)? {
+                    if !clients.contains(&window) {
+                        return Ok(false);
+                    }
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    /// Whether a window manager manages the screen (it selected the root's substructure
+    /// redirect).
+    fn window_manager_runs(&self) -> Result<bool, SceneError> {
+        let attributes = self
+            .connection
+            .get_window_attributes(self.root)
+            .map_err(|error| self.failed("GetWindowAttributes", error))?
+            .reply()
+            .map_err(|error| self.failed("GetWindowAttributes", error))?;
+        Ok(attributes
+            .all_event_masks
+            .contains(EventMask::SUBSTRUCTURE_REDIRECT))
+    }
+
+    /// The atom named `name`.
+    fn atom(&self, name: &str) -> Result<u32, SceneError> {
+        Ok(self
+            .connection
+            .intern_atom(false, name.as_bytes())
+            .map_err(|error| self.failed("InternAtom", error))?
+            .reply()
+            .map_err(|error| self.failed("InternAtom", error))?
+            .atom)
+    }
+
+    /// The state in `window`'s `WM_STATE` (ICCCM: 1 normal, 3 iconic), `None` when unset.
+    fn wm_state(&self, window: u32) -> Result<Option<u32>, SceneError> {
+        let wm_state = self.atom("WM_STATE")?;
+        let reply = self
+            .connection
+            .get_property(false, window, wm_state, wm_state, 0, 2)
+            .map_err(|error| self.failed("GetProperty", error))?
+            .reply()
+            .map_err(|error| self.failed("GetProperty", error))?;
+        Ok(reply.value32().and_then(|mut values| values.next()))
+    }
+
+    /// The windows in the root's window-list property `property`, `None` when it has none.
+    fn root_window_list(&self, property: u32) -> Result<Option<Vec<u32>>, SceneError> {
+        let reply = self
+            .connection
+            .get_property(false, self.root, property, AtomEnum::WINDOW, 0, 4096)
+            .map_err(|error| self.failed("GetProperty", error))?
+            .reply()
+            .map_err(|error| self.failed("GetProperty", error))?;
+        Ok(reply.value32().map(Iterator::collect))
+    }
+
+    /// `window`'s ancestor that is a child of the root (its frame under a window manager,
+    /// itself without one).
+    fn top_level(&self, window: u32) -> Result<u32, SceneError> {
+        let mut current = window;
+        loop {
+            let tree = self
+                .connection
+                .query_tree(current)
+                .map_err(|error| self.failed("QueryTree", error))?
+                .reply()
+                .map_err(|error| self.failed("QueryTree", error))?;
+            if tree.parent == self.root || tree.parent == x11rb::NONE {
+                return Ok(current);
+            }
+            current = tree.parent;
+        }
+    }
+
+    /// The root's children, bottom first.
+    fn top_levels_in_stacking_order(&self) -> Result<Vec<u32>, SceneError> {
+        Ok(self
+            .connection
+            .query_tree(self.root)
+            .map_err(|error| self.failed("QueryTree", error))?
+            .reply()
+            .map_err(|error| self.failed("QueryTree", error))?
+            .children)
     }
 }
+
+/// ICCCM's `WM_STATE` of a window shown normally.
+const NORMAL_STATE: u32 = 1;
+/// ICCCM's `WM_STATE` of a minimized (iconified) window.
+const ICONIC_STATE: u32 = 3;
 
 /// A window manager running on a test server, stopped when dropped.
 #[derive(Debug)]

@@ -549,7 +549,7 @@ mod tests {
             problems[0].1,
             "the test target `main` of mss-fixture may not use unsafe code: add \
              `#![forbid(unsafe_code)]` to its crate root (only the libraries of mss-memfd, \
-             mss-python (src/buffer.rs) may use it)"
+             mss-libpipewire, mss-python (src/buffer.rs) may use it)"
         );
         assert!(
             problems[2].1.starts_with("the build script target"),

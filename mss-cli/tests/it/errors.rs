@@ -1,6 +1,11 @@
 //! Exit codes and one-line errors.
 
-use crate::support::{assert_failure, mss, success_lines, xvfb};
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mss_testkit::XServer;
+
+use crate::support::{assert_failure, assert_png_shows, mss, mss_command, success_lines, xvfb};
 
 #[test]
 fn bad_usage_exits_2_before_touching_the_display() {
@@ -45,35 +50,130 @@ fn capture_failures_exit_1_naming_the_problem() {
 }
 
 /// Runs `mss --timeout 2 ARGUMENTS` on `display` and checks it gives up in time with the
-/// timeout message, writing nothing.
-fn assert_gives_up_within_3_seconds(display: &str, arguments: &[&str]) {
+/// timeout message, writing nothing: after the 2 s deadline, and before a second one could
+/// have passed (one deadline for the display, not one per backend that could be asked).
+fn assert_gives_up_after_one_deadline(display: &str, arguments: &[&str]) {
     let directory = tempfile::tempdir().unwrap();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let mut all = arguments.to_vec();
     all.extend_from_slice(&["--timeout", "2"]);
     let output = mss(directory.path(), Some(display), &all);
     let took = started.elapsed();
     assert_failure(&output, 1, "did not answer within 2 s while waiting for");
     assert!(
-        took >= std::time::Duration::from_secs(2) && took < std::time::Duration::from_secs(3),
+        took >= Duration::from_secs(2) && took < Duration::from_secs(4),
         "{arguments:?} took {took:?}"
     );
     assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 0);
 }
 
-#[test]
-fn a_display_held_by_a_server_grab_is_given_up_on_in_time() {
+/// A running `mss`, killed if the test ends before it does.
+struct Running(Option<Child>);
+
+impl Running {
+    /// Starts `mss ARGUMENTS` on `server` in `directory`.
+    fn start(server: &XServer, directory: &std::path::Path, arguments: &[&str]) -> Self {
+        let child = mss_command(server, directory, arguments)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Self(Some(child))
+    }
+
+    /// Whether it is still running.
+    fn running(&mut self) -> bool {
+        let child = self.0.as_mut().expect("not finished");
+        child.try_wait().unwrap().is_none()
+    }
+
+    /// Waits for it to exit; a minute turns a hang into a failure.
+    fn finish(mut self) -> Output {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.running() {
+            assert!(
+                Instant::now() < deadline,
+                "mss did not exit within a minute"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let child = self.0.take().expect("not finished");
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Holds a server grab (nobody else's requests are served) until dropped.
+fn grab_server(display: &str) -> x11rb::rust_connection::RustConnection {
     use x11rb::protocol::xproto::ConnectionExt as _;
-    let server = xvfb(64, 48);
-    let (grabber, _) = x11rb::connect(Some(server.display())).unwrap();
+    let (grabber, _) = x11rb::connect(Some(display)).unwrap();
     grabber.grab_server().unwrap();
     grabber.get_input_focus().unwrap().reply().unwrap();
+    grabber
+}
+
+#[test]
+fn a_timeout_of_0_waits_without_limit_and_the_default_is_10_seconds() {
+    let server = xvfb(64, 48);
+    let scene = server.paint_scene().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let limit = |arguments: &[&str]| {
+        let mut all = vec!["info", "--json"];
+        all.extend_from_slice(arguments);
+        let json = success_lines(&mss(directory.path(), Some(server.display()), &all)).join("\n");
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()["timeout_seconds"].clone()
+    };
+    // What every backend is opened with.
+    assert_eq!(limit(&[]), 10.0);
+    assert_eq!(limit(&["--timeout", "0"]), serde_json::Value::Null);
+    assert_eq!(limit(&["--timeout", "2.5"]), 2.5);
+    let text = success_lines(&mss(directory.path(), Some(server.display()), &["info"]));
+    assert!(
+        text.iter()
+            .any(|line| line == "wait limit: 10 s per wait on the display"),
+        "{text:?}"
+    );
+
+    // On a display held by a grab, `--timeout 0` still waits when a limit of half a second
+    // has given up on it, and takes its shot once the grab ends.
+    let grabber = grab_server(server.display());
+    let mut unlimited = Running::start(
+        &server,
+        directory.path(),
+        &["--timeout", "0", "-o", "waited.png"],
+    );
+    let limited = Running::start(
+        &server,
+        directory.path(),
+        &["--timeout", "0.5", "-o", "limited.png"],
+    );
+    assert_failure(&limited.finish(), 1, "did not answer within 0.5 s");
+    assert!(unlimited.running(), "mss --timeout 0 gave up");
+    drop(grabber);
+    let output = unlimited.finish();
+    assert!(output.status.success(), "{output:?}");
+    assert_png_shows(&directory.path().join("waited.png"), scene.region(), &scene);
+    assert!(!directory.path().join("limited.png").exists());
+}
+
+#[test]
+fn a_display_held_by_a_server_grab_is_given_up_on_in_time() {
+    let server = xvfb(64, 48);
+    let grabber = grab_server(server.display());
     for arguments in [
         &["-o", "shot.png"][..],
         &["info"][..],
         &["-b", "x11-getimage"][..],
     ] {
-        assert_gives_up_within_3_seconds(server.display(), arguments);
+        assert_gives_up_after_one_deadline(server.display(), arguments);
     }
     drop(grabber);
     // Let go, the same display answers again.
@@ -90,7 +190,7 @@ fn a_stopped_server_is_given_up_on_in_time() {
     let server = xvfb(64, 48);
     let pid = rustix::process::Pid::from_raw(server.pid() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::STOP).unwrap();
-    assert_gives_up_within_3_seconds(server.display(), &["-o", "shot.png"]);
+    assert_gives_up_after_one_deadline(server.display(), &["-o", "shot.png"]);
     rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
 }
 

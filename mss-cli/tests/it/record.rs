@@ -1,5 +1,6 @@
 //! `mss record`: raw frames that ffmpeg decodes to exactly what was captured, PNG sequences,
 //! changes only, regions, stopping by signal, a closed pipe, a dying server and usage errors.
+//! Waits for a process to end are a minute long: they only turn a hang into a failure.
 
 use std::io::{BufRead, BufReader, Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
@@ -131,7 +132,7 @@ fn ffmpeg_decodes_the_raw_stream_into_exactly_the_frames_captured(#[case] depth:
 
     // The screen is idle now: no more frames until the recording is stopped.
     signal(&mss, rustix::process::Signal::INT);
-    let status = wait_at_most(&mut mss, Duration::from_secs(5));
+    let status = wait_at_most(&mut mss, Duration::from_secs(60));
     assert!(status.success(), "{status:?}");
     let mut rest = Vec::new();
     stdout.read_to_end(&mut rest).unwrap();
@@ -325,7 +326,7 @@ fn an_interrupt_stops_cleanly_with_every_frame_whole() {
     signal(&png, rustix::process::Signal::INT);
     signal(&raw, rustix::process::Signal::TERM);
     for child in [&mut png, &mut raw] {
-        let (status, stderr) = finish(child, Duration::from_secs(30));
+        let (status, stderr) = finish(child, Duration::from_secs(60));
         assert!(status.success(), "{status:?}: {stderr}");
         assert!(stderr.is_empty(), "{stderr}");
     }
@@ -367,7 +368,7 @@ fn a_reader_that_goes_away_ends_the_recording_quietly() {
     let mut frame = vec![0; 64 * 48 * 4];
     stdout.read_exact(&mut frame).unwrap();
     drop(stdout);
-    let (status, stderr) = finish(&mut child, Duration::from_secs(10));
+    let (status, stderr) = finish(&mut child, Duration::from_secs(60));
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
@@ -417,7 +418,7 @@ fn a_fixed_rate_and_duration_give_that_many_frames() {
 }
 
 #[test]
-fn a_server_that_dies_mid_recording_is_an_error_within_a_second() {
+fn a_server_that_dies_mid_recording_is_an_error_at_once() {
     let server = xvfb(64, 48);
     server.paint_scene().unwrap();
     let directory = tempfile::tempdir().unwrap();
@@ -429,17 +430,25 @@ fn a_server_that_dies_mid_recording_is_an_error_within_a_second() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
     while !directory.path().join("f-2.png").exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "mss record ended before its second frame"
+        );
+        assert!(Instant::now() < deadline, "no second frame within a minute");
         std::thread::sleep(Duration::from_millis(10));
     }
     let display = server.display().to_owned();
     drop(server);
-    let (status, stderr) = finish(&mut child, Duration::from_secs(2));
+    let (status, stderr) = finish(&mut child, Duration::from_secs(60));
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(
         stderr.starts_with("mss: error: ") && stderr.contains(&display),
         "{stderr}"
     );
+    // Noticed from the closed connection, not after waiting out the 10 s deadline.
+    assert!(!stderr.contains("did not answer within"), "{stderr}");
     // What was recorded before stays.
     assert!(directory.path().join("f-1.png").exists());
 }

@@ -164,10 +164,15 @@ fn the_pointer_is_drawn_only_where_it_lies_over_the_window() {
         png_frame(&directory.path().join(name), region(40, 30, 160, 120))
     };
     // Away from the window: the window exactly.
-    server.run("xdotool", ["mousemove", "300", "220"]).unwrap();
+    // --sync: xdotool returns once the pointer is there.
+    server
+        .run("xdotool", ["mousemove", "--sync", "300", "220"])
+        .unwrap();
     windows.assert_window_frame(window, &shot("away.png"));
     // Over it: the pointer drawn there, the rest exactly the window.
-    server.run("xdotool", ["mousemove", "100", "80"]).unwrap();
+    server
+        .run("xdotool", ["mousemove", "--sync", "100", "80"])
+        .unwrap();
     let over = shot("over.png");
     assert!(
         windows.check_window_frame(window, &over).is_err(),

@@ -5,15 +5,22 @@
 
 use std::process::{Command, Output};
 
+use mss::Capture as _;
 use mss_testkit::{SwayOptions, WaylandScene, WaylandServer};
 use x11rb::connection::Connection as _;
 use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, WindowClass};
 
 use crate::support::{assert_failure, assert_png_shows, region, success_lines};
 
-/// Maps an override-redirect X11 window filled with one colour at (40, 30) on `display`; it
-/// lives as long as the returned connection.
-fn map_solid_window(display: &str) -> x11rb::rust_connection::RustConnection {
+/// Where the X11 window of [`map_solid_window`] is, and its colour.
+const WINDOW: (i32, i32, u32, u32) = (40, 30, 100, 50);
+const WINDOW_COLOUR: mss::Rgba = mss::Rgba::rgb(0x33, 0x66, 0x99);
+
+/// Maps an override-redirect X11 window filled with one colour at (40, 30) on `session`'s
+/// XWayland, and waits until the Wayland desktop shows it (captured with the Wayland
+/// backend); it lives as long as the returned connection.
+fn map_solid_window(session: &WaylandServer) -> x11rb::rust_connection::RustConnection {
+    let display = session.x11_display().expect("XWayland runs");
     let (connection, screen) = x11rb::connect(Some(display)).unwrap();
     let screen = &connection.setup().roots[screen];
     let window = connection.generate_id().unwrap();
@@ -22,10 +29,10 @@ fn map_solid_window(display: &str) -> x11rb::rust_connection::RustConnection {
             screen.root_depth,
             window,
             screen.root,
-            40,
-            30,
-            100,
-            50,
+            WINDOW.0 as i16,
+            WINDOW.1 as i16,
+            WINDOW.2 as u16,
+            WINDOW.3 as u16,
             0,
             WindowClass::INPUT_OUTPUT,
             screen.root_visual,
@@ -36,9 +43,27 @@ fn map_solid_window(display: &str) -> x11rb::rust_connection::RustConnection {
         .unwrap();
     connection.map_window(window).unwrap();
     connection.get_input_focus().unwrap().reply().unwrap();
-    // XWayland hands the window to the compositor, which shows it on its next frame.
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    connection
+    // XWayland hands the window to the compositor, which shows it on a later frame.
+    let mut desktop = mss::Mss::builder()
+        .display(session.wayland_display().to_str().unwrap())
+        .backend(mss::Backend::WAYLAND)
+        .open()
+        .unwrap();
+    let (left, top, width, height) = WINDOW;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let frame = desktop.grab(region(left, top, width, height)).unwrap();
+        let shown =
+            (0..height).all(|y| (0..width).all(|x| frame.pixel(x, y) == Some(WINDOW_COLOUR)));
+        if shown {
+            return connection;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the Wayland desktop never showed the X11 window"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// Decodes an 8-bit RGB PNG.
@@ -148,7 +173,7 @@ fn an_explicitly_named_xwayland_display_is_refused_too() {
 fn a_rootless_root_is_black_even_under_an_x11_window_which_is_why_it_is_refused() {
     let session = wayland_session();
     let directory = tempfile::tempdir().unwrap();
-    let window = map_solid_window(session.x11_display().unwrap());
+    let window = map_solid_window(&session);
     let output = mss_on(
         &session,
         directory.path(),
@@ -159,7 +184,8 @@ fn a_rootless_root_is_black_even_under_an_x11_window_which_is_why_it_is_refused(
         1,
         "it runs rootless: its root window holds no pixels",
     );
-    // Opting in captures what the root holds: nothing, not even the X11 window at (40, 30).
+    // Opting in captures what the root holds: nothing, not even the X11 window at (40, 30),
+    // which the Wayland desktop shows (checked above).
     let lines = success_lines(&mss_on(
         &session,
         directory.path(),

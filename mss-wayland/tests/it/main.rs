@@ -77,13 +77,15 @@ fn frames_are_the_pooled_buffers_held_until_dropped_and_exhaustion_is_an_error()
 }
 
 #[test]
-fn a_compositor_without_screencopy_is_refused_within_a_second_naming_the_protocol() {
+fn a_compositor_without_screencopy_is_refused_at_once_naming_the_protocol() {
     let weston = WaylandServer::start_weston()
         .unwrap_or_else(|error| panic!("cannot start weston ({error}); run `cargo xtask test`"));
     let started = Instant::now();
     let error = WaylandCapture::open(Some(&display(&weston))).unwrap_err();
+    // From the globals, not after waiting for something that never comes (the default
+    // deadline, 10 s), however loaded the machine.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < mss_core::OpenOptions::DEFAULT_TIMEOUT / 2,
         "{:?}",
         started.elapsed()
     );
@@ -130,8 +132,9 @@ fn a_stopped_compositor_times_out_and_the_capturer_says_it_is_closed() {
     let waited = started.elapsed();
     rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    // Its own limit ends the wait, not the default one.
     assert!(
-        waited >= Duration::from_millis(450) && waited < Duration::from_secs(3),
+        waited >= Duration::from_millis(450) && waited < mss_core::OpenOptions::DEFAULT_TIMEOUT / 2,
         "{waited:?}"
     );
     let later = capture.grab_screen().unwrap_err();
@@ -162,23 +165,25 @@ fn compositor_pid(server: &WaylandServer) -> i32 {
 }
 
 #[test]
-fn a_compositor_that_dies_mid_stream_is_reported_within_a_second() {
+fn a_compositor_that_dies_mid_stream_is_reported_at_once() {
     let server = sway(&[(160, 120)]);
     let mut capture = WaylandCapture::open(Some(&display(&server))).unwrap();
     let mut stream = capture.stream(&StreamOptions::new()).unwrap();
     stream.next_frame().unwrap();
     drop(server);
-    let started = Instant::now();
+    // At most the capture already asked for can still be handed over; then the closed
+    // connection is reported, not waited on (a timeout) nor hidden. The deadline only turns
+    // a hang into a failure.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut delivered = 0;
     let error = loop {
-        if let Err(error) = stream.next_frame() {
-            break error;
+        match stream.next_frame_before(Some(deadline)) {
+            Ok(Some(_)) => delivered += 1,
+            Ok(None) => panic!("no frame and no error for a minute"),
+            Err(error) => break error,
         }
+        assert!(delivered <= 1, "{delivered} frames from a dead compositor");
     };
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
     assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
 }
 
@@ -217,7 +222,7 @@ fn the_stream_keeps_captures_in_flight_and_reports_damage() {
     let drawn = region(60, 50, 30, 20);
     scene.paint_rect(drawn, Rgba::rgb(9, 99, 199)).unwrap();
     let changed = stream
-        .next_frame_before(Some(Instant::now() + Duration::from_secs(5)))
+        .next_frame_before(Some(Instant::now() + Duration::from_secs(60)))
         .unwrap()
         .expect("a frame after the change");
     scene.assert_frame(&changed.frame);

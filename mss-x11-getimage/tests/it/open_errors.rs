@@ -5,8 +5,9 @@ use mss_core::Error;
 use mss_x11_getimage::GetImageCapture;
 use rstest::rstest;
 
-/// Connection failures must come back this fast (no retries, no hanging on a dead socket).
-const LIMIT: Duration = Duration::from_secs(1);
+/// Connection failures must come back long before a deadline could end a wait (no hanging on
+/// a dead socket until the default 10 s deadline), however loaded the machine.
+const LIMIT: Duration = Duration::from_secs(5);
 
 /// Opens `display` and returns the error and how long it took.
 fn open_error(display: Option<&str>) -> (Error, Duration) {

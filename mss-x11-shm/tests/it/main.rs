@@ -7,6 +7,8 @@
 
 mod connections;
 mod fallback;
+/// A connection that changes chosen MIT-SHM requests and replies, for the fallback rules.
+mod intercept;
 mod lifecycle;
 mod resize;
 mod stream;

@@ -80,10 +80,13 @@ fn holding_every_buffer_is_an_error_not_a_stall() {
     let mut capture = open(painted.server.display(), ShmOptions::new().max_buffers(3));
     let mut stream = capture.stream(&StreamOptions::new().in_flight(2)).unwrap();
     let mut held = Vec::new();
-    let started = Instant::now();
+    // A stream that waited for a buffer to come back would wait for good (every one is held
+    // here): it would reach this deadline and hand over nothing instead of failing.
+    let deadline = Instant::now() + Duration::from_secs(60);
     let error = loop {
-        match stream.next_frame() {
-            Ok(frame) => held.push(frame),
+        match stream.next_frame_before(Some(deadline)) {
+            Ok(Some(frame)) => held.push(frame),
+            Ok(None) => panic!("the stream stalled until the deadline instead of failing"),
             Err(error) => break error,
         }
         assert!(held.len() <= 3, "more frames than buffers");
@@ -93,7 +96,6 @@ fn holding_every_buffer_is_an_error_not_a_stall() {
         "{error:?}"
     );
     assert_eq!(held.len(), 3);
-    assert!(started.elapsed() < Duration::from_secs(2));
     // Letting one go lets the stream go on.
     held.remove(0);
     painted
@@ -129,7 +131,7 @@ fn assert_whole_frames_compared(
         .paint_rect(rect(5, 6, 7, 8), Rgba::rgb(1, 2, 3))
         .unwrap();
     let changed = stream
-        .next_frame_before(Some(Instant::now() + Duration::from_secs(2)))
+        .next_frame_before(Some(Instant::now() + Duration::from_secs(60)))
         .unwrap()
         .expect("the change is seen by comparing");
     assert_eq!(changed.sequence, 1);
@@ -172,26 +174,35 @@ fn a_server_without_damage_says_so_in_the_status_and_streams_whole_frames() {
 }
 
 #[test]
-fn a_server_that_dies_mid_stream_is_reported_within_a_second() {
+fn a_server_that_dies_mid_stream_is_reported_at_once() {
     let painted = default_painted();
     let mut capture = open(painted.server.display(), ShmOptions::new());
-    let mut stream = capture.stream(&StreamOptions::new()).unwrap();
+    let in_flight = 2;
+    let mut stream = capture
+        .stream(&StreamOptions::new().in_flight(in_flight))
+        .unwrap();
     painted
         .scene
         .assert_frame(&stream.next_frame().unwrap().frame);
     let crate::support::Painted { server, scene } = painted;
     drop(scene);
+    // Dropping the server returns once its process is gone.
     drop(server);
-    let started = Instant::now();
+    // At most the captures already answered can still be handed over; then the closed
+    // connection is reported, not waited on (that would be a timeout, after 10 s) and not
+    // hidden behind frames. The deadline only turns a hang into a failure.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut delivered = 0;
     let error = loop {
-        if let Err(error) = stream.next_frame() {
-            break error;
+        match stream.next_frame_before(Some(deadline)) {
+            Ok(Some(_)) => delivered += 1,
+            Ok(None) => panic!("no frame and no error for a minute"),
+            Err(error) => break error,
         }
+        assert!(
+            delivered <= in_flight,
+            "{delivered} frames from a dead server"
+        );
     };
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
     assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
 }

@@ -20,11 +20,13 @@ use crate::display::X11Display;
 use crate::format::{ScreenFormat, validate_visual};
 use crate::window_state::{WindowAtoms, WindowSource};
 
-/// After redirecting a window that was partly hidden, the quiet (no drawing on the window)
-/// that ends the wait for its application to repaint what was hidden.
+/// Once every pixel of a window redirected while partly hidden has been drawn, the quiet (no
+/// drawing on the window) that ends the wait for its application, which may still be drawing
+/// over a background the server filled in first.
 const REPAINT_QUIET: Duration = Duration::from_millis(30);
-/// The longest that wait lasts, for an application that keeps drawing.
-const REPAINT_LIMIT: Duration = Duration::from_millis(500);
+/// The longest the whole repaint wait lasts: for an application that does not repaint what
+/// was exposed (a hung one), or that keeps drawing.
+const REPAINT_LIMIT: Duration = Duration::from_secs(1);
 
 /// The sequence number of a request whose reply is read later, by number.
 pub(super) fn forget_sequence<C, R>(
@@ -185,27 +187,35 @@ impl<C: X11Connection> X11Display<C> {
 
     /// Redirects `window` (once), checking the answer.
     ///
-    /// A redirected window gets a pixmap of its own, which the server fills with what the
-    /// screen showed there, covering windows included, and asks the application to repaint
-    /// what was hidden (`Expose`); the application's drawing lands in the pixmap. When the
-    /// window was partly hidden (covered, or beyond the screen's edge), this waits, with
-    /// DAMAGE, until the window has seen no drawing for [`REPAINT_QUIET`] (at most
-    /// [`REPAINT_LIMIT`]), so that the first capture shows the window and not what covered it.
-    /// An application that does not repaint within that time is not waited for further.
+    /// A redirected window gets a pixmap of its own, into which the server copies what the
+    /// screen showed of the window, and asks the application to repaint what was hidden
+    /// (`Expose`), filling it first with the window's background if it has one; the
+    /// application's drawing lands in the pixmap. When the window was partly hidden (covered,
+    /// or beyond the screen's edge), this waits, with DAMAGE, until every pixel of the window
+    /// has been drawn since the redirection (the server's copy and fill, and the
+    /// application's repaint of the rest), and then until the window has seen no drawing for
+    /// [`REPAINT_QUIET`], all within [`REPAINT_LIMIT`].
+    ///
+    /// The first part is what makes the first capture right: it ends when the application
+    /// has repainted what was exposed, however long a loaded machine takes to get it done,
+    /// and never before. The quiet after it is for an application that draws over a
+    /// background the server filled in (which already counts as drawn). An application that
+    /// does not repaint at all is waited for until the limit.
     fn redirect(&mut self, window: Window) -> Result<(), Error> {
-        let watch = if self.partly_hidden(window)? {
-            DamageTracker::start(self, window)?.ok()
-        } else {
-            None
+        let watch = match self.partly_hidden(window)? {
+            Some(area) => DamageTracker::start(self, window)?
+                .ok()
+                .map(|watch| (watch, area)),
+            None => None,
         };
         let cookie = self
             .connection()
             .composite_redirect_window(window, Redirect::AUTOMATIC)
             .map_err(|error| self.connection_lost(error))?;
         let redirected = self.finish_redirect(window, cookie.check());
-        if let Some(watch) = watch {
+        if let Some((watch, area)) = watch {
             if redirected.is_ok() {
-                self.await_repaint(&watch)?;
+                self.await_repaint(&watch, area)?;
             }
             watch.destroy(self)?;
             self.take_damage_notice()?;
@@ -213,10 +223,19 @@ impl<C: X11Connection> X11Display<C> {
         redirected
     }
 
-    /// Waits until `watch` (DAMAGE on a window just redirected) has been quiet for
-    /// [`REPAINT_QUIET`], or [`REPAINT_LIMIT`] has passed.
-    fn await_repaint(&mut self, watch: &DamageTracker) -> Result<(), Error> {
+    /// Waits until `watch` (DAMAGE on a window just redirected) has reported drawing on every
+    /// pixel of `area` (the window, in its own coordinates), then until it has been quiet for
+    /// [`REPAINT_QUIET`]; at most [`REPAINT_LIMIT`] in all.
+    fn await_repaint(&mut self, watch: &DamageTracker, area: Region) -> Result<(), Error> {
         let limit = Instant::now() + REPAINT_LIMIT;
+        let mut unpainted = vec![area];
+        while !unpainted.is_empty() {
+            if !self.wait_for_damage(Some(limit))? {
+                return Ok(());
+            }
+            let painted = self.take_damage(watch)?;
+            unpainted = subtract_rectangles(unpainted, &painted);
+        }
         loop {
             let quiet_until = (Instant::now() + REPAINT_QUIET).min(limit);
             if !self.wait_for_damage(Some(quiet_until))? || Instant::now() >= limit {
@@ -232,10 +251,30 @@ impl<C: X11Connection> X11Display<C> {
         }
     }
 
-    /// Whether part of `window` is hidden now: beyond the screen's edge, or under a viewable
-    /// window stacked above its top-level window. Best effort: a window that goes away
-    /// meanwhile is not hidden (its capture reports it gone).
-    fn partly_hidden(&mut self, window: Window) -> Result<bool, Error> {
+    /// Moves what `watch` reported since the last look into its region, re-arming it, and
+    /// returns that region's rectangles (one round trip).
+    fn take_damage(&mut self, watch: &DamageTracker) -> Result<Vec<Region>, Error> {
+        let subtract = watch.subtract(self)?;
+        let fetch = watch.fetch(self)?;
+        let reply = x11rb::cookie::Cookie::<C, x11rb::protocol::xfixes::FetchRegionReply>::new(
+            self.connection(),
+            fetch,
+        )
+        .reply()
+        .map_err(|error| self.reply_error("XFixesFetchRegion", error))?;
+        self.connection().discard_reply(
+            subtract,
+            x11rb::connection::RequestKind::IsVoid,
+            x11rb::connection::DiscardMode::DiscardReplyAndError,
+        );
+        Ok(DamageTracker::rectangles(&reply))
+    }
+
+    /// When part of `window` is hidden now (beyond the screen's edge, or under a viewable
+    /// window stacked above its top-level window), the window's area in its own coordinates;
+    /// `None` when it is wholly shown. Best effort: a window that goes away meanwhile is not
+    /// hidden (its capture reports it gone).
+    fn partly_hidden(&mut self, window: Window) -> Result<Option<Region>, Error> {
         let connection = self.connection();
         let root = self.root();
         let lost = |display: &Self, error| display.connection_lost(error);
@@ -248,19 +287,23 @@ impl<C: X11Connection> X11Display<C> {
             .map_err(|e| lost(self, e))?
             .reply();
         let (Ok(geometry), Ok(translate)) = (geometry, translate) else {
-            return Ok(false);
+            return Ok(None);
         };
         let border = i32::from(geometry.border_width);
+        let Ok(area) = Region::new(0, 0, u32::from(geometry.width), u32::from(geometry.height))
+        else {
+            return Ok(None);
+        };
         let Ok(placed) = Region::new(
             i32::from(translate.dst_x) - border,
             i32::from(translate.dst_y) - border,
             u32::from(geometry.width) + 2 * u32::from(geometry.border_width),
             u32::from(geometry.height) + 2 * u32::from(geometry.border_width),
         ) else {
-            return Ok(false);
+            return Ok(None);
         };
         if placed.intersection(&self.known_screen()) != Some(placed) {
-            return Ok(true);
+            return Ok(Some(area));
         }
         // The top-level ancestor, and the windows stacked above it.
         let mut top = window;
@@ -270,7 +313,7 @@ impl<C: X11Connection> X11Display<C> {
                 .map_err(|e| lost(self, e))?
                 .reply()
             else {
-                return Ok(false);
+                return Ok(None);
             };
             if tree.parent == root || tree.parent == x11rb::NONE {
                 break;
@@ -282,10 +325,10 @@ impl<C: X11Connection> X11Display<C> {
             .map_err(|e| lost(self, e))?
             .reply()
         else {
-            return Ok(false);
+            return Ok(None);
         };
         let Some(position) = tree.children.iter().position(|&child| child == top) else {
-            return Ok(false);
+            return Ok(None);
         };
         let mut above = Vec::new();
         for &sibling in &tree.children[position + 1..] {
@@ -314,10 +357,10 @@ impl<C: X11Connection> X11Display<C> {
                 u32::from(geometry.height) + extra,
             );
             if covering.is_ok_and(|covering| covering.intersection(&placed).is_some()) {
-                return Ok(true);
+                return Ok(Some(area));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// Judges the answer to a redirection of `window`.
@@ -536,5 +579,75 @@ impl<C: X11Connection> X11Display<C> {
             (depth, visual, "the window's visual"),
             self.display_name(),
         )
+    }
+}
+
+/// What of `areas` the rectangles `painted` leave uncovered, as rectangles.
+fn subtract_rectangles(areas: Vec<Region>, painted: &[Region]) -> Vec<Region> {
+    painted.iter().fold(areas, |areas, painted| {
+        areas
+            .into_iter()
+            .flat_map(|area| match area.intersection(painted) {
+                None => vec![area],
+                Some(overlap) => {
+                    let (left, top, right, bottom) =
+                        (area.left(), area.top(), area.right(), area.bottom());
+                    // Above and below the overlap across the whole area, then beside it.
+                    [
+                        (left, top, right, overlap.top()),
+                        (left, overlap.bottom(), right, bottom),
+                        (left, overlap.top(), overlap.left(), overlap.bottom()),
+                        (overlap.right(), overlap.top(), right, overlap.bottom()),
+                    ]
+                    .into_iter()
+                    .filter(|&(left, top, right, bottom)| right > left && bottom > top)
+                    .filter_map(|(left, top, right, bottom)| {
+                        Region::new(left, top, right.abs_diff(left), bottom.abs_diff(top)).ok()
+                    })
+                    .collect()
+                }
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
+        Region::new(left, top, width, height).unwrap()
+    }
+
+    fn area(regions: &[Region]) -> u64 {
+        regions.iter().map(Region::area).sum()
+    }
+
+    #[test]
+    fn painted_rectangles_are_taken_out_of_what_is_left_to_paint() {
+        let window = region(0, 0, 140, 100);
+        // What the server copies of a window covered in its middle, then the repaint of the
+        // covered part: nothing is left.
+        let copied = [region(0, 0, 140, 40), region(0, 40, 60, 60)];
+        let left = subtract_rectangles(vec![window], &copied);
+        assert_eq!(area(&left), 140 * 100 - 140 * 40 - 60 * 60);
+        assert!(left.iter().all(|piece| window.contains(piece)));
+        assert!(subtract_rectangles(left.clone(), &[region(60, 40, 80, 60)]).is_empty());
+        // Damage beyond the window (its border) covers what it overlaps and nothing else.
+        assert!(subtract_rectangles(vec![window], &[region(-2, -2, 144, 104)]).is_empty());
+        // A hole in the middle leaves a frame of four pieces around it.
+        let framed = subtract_rectangles(vec![window], &[region(10, 10, 20, 20)]);
+        assert_eq!(framed.len(), 4);
+        assert_eq!(area(&framed), 140 * 100 - 20 * 20);
+        assert!(
+            framed
+                .iter()
+                .all(|piece| piece.intersection(&region(10, 10, 20, 20)).is_none())
+        );
+        // Rectangles that miss change nothing.
+        assert_eq!(
+            subtract_rectangles(vec![window], &[region(200, 0, 5, 5)]),
+            [window]
+        );
     }
 }

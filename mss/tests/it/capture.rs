@@ -10,6 +10,19 @@ fn server(options: &XvfbOptions) -> XServer {
     })
 }
 
+/// The PNG at `path` as a frame showing `region`, to check against a scene (an independent
+/// reference, not another grab).
+#[cfg(feature = "png")]
+fn png_frame(path: &std::path::Path, region: Region) -> Frame {
+    let (width, height, rgb) = decode_png(path);
+    assert_eq!((width, height), (region.width(), region.height()));
+    let bgrx: Vec<u8> = rgb
+        .chunks_exact(3)
+        .flat_map(|pixel| [pixel[2], pixel[1], pixel[0], 0])
+        .collect();
+    Frame::from_vec(bgrx, region, mss::PixelFormat::Bgrx8888).unwrap()
+}
+
 #[cfg(feature = "png")]
 fn decode_png(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
@@ -98,14 +111,13 @@ fn save_writes_each_monitor_and_the_whole_screen_exactly() {
     let template = template.to_str().unwrap();
     let mut screen = Mss::builder().display(server.display()).open().unwrap();
 
+    let whole = Region::new(0, 0, 160, 120).unwrap();
     let written = screen.save(0, template, 6).unwrap();
     assert_eq!(written, [directory.path().join("m1-0x0-160x120.png")]);
+    scene.assert_frame(&png_frame(&written[0], whole));
     let written = screen.save(-1, template, 1).unwrap();
     assert_eq!(written, [directory.path().join("m0-0x0-160x120.png")]);
-    let (width, height, pixels) = decode_png(&written[0]);
-    assert_eq!((width, height), (160, 120));
-    assert_eq!(pixels, screen.grab_screen().unwrap().to_rgb());
-    scene.assert_frame(&screen.grab_screen().unwrap());
+    scene.assert_frame(&png_frame(&written[0], whole));
 
     let error = screen.save(2, template, 6).unwrap_err();
     assert!(
@@ -127,13 +139,12 @@ fn save_writes_each_monitor_and_the_whole_screen_exactly() {
 #[test]
 fn grab_monitor_and_save_png_in_one_line() {
     let server = server(&XvfbOptions::new(96, 64, 24));
-    server.paint_scene().unwrap();
+    let scene = server.paint_scene().unwrap();
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("a.png");
     let mut screen = Mss::builder().display(server.display()).open().unwrap();
     screen.grab_monitor(1).unwrap().save_png(&path).unwrap();
-    let (_, _, pixels) = decode_png(&path);
-    assert_eq!(pixels, screen.grab_monitor(1).unwrap().to_rgb());
+    scene.assert_frame(&png_frame(&path, Region::new(0, 0, 96, 64).unwrap()));
 }
 
 #[test]
@@ -194,4 +205,14 @@ fn saving_every_monitor_goes_on_past_a_failure_and_refuses_clashing_names() {
     let by_position = directory.path().join("at-{left}.png");
     let written = screen.save(0, by_position.to_str().unwrap(), 1).unwrap();
     assert_eq!(written.len(), 2);
+}
+
+#[test]
+fn backends_are_opened_with_a_10_second_limit_per_wait_unless_told_otherwise() {
+    let limit = |builder: mss::MssBuilder| builder.open_options().wait_timeout();
+    assert_eq!(mss::DEFAULT_TIMEOUT, std::time::Duration::from_secs(10));
+    assert_eq!(limit(Mss::builder()), Some(mss::DEFAULT_TIMEOUT));
+    assert_eq!(limit(Mss::builder().timeout(None)), None);
+    let short = Some(std::time::Duration::from_millis(250));
+    assert_eq!(limit(Mss::builder().timeout(short)), short);
 }

@@ -1,7 +1,8 @@
 //! Windows, on every X11 backend: listing (no window manager, twm's frames, evilwm's EWMH
 //! list), whole contents where other windows cover them and where the screen edge cuts them,
-//! moves and resizes, and clear errors for windows unmapped, minimized and gone. Every pixel
-//! of every window grab is compared with what the window shows.
+//! moves and resizes, and clear errors for windows unmapped, minimized (ICCCM's iconic
+//! `WM_STATE`, EWMH's `_NET_WM_STATE_HIDDEN`) and gone. Every pixel of every window grab is
+//! compared with what the window shows.
 
 use std::time::{Duration, Instant};
 
@@ -161,8 +162,21 @@ fn unmapped_minimized_and_gone_windows_are_errors_naming_them() {
     let gone = windows
         .create(region(130, 10, 50, 40), "Gone", ("gone", "TestApp"), 3)
         .unwrap();
+    // Minimized the EWMH way by a manager that keeps it mapped: viewable, pixels and all.
+    let hidden_ewmh = windows
+        .create(
+            region(190, 10, 50, 40),
+            "Hidden by EWMH",
+            ("ewmh", "TestApp"),
+            4,
+        )
+        .unwrap();
     for backend in x11_backends() {
         let mut capture = backend.open(server.display()).unwrap();
+        windows.assert_window_frame(
+            hidden_ewmh,
+            &capture.grab_window(u64::from(hidden_ewmh)).unwrap(),
+        );
         windows.assert_window_frame(hidden, &capture.grab_window(u64::from(hidden)).unwrap());
         windows.unmap(hidden).unwrap();
         assert_unavailable(
@@ -181,12 +195,19 @@ fn unmapped_minimized_and_gone_windows_are_errors_naming_them() {
         assert!(listed.iter().any(|window| window.id == u64::from(gone)));
     }
     windows.minimize(minimized, false).unwrap();
+    windows.minimize_ewmh(hidden_ewmh).unwrap();
     windows.destroy(gone).unwrap();
     for backend in x11_backends() {
         let mut capture = backend.open(server.display()).unwrap();
         assert_unavailable(
             capture.grab_window(u64::from(minimized)),
             minimized,
+            WindowProblem::Minimized,
+        );
+        // Its pixels are still there to read; the property alone says not to show them.
+        assert_unavailable(
+            capture.grab_window(u64::from(hidden_ewmh)),
+            hidden_ewmh,
             WindowProblem::Minimized,
         );
         assert_unavailable(
@@ -203,7 +224,8 @@ fn unmapped_minimized_and_gone_windows_are_errors_naming_them() {
             state,
             [
                 (u64::from(hidden), true, false),
-                (u64::from(minimized), false, true)
+                (u64::from(minimized), false, true),
+                (u64::from(hidden_ewmh), true, true)
             ],
             "backend {}",
             backend.name()
@@ -300,12 +322,14 @@ fn a_window_id_met_again_after_its_client_left_is_captured() {
 fn a_covered_window_whose_application_repaints_is_whole_at_the_first_capture() {
     // Like most applications' windows, these have no background: what the server keeps of
     // them is what is on the screen, and their application repaints what is exposed (here
-    // 10 ms after being told). Redirecting one makes its hidden parts exposed; the first
-    // capture must show the repainted window, not what covered it or was beyond the edge.
+    // 100 ms after being told, longer than any pause in drawing a capturer could take for
+    // "done", as a loaded machine may take). Redirecting one makes its hidden parts exposed;
+    // the first capture must show the repainted window, not what covered it or was beyond
+    // the edge.
     let server = xvfb(&XvfbOptions::new(320, 240, 24));
     server.paint_scene().unwrap();
     let mut windows = TestWindows::connect(server.display()).unwrap();
-    let delay = Duration::from_millis(10);
+    let delay = Duration::from_millis(100);
     let covered = windows
         .create_repainted(
             region(20, 20, 140, 100),
@@ -394,9 +418,12 @@ fn imagemagick_display_showing_a_known_image_is_captured_exactly_even_covered() 
         (width, height),
         "{shown}"
     );
-    // Let it finish drawing, then cover a corner of it.
-    std::thread::sleep(Duration::from_millis(300));
+    // Once it has drawn the picture (on the screen, read by the test kit's own GetImage),
+    // cover a corner of it.
     let mut windows = TestWindows::connect(server.display()).unwrap();
+    windows
+        .wait_until_screen_shows(shown.region, colour)
+        .unwrap_or_else(|error| panic!("{error}"));
     windows
         .create(region(200, 120, 200, 150), "Cover", ("cover", "TestApp"), 3)
         .unwrap();
