@@ -133,6 +133,26 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         probe: Probe::Program("ffmpeg"),
     },
     Requirement {
+        package: "pipewire",
+        needed_for: "the PipeWire daemon that carries GNOME's screen casts in the PipeWire tests",
+        probe: Probe::Program("pipewire"),
+    },
+    Requirement {
+        package: "wireplumber",
+        needed_for: "WirePlumber, the session manager PipeWire needs to link a screen cast to its reader",
+        probe: Probe::Program("wireplumber"),
+    },
+    Requirement {
+        package: "mutter",
+        needed_for: "GNOME's compositor, headless with virtual monitors, for the PipeWire screen-cast tests",
+        probe: Probe::Program("mutter"),
+    },
+    Requirement {
+        package: "dbus",
+        needed_for: "dbus-daemon, the private session bus mutter's screen-cast interface is reached on",
+        probe: Probe::Program("dbus-daemon"),
+    },
+    Requirement {
         package: "python3-venv",
         // Debian's python3 has no ensurepip of its own, so `python3 -m venv` needs this; it
         // brings python3 with it.
