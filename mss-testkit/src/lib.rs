@@ -34,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fake;
+pub mod fake_x_server;
 pub mod harness;
 mod macros;
 pub mod pattern;
