@@ -18,7 +18,7 @@ use std::ffi::CString;
 use std::fmt;
 use std::io::IoSlice;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use x11rb::connection::{
     BufWithFds, Connection, DiscardMode, ReplyOrError, RequestConnection, RequestKind,
@@ -35,7 +35,7 @@ use x11rb::utils::{CSlice, RawFdContainer};
 use x11rb::x11_utils::{ExtensionInformation, TryParse, TryParseFd, X11Error};
 use x11rb::xcb_ffi::XCBConnection;
 
-use crate::connect::AutoConnectError;
+use crate::connect::{AutoConnectError, SETUP, Within, within};
 use crate::connection::{ExpiredWait, LIBXCB, PURE_RUST, X11Connection};
 use crate::watchdog::{WaitGuard, Watchdog};
 
@@ -57,6 +57,8 @@ pub enum ConnectionPreference {
 const SETUP_RETRIES: usize = 5;
 /// The wait before the first new attempt; it doubles each time (10 + 20 + ... + 160 ms).
 const SETUP_RETRY_FIRST_DELAY: Duration = Duration::from_millis(10);
+/// What libxcb's connection is called while it is waited for.
+const LIBXCB_SETUP: &str = "libxcb's connection setup";
 
 /// Whether `error` is the server dropping the connection during the setup, as an X server
 /// does while it resets.
@@ -166,20 +168,25 @@ impl AutoConnection {
     }
 
     /// [`connect`](Self::connect), with every wait bounded by `timeout` (see "Deadlines"
-    /// above), the connection setup included.
+    /// above), and opening the connection as a whole too: looking the host name up, connecting
+    /// the socket, reading the X authority file and the setup all end within `timeout` of the
+    /// call.
     ///
     /// With a timeout the setup is done first over a pure-Rust connection whose socket the
     /// deadline can cut, which proves the server answers; that connection is kept when pure
-    /// Rust is preferred, else it is closed and libxcb connects. Only a server that stops in the
-    /// instant between the two can hold libxcb's own setup up.
+    /// Rust is preferred, else it is closed and libxcb connects. libxcb's own connection (its
+    /// host lookup and setup, which nothing can interrupt) runs on a helper thread that is given
+    /// up at the deadline: a server that stops in the instant between the two makes this a
+    /// timeout, and the helper ends (closing what it opened) when the server answers or goes
+    /// away.
     ///
     /// # Errors
     ///
-    /// As [`connect`](Self::connect), and [`AutoConnectError::Timeout`] when the server does
-    /// not finish the setup in time.
+    /// As [`connect`](Self::connect), and [`AutoConnectError::Timeout`] naming the step that
+    /// did not finish in time.
     ///
     /// A server that resets the connection during the setup is tried again, five times over
-    /// about a third of a second, each attempt with the whole timeout: an X server without `-noreset`
+    /// about a third of a second (within the same deadline): an X server without `-noreset`
     /// (Xvfb in CI, say) resets itself when its last client leaves, and a client connecting in
     /// that instant is dropped; a script running `mss` again and again on an otherwise empty
     /// Xvfb meets exactly that.
@@ -188,10 +195,19 @@ impl AutoConnection {
         preference: ConnectionPreference,
         timeout: Option<Duration>,
     ) -> Result<(Self, usize), AutoConnectError> {
+        let limits = timeout.map(|timeout| (timeout, Instant::now() + timeout));
         let mut delay = SETUP_RETRY_FIRST_DELAY;
         for _ in 0..SETUP_RETRIES {
-            match Self::connect_once(display, preference, timeout, false) {
+            match Self::connect_once(display, preference, limits, false) {
                 Err(error) if is_server_reset(&error) => {
+                    if let Some((timeout, deadline)) = limits {
+                        if Instant::now() + delay >= deadline {
+                            return Err(AutoConnectError::Timeout {
+                                waiting_for: SETUP.to_owned(),
+                                timeout,
+                            });
+                        }
+                    }
                     std::thread::sleep(delay);
                     delay *= 2;
                 }
@@ -199,33 +215,50 @@ impl AutoConnection {
             }
         }
         // The last attempt: a libxcb that still fails gives way to a pure-Rust connection.
-        Self::connect_once(display, preference, timeout, true)
+        Self::connect_once(display, preference, limits, true)
     }
 
-    /// One attempt of [`connect_with_timeout`](Self::connect_with_timeout). Unless
-    /// `last_attempt`, a libxcb connection that fails as a reset does right after the server
-    /// answered the probe is reported as such, not replaced by a pure-Rust one, so that it is
-    /// tried again.
+    /// One attempt of [`connect_with_timeout`](Self::connect_with_timeout), every step by the
+    /// deadline of `limits` (with the time each later wait is allowed). Unless `last_attempt`,
+    /// a libxcb connection that fails as a reset does right after the server answered the
+    /// probe is reported as such, not replaced by a pure-Rust one, so that it is tried again.
     fn connect_once(
         display: Option<&str>,
         preference: ConnectionPreference,
-        timeout: Option<Duration>,
+        limits: Option<(Duration, Instant)>,
         last_attempt: bool,
     ) -> Result<(Self, usize), AutoConnectError> {
-        let Some(timeout) = timeout else {
+        let Some((timeout, deadline)) = limits else {
             return Self::connect_unbounded(display, preference, last_attempt);
         };
-        let (probe, screen, probe_watchdog) = crate::connect::connect_pure_rust(display, timeout)?;
+        let (probe, screen, probe_watchdog) = crate::connect::connect_pure_rust(display, limits)?;
         if preference == ConnectionPreference::PureRust {
             let mut connection = Self::pure_rust(probe, None);
-            connection.watchdog = Some(probe_watchdog);
+            connection.watchdog = probe_watchdog;
             return Ok((connection, screen));
         }
         // The server answered a setup in time. Close that connection before libxcb makes its
         // own: some servers mishandle a client leaving while another is connected (Xvfb
         // 21.1 without XFIXES aborts), and one client at a time is all this needs.
         drop((probe, probe_watchdog));
-        match Self::connect_libxcb_after_probe(display) {
+        let owned_display = display.map(str::to_owned);
+        let libxcb = within(
+            Some(deadline),
+            "mss-x11-libxcb-connect",
+            LIBXCB_SETUP,
+            move |_| Self::connect_libxcb_after_probe(owned_display.as_deref()),
+        );
+        let libxcb = match libxcb {
+            Ok(libxcb) => libxcb,
+            Err(Within::Deadline(step)) => {
+                return Err(AutoConnectError::Timeout {
+                    waiting_for: step,
+                    timeout,
+                });
+            }
+            Err(Within::Spawn(error)) => return Err(ConnectError::IoError(error).into()),
+        };
+        match libxcb {
             Ok((connection, screen)) => {
                 let socket = connection
                     .as_fd()
@@ -255,10 +288,9 @@ impl AutoConnection {
                     LibxcbFailure::Load(error) => format!("libxcb could not be loaded: {error}"),
                     LibxcbFailure::Connect(error) => format!("libxcb could not connect: {error}"),
                 };
-                let (probe, screen, watchdog) =
-                    crate::connect::connect_pure_rust(display, timeout)?;
+                let (probe, screen, watchdog) = crate::connect::connect_pure_rust(display, limits)?;
                 let mut connection = Self::pure_rust(probe, Some(reason));
-                connection.watchdog = Some(watchdog);
+                connection.watchdog = watchdog;
                 Ok((connection, screen))
             }
         }
@@ -271,7 +303,7 @@ impl AutoConnection {
         last_attempt: bool,
     ) -> Result<(Self, usize), AutoConnectError> {
         if preference == ConnectionPreference::PureRust {
-            let (connection, screen) = RustConnection::connect(display)?;
+            let (connection, screen, _) = crate::connect::connect_pure_rust(display, None)?;
             return Ok((Self::pure_rust(connection, None), screen));
         }
         let libxcb_failure = match Self::connect_libxcb(display) {
@@ -297,7 +329,7 @@ impl AutoConnection {
             Err(LibxcbFailure::Load(error)) => format!("libxcb could not be loaded: {error}"),
             Err(LibxcbFailure::Connect(error)) => format!("libxcb could not connect: {error}"),
         };
-        let (connection, screen) = RustConnection::connect(display)?;
+        let (connection, screen, _) = crate::connect::connect_pure_rust(display, None)?;
         Ok((Self::pure_rust(connection, Some(libxcb_failure)), screen))
     }
 

@@ -16,9 +16,10 @@
 //!
 //! Starting and ending a wait each take an uncontended lock once and wake nobody: the thread
 //! sleeps until the earliest moment a deadline could pass and looks again, so a capture at
-//! hundreds of frames a second pays nothing measurable for it. Every deadline is the per-wait
-//! timeout away, which is the longest the thread sleeps when nothing is waited for, so it
-//! always looks in time.
+//! hundreds of frames a second pays nothing measurable for it. Every deadline set with
+//! [`Watchdog::guard`] is at least the per-wait timeout away, which is the longest the thread
+//! sleeps when nothing is waited for, so it always looks in time; a deadline set with
+//! [`Watchdog::guard_until`] may be nearer, and wakes the thread.
 
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -146,10 +147,21 @@ impl Watchdog {
     /// the wait.
     pub(crate) fn guard(&self) -> WaitGuard<'_> {
         let shared = &*self.shared;
-        let deadline = shared.now().saturating_add(
-            u64::try_from(self.timeout.as_nanos()).unwrap_or(u64::MAX / 2),
-        );
+        let deadline = shared
+            .now()
+            .saturating_add(u64::try_from(self.timeout.as_nanos()).unwrap_or(u64::MAX / 2));
         let id = shared.waits().start(deadline);
+        WaitGuard { shared, id }
+    }
+
+    /// Sets `deadline` for a wait that starts now (a step of the connection setup, which shares
+    /// one deadline with the steps before it), waking the thread so that it looks in time.
+    pub(crate) fn guard_until(&self, deadline: Instant) -> WaitGuard<'_> {
+        let shared = &*self.shared;
+        let id = shared.waits().start(shared.nanos(deadline));
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
+        }
         WaitGuard { shared, id }
     }
 
@@ -295,7 +307,10 @@ mod tests {
         let mut waits = Waits::default();
         let _first = waits.start(50 * MS);
         let _second = waits.start(90 * MS);
-        assert_eq!(waits.look(40 * MS), Look::SleepFor(Duration::from_millis(10)));
+        assert_eq!(
+            waits.look(40 * MS),
+            Look::SleepFor(Duration::from_millis(10))
+        );
         assert_eq!(waits.look(50 * MS), Look::Fire);
     }
 
@@ -308,7 +323,10 @@ mod tests {
         let first = waits.start(50 * MS);
         let _second = waits.start(60 * MS);
         waits.end(first);
-        assert_eq!(waits.look(55 * MS), Look::SleepFor(Duration::from_millis(5)));
+        assert_eq!(
+            waits.look(55 * MS),
+            Look::SleepFor(Duration::from_millis(5))
+        );
         assert_eq!(waits.look(60 * MS), Look::Fire);
         // The other order: the later wait ends first, the earlier one still fires on time.
         let mut waits = Waits::default();
