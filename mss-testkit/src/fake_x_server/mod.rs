@@ -22,7 +22,7 @@
 //!
 //! It listens where an X server of its display number would, `/tmp/.X11-unix/X<n>`, holding
 //! that display's lock file as X servers do (so no server started meanwhile takes the number);
-//! numbers are taken from 20000 up, far beyond those real test servers pick.
+//! numbers are taken from 20000 to 49999, far beyond those real test servers pick.
 //! [`FakeXServer::display`] is `:<n>`, which x11rb and libxcb both connect to, and
 //! [`FakeXServer::socket_path`] the socket's path, itself a display name (libxcb 1.15 and
 //! x11rb 0.14 do not connect to those; mss-x11 does). [`FakeXServer::connect`] makes an x11rb
@@ -58,8 +58,9 @@ use std::thread::JoinHandle;
 
 pub use pixels::{ROOT_SEED, fake_image, fake_pixel, fake_row, fake_stride};
 pub use script::{
-    FAKE_ROOT, FAKE_ROOT_VISUAL, FakeEvent, FakeExtensions, FakeMonitor, FakeProperty,
-    FakeRectangle, FakeScreen, FakeShm, FakeWindow, ImageAnswer, SetupAnswer, XScript,
+    EventNumbers, FAKE_ROOT, FAKE_ROOT_VISUAL, FakeEvent, FakeExtensions, FakeMonitor,
+    FakeProperty, FakeRectangle, FakeScreen, FakeShm, FakeWindow, ImageAnswer, SetupAnswer,
+    XScript,
 };
 pub use serve::request_name;
 
@@ -154,8 +155,9 @@ pub struct FakeXServer {
 
 /// The first display number the fake servers take.
 const FIRST_DISPLAY: u32 = 20_000;
-/// How many display numbers they take from.
-const DISPLAYS: u32 = 40_000;
+/// How many display numbers they take from (x11rb 0.14 overflows computing the TCP port of a
+/// display above 59535).
+const DISPLAYS: u32 = 30_000;
 
 /// Binds the socket of a free display number, holding its lock file: the listener, the
 /// number, the socket's and the lock's paths.

@@ -39,8 +39,14 @@ pub struct XScript {
     /// Requests never answered, by name (as [`request_name`](super::request_name) names
     /// them): the client waits for a reply that does not come.
     pub silent: Vec<&'static str>,
-    /// Events sent before every reply (so a client reading the reply has them all queued).
+    /// Events sent before every reply (so a client reading the reply has them all queued), or
+    /// only before the replies to requests named [`events_only_before`](Self::events_only_before).
     pub events_before_replies: Vec<FakeEvent>,
+    /// The request (by [`request_name`](super::request_name)) whose replies alone the events
+    /// come before; `None`: every reply.
+    pub events_only_before: Option<&'static str>,
+    /// The sequence numbers those events carry.
+    pub event_numbers: EventNumbers,
     /// An event sent without end from the moment the setup is answered, as fast as the client
     /// reads.
     pub flood: Option<FakeEvent>,
@@ -80,6 +86,8 @@ impl XScript {
             setups: Vec::new(),
             silent: Vec::new(),
             events_before_replies: Vec::new(),
+            events_only_before: None,
+            event_numbers: EventNumbers::Request,
             flood: None,
             damage_rectangles: Vec::new(),
         }
@@ -325,6 +333,17 @@ pub enum SetupAnswer {
     Stall,
     /// The connection is closed at once, as a server resetting does.
     Close,
+}
+
+/// The sequence numbers the events sent before a reply carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventNumbers {
+    /// The request's, as a server's events do.
+    Request,
+    /// 0: lower than the packets before them (a client reads that as 65536 requests later).
+    Stale,
+    /// The request's plus one: a request not sent yet.
+    Ahead,
 }
 
 /// An event the server sends.

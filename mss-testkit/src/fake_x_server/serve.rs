@@ -14,7 +14,9 @@ use x11rb_protocol::protocol::xproto::{
 use x11rb_protocol::x11_utils::Serialize;
 
 use super::ServerState;
-use super::script::{FAKE_ROOT, FAKE_ROOT_VISUAL, FakeEvent, FakeScreen, ImageAnswer, SetupAnswer};
+use super::script::{
+    EventNumbers, FAKE_ROOT, FAKE_ROOT_VISUAL, FakeEvent, FakeScreen, ImageAnswer, SetupAnswer,
+};
 use super::wire::{self, Extensions, Inbox, Outbox};
 
 /// What the fake server keeps for one client.
@@ -74,7 +76,7 @@ fn serve_until_closed(state: &Arc<ServerState>, stream: UnixStream, index: usize
             return;
         }
     }
-    if outbox.send(&setup_bytes(&state.script.screen)).is_err() {
+    if outbox.send(0, &setup_bytes(&state.script.screen)).is_err() {
         return;
     }
     let flood = state.script.flood.map(|event| {
@@ -105,14 +107,14 @@ fn serve_until_closed(state: &Arc<ServerState>, stream: UnixStream, index: usize
 /// Sends `event` without end, as fast as the client reads, until the client is gone.
 fn flood_events(state: &ServerState, outbox: &Outbox, event: FakeEvent) {
     let packet = event_bytes(state, event, 0);
-    let batch: Vec<u8> = packet
+    let mut batch: Vec<u8> = packet
         .iter()
         .copied()
         .cycle()
         .take(packet.len() * 128)
         .collect();
     loop {
-        if state.closing.load(Ordering::SeqCst) || outbox.send_flood(&batch).is_err() {
+        if state.closing.load(Ordering::SeqCst) || outbox.send_flood(&mut batch).is_err() {
             return;
         }
     }
@@ -278,8 +280,13 @@ impl Client<'_> {
             return Ok(());
         }
         let has_reply = parsed.reply_parser().is_some();
+        let events = self
+            .state
+            .script
+            .events_only_before
+            .is_none_or(|only| only == name);
         match self.answer(parsed) {
-            Some(Answer::Reply(bytes)) => self.send_reply(bytes),
+            Some(Answer::Reply(bytes)) => self.send_reply(bytes, events),
             Some(Answer::Error(code, value)) => self.send_error(
                 code,
                 value,
@@ -293,18 +300,27 @@ impl Client<'_> {
         }
     }
 
-    /// Sends a reply (after the events the script sends before every reply).
-    fn send_reply(&self, bytes: Vec<u8>) -> std::io::Result<()> {
-        for &event in &self.state.script.events_before_replies {
+    /// Sends a reply, after the events the script sends before replies when `events` says so.
+    fn send_reply(&self, bytes: Vec<u8>, events: bool) -> std::io::Result<()> {
+        let script = &self.state.script;
+        let numbered = match script.event_numbers {
+            EventNumbers::Request => self.sequence,
+            EventNumbers::Stale => 0,
+            EventNumbers::Ahead => self.sequence.wrapping_add(1),
+        };
+        for &event in script.events_before_replies.iter().filter(|_| events) {
             self.outbox
-                .send(&event_bytes(self.state, event, self.sequence))?;
+                .send(self.sequence, &event_bytes(self.state, event, numbered))?;
         }
-        self.outbox.send(&wire::reply(self.sequence, bytes))
+        self.outbox
+            .send(self.sequence, &wire::reply(self.sequence, bytes))
     }
 
     fn send_error(&self, code: u8, value: u32, major: u8, minor: u16) -> std::io::Result<()> {
-        self.outbox
-            .send(&wire::error(self.sequence, code, value, major, minor))
+        self.outbox.send(
+            self.sequence,
+            &wire::error(self.sequence, code, value, major, minor),
+        )
     }
 
     /// The next image answer of the script.

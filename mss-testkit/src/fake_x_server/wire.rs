@@ -182,10 +182,13 @@ pub(super) fn request_header(
 }
 
 /// The writing half of a connection, shared by the thread answering requests and the one
-/// sending a flood of events; each packet is written whole.
+/// sending a flood of events; each packet is written whole, and every packet carries a
+/// sequence number no lower than the one before it, as a server's do (libxcb reads a lower one
+/// as 65536 requests later).
 #[derive(Clone)]
 pub(super) struct Outbox {
-    socket: Arc<Mutex<UnixStream>>,
+    /// The socket, and the sequence number of the last packet written.
+    socket: Arc<Mutex<(UnixStream, u16)>>,
     /// How many answers wait to be written: a flood gives way to them.
     answers_waiting: Arc<AtomicUsize>,
 }
@@ -193,41 +196,50 @@ pub(super) struct Outbox {
 impl Outbox {
     pub(super) fn new(socket: UnixStream) -> Self {
         Self {
-            socket: Arc::new(Mutex::new(socket)),
+            socket: Arc::new(Mutex::new((socket, 0))),
             answers_waiting: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    /// Writes `packet` whole, before any flood; an error when the client is gone.
-    pub(super) fn send(&self, packet: &[u8]) -> io::Result<()> {
+    /// Writes `packet`, an answer to the request `sequence` (or an event sent while answering
+    /// it), whole and before any flood; an error when the client is gone.
+    pub(super) fn send(&self, sequence: u16, packet: &[u8]) -> io::Result<()> {
         self.answers_waiting.fetch_add(1, Ordering::SeqCst);
-        let sent = self.write(packet);
+        let mut socket = self.socket.lock().unwrap_or_else(PoisonError::into_inner);
+        socket.1 = sequence;
+        let sent = write_all(&socket.0, packet);
+        drop(socket);
         self.answers_waiting.fetch_sub(1, Ordering::SeqCst);
         sent
     }
 
-    /// Writes a flood's `packet` whole once no answer waits, so that a flood never holds a
-    /// reply back for long (the lock is not fair); an error when the client is gone.
-    pub(super) fn send_flood(&self, packet: &[u8]) -> io::Result<()> {
+    /// Writes the 32-byte `events`, each stamped with the sequence number of the last packet
+    /// written, once no answer waits, so that a flood never holds a reply back for long (the
+    /// lock is not fair); an error when the client is gone.
+    pub(super) fn send_flood(&self, events: &mut [u8]) -> io::Result<()> {
         while self.answers_waiting.load(Ordering::SeqCst) > 0 {
             std::thread::yield_now();
         }
-        self.write(packet)
-    }
-
-    fn write(&self, packet: &[u8]) -> io::Result<()> {
         let socket = self.socket.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut written = 0;
-        while written < packet.len() {
-            match rustix::net::send(&*socket, &packet[written..], SendFlags::NOSIGNAL) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(count) => written += count,
-                Err(rustix::io::Errno::INTR) => {}
-                Err(error) => return Err(error.into()),
-            }
+        for event in events.chunks_mut(32) {
+            event[2..4].copy_from_slice(&socket.1.to_ne_bytes());
         }
-        Ok(())
+        write_all(&socket.0, events)
     }
+}
+
+/// Writes `packet` whole to `socket`.
+fn write_all(socket: &UnixStream, packet: &[u8]) -> io::Result<()> {
+    let mut written = 0;
+    while written < packet.len() {
+        match rustix::net::send(socket, &packet[written..], SendFlags::NOSIGNAL) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(count) => written += count,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
 }
 
 /// A reply's bytes as x11rb serialised them, with its sequence number and length set and its
