@@ -6,7 +6,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mss_core::Error;
-use mss_testkit::fake_x_server::{FakeXServer, SetupAnswer, XScript};
+use mss_testkit::fake_x_server::{
+    FakeEvent, FakeXServer, ImageAnswer, ROOT_SEED, SetupAnswer, XScript, fake_row,
+};
 use mss_x11::{ConnectionPreference, X11Display, X11Options};
 use rstest::rstest;
 
@@ -51,7 +53,8 @@ fn open_named(display: &str, options: X11Options) -> (Result<X11Display, Error>,
 fn a_display_named_by_its_socket_path_is_that_server(#[case] preference: ConnectionPreference) {
     // A size no test server has: the screen read is the fake's, not display 0's.
     let server = FakeXServer::start(XScript::new(123, 45)).unwrap();
-    for limit in [Some(LIMIT), None] {
+    // With a deadline (the bounded connect) and without (the unbounded one).
+    for limit in [Some(HANG), None] {
         let options = options(preference).timeout(limit);
         let (opened, _) = open_named(server.socket_path(), options);
         let mut display = opened.unwrap();
@@ -70,7 +73,7 @@ fn every_connection_opens_the_fake_server(
     #[case] connection: &str,
 ) {
     let server = FakeXServer::start(XScript::new(123, 45)).unwrap();
-    let (opened, _) = open(&server, options(preference));
+    let (opened, _) = open(&server, options(preference).timeout(Some(HANG)));
     let mut display = opened.unwrap();
     assert_eq!(display.screen_info().unwrap().width, 123);
     assert_eq!(display.describe_connection(), connection);
@@ -128,4 +131,125 @@ fn a_server_that_closes_every_setup_is_tried_again_then_unavailable() {
     );
     // The first try and five more.
     assert_eq!(server.connections(), 6);
+}
+
+/// Opens `script`'s fake server with `preference` and the test limit, failing the test when it
+/// cannot be opened.
+fn opened(script: XScript, preference: ConnectionPreference) -> (FakeXServer, X11Display) {
+    let server = FakeXServer::start(script).unwrap();
+    let (opened, _) = open(&server, options(preference).timeout(Some(HANG)));
+    (server, opened.unwrap())
+}
+
+fn region(left: i32, top: i32, width: u32, height: u32) -> mss_core::Region {
+    mss_core::Region::new(left, top, width, height).unwrap()
+}
+
+/// A `GetImage` reply must carry exactly the image: fewer bytes are not the image, more are
+/// not laid out as the setup says (a frame over them showed whatever came first).
+#[rstest]
+#[case::shorter(
+    ImageAnswer::Shorter(1),
+    "carries 60 bytes of pixels for a 4x4 image of 64 bytes"
+)]
+#[case::much_shorter(ImageAnswer::Shorter(16), "carries 0 bytes of pixels")]
+#[case::longer(
+    ImageAnswer::Longer(2),
+    "carries 72 bytes of pixels for a 4x4 image of 64 bytes"
+)]
+fn a_get_image_reply_of_another_length_than_the_image_is_refused(
+    #[case] answer: ImageAnswer,
+    #[case] message: &str,
+    #[values(ConnectionPreference::Libxcb, ConnectionPreference::PureRust)]
+    preference: ConnectionPreference,
+) {
+    let mut script = XScript::new(16, 16);
+    script.images = vec![answer, ImageAnswer::Exact];
+    let (_server, mut display) = opened(script, preference);
+    let error = display.get_image(region(2, 3, 4, 4)).unwrap_err();
+    assert!(
+        matches!(&error, Error::Protocol { request: "GetImage", message: said, .. }
+            if said.contains(message)),
+        "{error:?}"
+    );
+    // The next, exact, reply is a frame of exactly the fake's pixels.
+    let frame = display.get_image(region(2, 3, 4, 4)).unwrap();
+    for (row, bytes) in frame.rows().enumerate() {
+        assert_eq!(bytes, fake_row(ROOT_SEED, 2, 3 + row as i32, 4, 32));
+    }
+}
+
+/// Events without a pause: reading them would never end (and the server's queue would only
+/// move into this process), so a flood is an error after a bounded number, every time.
+#[rstest]
+fn a_flood_of_events_is_an_error_not_an_endless_read(
+    #[values(ConnectionPreference::Libxcb, ConnectionPreference::PureRust)]
+    preference: ConnectionPreference,
+) {
+    // More events queued before one reply than a healthy server ever sends at once.
+    let mut script = XScript::new(16, 16);
+    script.events_before_replies = vec![
+        FakeEvent::ScreenChange {
+            width: 16,
+            height: 16
+        };
+        65_537
+    ];
+    // Before the first grab's reply: the second grab reads them first.
+    script.events_only_before = Some("GetImage");
+    let server = FakeXServer::start(script).unwrap();
+    // Reading 2 MB of events may take a while on a loaded machine: no deadline is tested here.
+    let (opened, _) = open(&server, options(preference).timeout(Some(HANG)));
+    let mut display = opened.unwrap();
+    display.get_image(region(0, 0, 2, 2)).unwrap();
+    let error = display.get_image(region(0, 0, 2, 2)).unwrap_err();
+    assert!(
+        matches!(&error, Error::Protocol { request: "reading events", message, .. }
+            if message.contains("more than 65536 events without a pause")),
+        "{error:?}"
+    );
+}
+
+#[rstest]
+fn events_sent_without_end_never_hold_a_call_up(
+    #[values(ConnectionPreference::Libxcb, ConnectionPreference::PureRust)]
+    preference: ConnectionPreference,
+) {
+    let mut script = XScript::new(16, 16);
+    script.flood = Some(FakeEvent::ScreenChange {
+        width: 16,
+        height: 16,
+    });
+    let server = FakeXServer::start(script).unwrap();
+    let display_name = server.display().to_owned();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = X11Display::open_with(Some(&display_name), options(preference))
+            .and_then(|mut display| display.get_image(region(0, 0, 2, 2)).map(drop));
+        let _ = sender.send(outcome);
+    });
+    // An error or a frame, whichever the flood allows; never a call that does not return.
+    let _outcome = receiver
+        .recv_timeout(HANG)
+        .expect("a call under a flood of events returned");
+}
+
+#[test]
+fn output_names_of_an_xwayland_in_its_error_are_printable() {
+    let mut script = XScript::new(16, 16);
+    script.monitors[0].output_name = b"XWAYLAND\x1b]0;owned\x07\xe2\x80\xae".to_vec();
+    let server = FakeXServer::start(script).unwrap();
+    let (opened, _) = open(
+        &server,
+        options(ConnectionPreference::PureRust).timeout(Some(HANG)),
+    );
+    let error = opened.unwrap_err();
+    let Error::XWaylandRoot { evidence, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        evidence.contains("XWAYLAND\u{fffd}]0;owned\u{fffd}\u{fffd}\u{fffd}\u{fffd}"),
+        "{evidence:?}"
+    );
+    assert!(!error.to_string().chars().any(char::is_control), "{error}");
 }
