@@ -18,6 +18,8 @@ use std::ffi::CString;
 use std::fmt;
 use std::io::IoSlice;
 use std::os::fd::{AsFd, BorrowedFd};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use x11rb::connection::{
@@ -35,7 +37,7 @@ use x11rb::utils::{CSlice, RawFdContainer};
 use x11rb::x11_utils::{ExtensionInformation, TryParse, TryParseFd, X11Error};
 use x11rb::xcb_ffi::XCBConnection;
 
-use crate::connect::{AutoConnectError, SETUP, Within, within};
+use crate::connect::{AutoConnectError, SETUP, within};
 use crate::connection::{ExpiredWait, LIBXCB, PURE_RUST, X11Connection};
 use crate::watchdog::{WaitGuard, Watchdog};
 
@@ -88,6 +90,14 @@ fn is_reset(error: &ConnectError) -> bool {
     }
 }
 
+/// The error of every call on a connection broken off after its library panicked.
+fn broken() -> ConnectionError {
+    ConnectionError::IoError(std::io::Error::other(
+        "the X server's answers broke the connection library (a packet numbered out of \
+         sequence, say), so the connection was closed",
+    ))
+}
+
 /// Why libxcb was not used.
 enum LibxcbFailure {
     Load(LibxcbLoadError),
@@ -114,6 +124,8 @@ enum LibxcbFailure {
 pub struct AutoConnection {
     inner: Inner,
     watchdog: Option<Watchdog>,
+    /// Set once the connection was broken off (see [`shielded`](Self::shielded)).
+    broken: AtomicBool,
 }
 
 /// The connection an [`AutoConnection`] holds.
@@ -248,17 +260,7 @@ impl AutoConnection {
             LIBXCB_SETUP,
             move |_| Self::connect_libxcb_after_probe(owned_display.as_deref()),
         );
-        let libxcb = match libxcb {
-            Ok(libxcb) => libxcb,
-            Err(Within::Deadline(step)) => {
-                return Err(AutoConnectError::Timeout {
-                    waiting_for: step,
-                    timeout,
-                });
-            }
-            Err(Within::Spawn(error)) => return Err(ConnectError::IoError(error).into()),
-        };
-        match libxcb {
+        match libxcb.map_err(|error| error.into_error(timeout))? {
             Ok((connection, screen)) => {
                 let socket = connection
                     .as_fd()
@@ -270,6 +272,7 @@ impl AutoConnection {
                     Self {
                         inner,
                         watchdog: Some(watchdog),
+                        broken: AtomicBool::new(false),
                     },
                     screen,
                 ))
@@ -313,6 +316,7 @@ impl AutoConnection {
                     Self {
                         inner,
                         watchdog: None,
+                        broken: AtomicBool::new(false),
                     },
                     screen,
                 ));
@@ -337,12 +341,51 @@ impl AutoConnection {
         Self {
             inner: Inner::PureRust(Box::new(connection), libxcb_failure),
             watchdog: None,
+            broken: AtomicBool::new(false),
         }
     }
 
     /// The deadline for a wait starting now, when the connection has one.
     fn wait(&self) -> Option<WaitGuard<'_>> {
         self.watchdog.as_ref().map(Watchdog::guard)
+    }
+
+    /// `call` within a deadline ([`wait`](Self::wait)) and [`shielded`](Self::shielded).
+    fn guarded<T>(
+        &self,
+        call: impl FnOnce() -> Result<T, ConnectionError>,
+    ) -> Result<T, ConnectionError> {
+        let _wait = self.wait();
+        self.shielded(call)
+    }
+
+    /// `call`, unless the connection was broken off; a panic in it breaks the connection off.
+    ///
+    /// x11rb 0.14's libxcb connection panics when libxcb answers a wait with neither a reply
+    /// nor an error on a connection it does not call broken, which a server makes happen by
+    /// numbering a packet out of sequence (libxcb then takes the replies awaited as lost). The
+    /// panic is caught here, the socket shut down (so libxcb, too, sees the connection as
+    /// closed from now on) and the call fails like every later one, saying why. The panic's
+    /// message still reaches the process's panic hook (standard error, by default).
+    fn shielded<T>(
+        &self,
+        call: impl FnOnce() -> Result<T, ConnectionError>,
+    ) -> Result<T, ConnectionError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(broken());
+        }
+        match std::panic::catch_unwind(AssertUnwindSafe(call)) {
+            Ok(result) => result,
+            Err(_) => Err(self.break_off()),
+        }
+    }
+
+    /// Breaks the connection off after the connection library panicked: every later call
+    /// fails with [`broken`].
+    fn break_off(&self) -> ConnectionError {
+        self.broken.store(true, Ordering::SeqCst);
+        let _ = rustix::net::shutdown(self.as_fd(), rustix::net::Shutdown::Both);
+        broken()
     }
 
     /// The time each wait is allowed, when the connection was opened with one.
@@ -505,13 +548,14 @@ impl RequestConnection for AutoConnection {
     where
         R: TryParse,
     {
-        let _wait = self.wait();
-        let sequence = delegate!(self, connection => {
-            let cookie = connection.send_request_with_reply::<R>(bufs, fds)?;
-            let sequence = cookie.sequence_number();
-            std::mem::forget(cookie);
-            sequence
-        });
+        let sequence = self.guarded(|| {
+            delegate!(self, connection => {
+                let cookie = connection.send_request_with_reply::<R>(bufs, fds)?;
+                let sequence = cookie.sequence_number();
+                std::mem::forget(cookie);
+                Ok(sequence)
+            })
+        })?;
         Ok(Cookie::new(self, sequence))
     }
 
@@ -523,13 +567,14 @@ impl RequestConnection for AutoConnection {
     where
         R: TryParseFd,
     {
-        let _wait = self.wait();
-        let sequence = delegate!(self, connection => {
-            let cookie = connection.send_request_with_reply_with_fds::<R>(bufs, fds)?;
-            let sequence = cookie.sequence_number();
-            std::mem::forget(cookie);
-            sequence
-        });
+        let sequence = self.guarded(|| {
+            delegate!(self, connection => {
+                let cookie = connection.send_request_with_reply_with_fds::<R>(bufs, fds)?;
+                let sequence = cookie.sequence_number();
+                std::mem::forget(cookie);
+                Ok(sequence)
+            })
+        })?;
         Ok(CookieWithFds::new(self, sequence))
     }
 
@@ -538,13 +583,14 @@ impl RequestConnection for AutoConnection {
         bufs: &[IoSlice<'_>],
         fds: Vec<RawFdContainer>,
     ) -> Result<VoidCookie<'_, Self>, ConnectionError> {
-        let _wait = self.wait();
-        let sequence = delegate!(self, connection => {
-            let cookie = connection.send_request_without_reply(bufs, fds)?;
-            let sequence = cookie.sequence_number();
-            std::mem::forget(cookie);
-            sequence
-        });
+        let sequence = self.guarded(|| {
+            delegate!(self, connection => {
+                let cookie = connection.send_request_without_reply(bufs, fds)?;
+                let sequence = cookie.sequence_number();
+                std::mem::forget(cookie);
+                Ok(sequence)
+            })
+        })?;
         Ok(VoidCookie::new(self, sequence))
     }
 
@@ -556,45 +602,43 @@ impl RequestConnection for AutoConnection {
         &self,
         extension_name: &'static str,
     ) -> Result<(), ConnectionError> {
-        let _wait = self.wait();
-        delegate!(self, connection => connection.prefetch_extension_information(extension_name))
+        self.guarded(|| delegate!(self, connection => connection.prefetch_extension_information(extension_name)))
     }
 
     fn extension_information(
         &self,
         extension_name: &'static str,
     ) -> Result<Option<ExtensionInformation>, ConnectionError> {
-        let _wait = self.wait();
-        delegate!(self, connection => connection.extension_information(extension_name))
+        self.guarded(
+            || delegate!(self, connection => connection.extension_information(extension_name)),
+        )
     }
 
     fn wait_for_reply_or_raw_error(
         &self,
         sequence: SequenceNumber,
     ) -> Result<ReplyOrError<AutoBuf>, ConnectionError> {
-        let _wait = self.wait();
-        wrap_buffer!(self, connection => connection.wait_for_reply_or_raw_error(sequence), map_reply_or_error)
+        self.guarded(|| wrap_buffer!(self, connection => connection.wait_for_reply_or_raw_error(sequence), map_reply_or_error))
     }
 
     fn wait_for_reply(&self, sequence: SequenceNumber) -> Result<Option<AutoBuf>, ConnectionError> {
-        let _wait = self.wait();
-        wrap_buffer!(self, connection => connection.wait_for_reply(sequence), map_option)
+        self.guarded(
+            || wrap_buffer!(self, connection => connection.wait_for_reply(sequence), map_option),
+        )
     }
 
     fn wait_for_reply_with_fds_raw(
         &self,
         sequence: SequenceNumber,
     ) -> Result<ReplyOrError<BufWithFds<AutoBuf>, AutoBuf>, ConnectionError> {
-        let _wait = self.wait();
-        wrap_buffer!(self, connection => connection.wait_for_reply_with_fds_raw(sequence), map_with_fds)
+        self.guarded(|| wrap_buffer!(self, connection => connection.wait_for_reply_with_fds_raw(sequence), map_with_fds))
     }
 
     fn check_for_raw_error(
         &self,
         sequence: SequenceNumber,
     ) -> Result<Option<AutoBuf>, ConnectionError> {
-        let _wait = self.wait();
-        wrap_buffer!(self, connection => connection.check_for_raw_error(sequence), map_option)
+        self.guarded(|| wrap_buffer!(self, connection => connection.check_for_raw_error(sequence), map_option))
     }
 
     fn prefetch_maximum_request_bytes(&self) {
@@ -620,18 +664,21 @@ impl Connection for AutoConnection {
     fn wait_for_raw_event_with_sequence(
         &self,
     ) -> Result<(AutoBuf, SequenceNumber), ConnectionError> {
-        wrap_buffer!(self, connection => connection.wait_for_raw_event_with_sequence(), map_event)
+        self.shielded(|| {
+            wrap_buffer!(self, connection => connection.wait_for_raw_event_with_sequence(), map_event)
+        })
     }
 
     fn poll_for_raw_event_with_sequence(
         &self,
     ) -> Result<Option<(AutoBuf, SequenceNumber)>, ConnectionError> {
-        wrap_buffer!(self, connection => connection.poll_for_raw_event_with_sequence(), map_optional_event)
+        self.shielded(|| {
+            wrap_buffer!(self, connection => connection.poll_for_raw_event_with_sequence(), map_optional_event)
+        })
     }
 
     fn flush(&self) -> Result<(), ConnectionError> {
-        let _wait = self.wait();
-        delegate!(self, connection => connection.flush())
+        self.guarded(|| delegate!(self, connection => connection.flush()))
     }
 
     fn setup(&self) -> &Setup {
@@ -641,7 +688,15 @@ impl Connection for AutoConnection {
     fn generate_id(&self) -> Result<u32, ReplyOrIdError> {
         // Running out of ids asks the server for a new range (XC-MISC): a round trip.
         let _wait = self.wait();
-        delegate!(self, connection => connection.generate_id())
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(broken().into());
+        }
+        match std::panic::catch_unwind(AssertUnwindSafe(
+            || delegate!(self, connection => connection.generate_id()),
+        )) {
+            Ok(id) => id,
+            Err(_) => Err(self.break_off().into()),
+        }
     }
 }
 

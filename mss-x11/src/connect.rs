@@ -60,8 +60,22 @@ pub(crate) const SETUP: &str = "the connection setup";
 pub(crate) enum Within {
     /// The deadline passed while the helper was at this step (in words).
     Deadline(String),
-    /// The helper thread could not be started.
-    Spawn(std::io::Error),
+    /// The helper thread could not be started, or panicked (at the step named).
+    Failed(std::io::Error),
+}
+
+impl Within {
+    /// The error for a connection attempt that did not get its step's result: a timeout (of
+    /// `timeout`) naming the step, or the helper's failure.
+    pub(crate) fn into_error(self, timeout: Duration) -> AutoConnectError {
+        match self {
+            Self::Deadline(waiting_for) => AutoConnectError::Timeout {
+                waiting_for,
+                timeout,
+            },
+            Self::Failed(error) => ConnectError::IoError(error).into(),
+        }
+    }
 }
 
 /// What a step run [`within`] a deadline tells its waiter: where it is now, in words, so that a
@@ -96,7 +110,7 @@ impl Progress {
 /// # Errors
 ///
 /// [`Within::Deadline`] naming the step `work` last reported through its [`Progress`] (which
-/// starts as `first_step`); [`Within::Spawn`] when no thread can be started.
+/// starts as `first_step`); [`Within::Failed`] when no thread can be started or it panicked.
 pub(crate) fn within<T: Send + 'static>(
     deadline: Option<Instant>,
     name: &str,
@@ -115,13 +129,15 @@ pub(crate) fn within<T: Send + 'static>(
             // The waiter may be gone: the result is then dropped here.
             let _ = sender.send(work(&helper_progress));
         })
-        .map_err(Within::Spawn)?;
+        .map_err(Within::Failed)?;
     let left = deadline.saturating_duration_since(Instant::now());
     match receiver.recv_timeout(left) {
         Ok(result) => Ok(result),
         Err(RecvTimeoutError::Timeout) => Err(Within::Deadline(progress.current())),
-        // The helper panicked: report it as the step it was at, never wait longer.
-        Err(RecvTimeoutError::Disconnected) => Err(Within::Deadline(progress.current())),
+        Err(RecvTimeoutError::Disconnected) => Err(Within::Failed(std::io::Error::other(format!(
+            "{name} failed while {}",
+            progress.current()
+        )))),
     }
 }
 
@@ -158,21 +174,14 @@ pub(crate) fn connect_pure_rust_with(
     let parsed = parse_display(display).map_err(ConnectError::DisplayParsingError)?;
     let screen = usize::from(parsed.screen);
     let deadline = limits.map(|(_, deadline)| deadline);
-    let timeout_error = |waiting_for: String| AutoConnectError::Timeout {
-        waiting_for,
-        timeout: limits.map_or(Duration::ZERO, |(timeout, _)| timeout),
-    };
+    let timeout = limits.map_or(Duration::ZERO, |(timeout, _)| timeout);
     let opened = within(
         deadline,
         "mss-x11-connect",
         "connecting to the display's socket",
         move |progress| open_socket(&parsed, deadline, resolve, progress),
     );
-    let (stream, auth_name, auth_data) = match opened {
-        Ok(opened) => opened?,
-        Err(Within::Deadline(step)) => return Err(timeout_error(step)),
-        Err(Within::Spawn(error)) => return Err(ConnectError::IoError(error).into()),
-    };
+    let (stream, auth_name, auth_data) = opened.map_err(|error| error.into_error(timeout))??;
     let Some((timeout, deadline)) = limits else {
         let connection =
             RustConnection::connect_to_stream_with_auth_info(stream, screen, auth_name, auth_data)?;
@@ -189,7 +198,7 @@ pub(crate) fn connect_pure_rust_with(
     drop(guard);
     match connection {
         Ok(connection) => Ok((connection, screen, Some(watchdog))),
-        Err(_) if watchdog.fired() => Err(timeout_error(SETUP.to_owned())),
+        Err(_) if watchdog.fired() => Err(Within::Deadline(SETUP.to_owned()).into_error(timeout)),
         Err(error) => Err(error.into()),
     }
 }
@@ -236,14 +245,35 @@ fn open_socket(
     })
 }
 
-/// The addresses to try for `parsed`, in order: x11rb's, except that a display named by a
-/// socket's path (`/tmp/x/X5`, `unix:/tmp/x/X5`) is that socket (x11rb 0.14 tries display 0's
-/// socket for it).
+/// The addresses to try for `parsed`, in order, as x11rb 0.14 lists them, except where it goes
+/// wrong: a display named by a socket's path (`/tmp/x/X5`, `unix:/tmp/x/X5`) is that socket
+/// (x11rb tries display 0's socket), and a display number whose TCP port would pass 65535 has
+/// no TCP address (x11rb's addition overflows: a panic, or another port).
 fn addresses(parsed: &ParsedDisplay) -> Vec<ConnectAddress<'_>> {
-    if parsed.protocol.as_deref() == Some("unix") && parsed.host.starts_with('/') {
-        return vec![ConnectAddress::Socket(parsed.host.clone())];
+    const TCP_PORT_BASE: u16 = 6000;
+    let ParsedDisplay {
+        host,
+        protocol,
+        display,
+        ..
+    } = parsed;
+    let unix = protocol.as_deref() == Some("unix");
+    if unix && host.starts_with('/') {
+        return vec![ConnectAddress::Socket(host.clone())];
     }
-    parsed.connect_instruction().collect()
+    let port = TCP_PORT_BASE.checked_add(*display);
+    let mut addresses = Vec::new();
+    if !unix && !host.is_empty() && host != "unix" {
+        addresses.extend(port.map(|port| ConnectAddress::Hostname(host, port)));
+    } else {
+        if protocol.is_none() || unix {
+            addresses.push(ConnectAddress::Socket(format!("/tmp/.X11-unix/X{display}")));
+        }
+        if protocol.is_none() && host.is_empty() {
+            addresses.extend(port.map(|port| ConnectAddress::Hostname("localhost", port)));
+        }
+    }
+    addresses
 }
 
 /// A TCP connection to `host:port` by the deadline, trying each address the name resolves to.
@@ -356,6 +386,28 @@ mod tests {
                 ConnectAddress::Socket("/tmp/.X11-unix/X7".to_owned()),
                 ConnectAddress::Hostname("localhost", 6007)
             ]
+        );
+    }
+
+    /// x11rb adds the display number to 6000 in 16 bits: a panic in a debug build.
+    #[test]
+    fn a_display_number_past_the_last_tcp_port_has_only_its_socket() {
+        let parsed = parse_display(Some(":65000")).unwrap();
+        assert_eq!(
+            addresses(&parsed),
+            vec![ConnectAddress::Socket("/tmp/.X11-unix/X65000".to_owned())]
+        );
+        let parsed = parse_display(Some("example.org:65000")).unwrap();
+        assert_eq!(addresses(&parsed), vec![]);
+        let parsed = parse_display(Some("example.org:1")).unwrap();
+        assert_eq!(
+            addresses(&parsed),
+            vec![ConnectAddress::Hostname("example.org", 6001)]
+        );
+        let parsed = parse_display(Some("unix/:3")).unwrap();
+        assert_eq!(
+            addresses(&parsed),
+            vec![ConnectAddress::Socket("/tmp/.X11-unix/X3".to_owned())]
         );
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use mss_core::Error;
 use mss_testkit::fake_x_server::{
-    FakeEvent, FakeXServer, ImageAnswer, ROOT_SEED, SetupAnswer, XScript, fake_row,
+    EventNumbers, FakeEvent, FakeXServer, ImageAnswer, ROOT_SEED, SetupAnswer, XScript, fake_row,
 };
 use mss_x11::{ConnectionPreference, X11Display, X11Options};
 use rstest::rstest;
@@ -252,4 +252,37 @@ fn output_names_of_an_xwayland_in_its_error_are_printable() {
         "{evidence:?}"
     );
     assert!(!error.to_string().chars().any(char::is_control), "{error}");
+}
+
+/// Events numbered lower than the packets before them make libxcb believe the replies it waits
+/// for were lost, and x11rb 0.14 then panics (it expects libxcb to report an error); a grab
+/// must fail instead, and every later call too, without more panics.
+#[rstest]
+fn packets_numbered_out_of_order_are_an_error_not_a_panic(
+    #[values(ConnectionPreference::Libxcb, ConnectionPreference::PureRust)]
+    preference: ConnectionPreference,
+    #[values(EventNumbers::Stale, EventNumbers::Ahead)] numbers: EventNumbers,
+) {
+    let mut script = XScript::new(16, 16);
+    script.events_before_replies = vec![FakeEvent::ScreenChange {
+        width: 16,
+        height: 16,
+    }];
+    script.event_numbers = numbers;
+    let server = FakeXServer::start(script).unwrap();
+    let display_name = server.display().to_owned();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome =
+            X11Display::open_with(Some(&display_name), options(preference)).map(|mut display| {
+                let first = display.get_image(region(0, 0, 2, 2)).map(drop);
+                let second = display.get_image(region(0, 0, 2, 2)).map(drop);
+                (first, second)
+            });
+        let _ = sender.send(outcome.map(|_| ()));
+    });
+    // Whatever the outcome (an error or frames), it comes, from a thread that did not panic.
+    let _outcome = receiver
+        .recv_timeout(HANG)
+        .expect("the calls returned without a panic");
 }
