@@ -11,6 +11,8 @@ mod connections;
 /// The plumbing against the test kit's fake X server: display names that are socket paths,
 /// deadlines on every step of opening a connection, and hostile servers.
 mod fake_server;
+/// Window listing and capture against hostile window trees from the fake X server.
+mod hostile_windows;
 /// RandR monitor listing on Xvfb (with and without RandR) and on an Xorg dummy server with
 /// two outputs, following layout changes.
 mod monitors;
