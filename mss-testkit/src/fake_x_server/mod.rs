@@ -46,6 +46,7 @@ mod extensions;
 mod pixels;
 mod script;
 mod serve;
+pub mod strategies;
 mod wire;
 
 use std::collections::HashMap;
