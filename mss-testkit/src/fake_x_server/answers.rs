@@ -20,9 +20,10 @@ pub(super) const BAD_DRAWABLE: u8 = 9;
 pub(super) const BAD_ACCESS: u8 = 10;
 pub(super) const BAD_ALLOC: u8 = 11;
 
-/// The largest image the fake server makes, in bytes: a test never needs more, and a hostile
-/// size in a script must not make the test itself run out of memory.
-const MAX_IMAGE_BYTES: usize = 64 << 20;
+/// The largest image the fake server makes, in bytes (larger ones are `BadAlloc`, as a server
+/// short of memory answers): a test never needs more, and a hostile size in a script must
+/// not make the test itself slow or short of memory.
+const MAX_IMAGE_BYTES: usize = 4 << 20;
 
 /// A drawable images are read from: the pattern it shows (its seed and where its pixel (0, 0)
 /// is in the pattern), its size, depth and visual.
