@@ -97,10 +97,10 @@ impl<C: X11Connection> X11Display<C> {
         let mut walk = TreeWalk::new();
         let stacking = self.window_list(root, atoms._NET_CLIENT_LIST_STACKING)?;
         if !stacking.is_empty() {
-            return Ok(once_each(stacking));
+            return Ok(clients_once(stacking, root));
         }
         let top_levels = self.children(root, &mut walk)?;
-        let listed = once_each(self.window_list(root, atoms._NET_CLIENT_LIST)?);
+        let listed = clients_once(self.window_list(root, atoms._NET_CLIENT_LIST)?, root);
         if !listed.is_empty() {
             // In the order of their top-level ancestors' stacking.
             let mut ordered: Vec<(usize, Window)> = Vec::new();
@@ -135,7 +135,7 @@ impl<C: X11Connection> X11Display<C> {
                 clients.push(top);
             }
         }
-        Ok(once_each(clients))
+        Ok(clients_once(clients, root))
     }
 
     /// The window carrying `WM_STATE` at or below `window`, searching `depth` levels; a window
@@ -354,9 +354,10 @@ impl<C: X11Connection> X11Display<C> {
     }
 }
 
-/// `windows` without the ones met before (a server may list a window twice), in order.
-fn once_each(windows: Vec<Window>) -> Vec<Window> {
-    let mut seen = HashSet::new();
+/// The clients among `windows`, in order, each once: a server may list a window twice, or
+/// list the root or no window (`None`), which are no application's.
+fn clients_once(windows: Vec<Window>, root: Window) -> Vec<Window> {
+    let mut seen = HashSet::from([root, x11rb::NONE]);
     windows
         .into_iter()
         .filter(|&window| seen.insert(window))
