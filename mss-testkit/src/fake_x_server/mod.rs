@@ -42,6 +42,7 @@
 //! stream) and joins its threads.
 
 mod answers;
+pub mod checks;
 mod extensions;
 mod pixels;
 mod script;

@@ -6,6 +6,7 @@
 //! every region on the screen), a hostile one may be refused, but never with a panic, a hang
 //! or memory without bound.
 
+use mss_core::Region;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use x11rb_protocol::protocol::xproto::VisualClass;
@@ -353,4 +354,27 @@ pub fn scripts() -> impl Strategy<Value = Hostile> {
                 benign: screen_ok && images_ok && monitors_ok,
             }
         })
+}
+
+/// Regions of a `width` x `height` screen: mostly on it, now and then across its edges or off
+/// it.
+pub fn regions(width: u16, height: u16) -> impl Strategy<Value = Vec<Region>> {
+    let (width, height) = (i32::from(width), i32::from(height));
+    let on = (0..width, 0..height).prop_flat_map(move |(left, top)| {
+        (Just(left), Just(top), 1..=width - left, 1..=height - top)
+    });
+    let anywhere = (-8..width + 8, -8..height + 8, 1..width + 16, 1..height + 16);
+    let region = prop_oneof![4 => on, 1 => anywhere].prop_map(|(left, top, w, h)| {
+        Region::new(left, top, w as u32, h as u32).expect("a region of positive size")
+    });
+    vec(region, 1..4)
+}
+
+/// A hostile script and regions of its screen.
+pub fn scripts_and_regions() -> impl Strategy<Value = (Hostile, Vec<Region>)> {
+    scripts().prop_flat_map(|hostile| {
+        let screen = &hostile.script.screen;
+        let regions = regions(screen.width, screen.height);
+        (Just(hostile), regions)
+    })
 }
