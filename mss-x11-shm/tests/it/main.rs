@@ -6,6 +6,9 @@
 
 mod connections;
 mod fallback;
+/// Hostile X servers (the test kit's fake one, scripted by proptest): errors or exact frames
+/// from segments or the GetImage fallback, never a panic or a hang.
+mod hostile_server;
 mod lifecycle;
 mod resize;
 mod stream;
