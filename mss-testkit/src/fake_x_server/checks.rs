@@ -8,7 +8,7 @@ use std::time::Duration;
 use mss_core::{Error, Frame, Monitors, Region};
 
 use super::pixels::{ROOT_SEED, fake_row, fake_stride};
-use super::script::FakeScreen;
+use super::script::{FakeScreen, XScript};
 
 /// The longest a case may take before it is called a hang: far beyond any case's work, so a
 /// loaded machine never trips it.
@@ -79,6 +79,29 @@ pub fn printable_error(error: &Error) -> Result<(), String> {
     let text = error.to_string();
     if text.chars().any(char::is_control) {
         return Err(format!("an error not made printable: {text:?}"));
+    }
+    Ok(())
+}
+
+/// Checks a capture of `script`'s window `id`: every row the window's own pixels, from where
+/// the frame is on the screen relative to the window's corner.
+pub fn check_window_frame(frame: &Frame, script: &XScript, id: u32) -> Result<(), String> {
+    let window = script.window(id).ok_or("a frame of no window")?;
+    let bits = script
+        .screen
+        .bits_per_pixel_of(window.depth)
+        .ok_or("a frame of a depth with no pixmap format")?;
+    let region = frame.region();
+    let left = region.left() - i32::from(window.root_x);
+    let top = region.top() - i32::from(window.root_y);
+    if left < 0 || top < 0 || region.width() > u32::from(window.width) {
+        return Err(format!("{region} is not window {id:#x}'s"));
+    }
+    for (row, bytes) in frame.rows().enumerate() {
+        let y = top + row as i32;
+        if bytes != fake_row(id, left, y, region.width(), bits) {
+            return Err(format!("row {row} of window {id:#x} differs"));
+        }
     }
     Ok(())
 }

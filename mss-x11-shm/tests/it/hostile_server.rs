@@ -5,13 +5,17 @@
 //! the replies say (sizes, depths, visuals, errors) is the script's. Every grab returns, without
 //! a panic, an error or a frame holding exactly the server's pixels, whether from a segment or
 //! from the `GetImage` fallback; frames held stay exact; the pool never outgrows its limit.
+//! Window trees from `proptest` go through this backend's window captures (`ShmGetImage` of a
+//! window's pixmap into a segment) the same way.
 
 use std::time::Duration;
 
 use mss_core::{Capture as _, Error, Frame, Region};
-use mss_testkit::fake_x_server::checks::{bounded, check_root_frame, printable_error};
-use mss_testkit::fake_x_server::strategies::{Hostile, scripts_and_regions};
-use mss_testkit::fake_x_server::{FakeShm, FakeXServer};
+use mss_testkit::fake_x_server::checks::{
+    bounded, check_root_frame, check_window_frame, printable_error,
+};
+use mss_testkit::fake_x_server::strategies::{Hostile, scripts_and_regions, window_trees};
+use mss_testkit::fake_x_server::{FakeShm, FakeXServer, XScript};
 use mss_x11_shm::{ConnectionPreference, ShmCapture, ShmOptions, X11Options};
 use proptest::prelude::*;
 
@@ -102,6 +106,44 @@ proptest! {
         });
         let server = FakeXServer::start(hostile.script.clone()).unwrap();
         let outcome = bounded(move || capture_case(&hostile, &regions, preference, &server));
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
+    }
+
+    #[test]
+    fn hostile_window_trees_give_errors_or_exact_windows_from_segments(
+        (windows, root_children, root_properties, manager) in window_trees(),
+        composite in any::<bool>(),
+    ) {
+        let mut script = XScript::new(64, 48);
+        script.windows = windows;
+        script.root_children = root_children;
+        script.root_properties = root_properties;
+        script.window_manager = manager;
+        script.extensions.composite = composite.then_some((0, 4));
+        script.extensions.shm = Some(FakeShm { version: (1, 2), attach: true });
+        let server = FakeXServer::start(script.clone()).unwrap();
+        let outcome = bounded(move || {
+            let options = ShmOptions::new().max_buffers(MAX_BUFFERS).x11(
+                X11Options::new()
+                    .connection(ConnectionPreference::PureRust)
+                    .timeout(Some(TIMEOUT)),
+            );
+            let mut capture = ShmCapture::open_with(Some(server.display()), options)
+                .map_err(|error| format!("a plain screen refused: {error}"))?;
+            if let Err(error) = capture.windows() {
+                printable_error(&error)?;
+            }
+            for window in &script.windows {
+                match capture.grab_window(u64::from(window.id)) {
+                    Ok(frame) => check_window_frame(&frame, &script, window.id)?,
+                    Err(error) => printable_error(&error)?,
+                }
+            }
+            if !capture.is_shm_active() {
+                return Err("shared memory given up over window captures".to_owned());
+            }
+            Ok(())
+        });
         prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }
 }

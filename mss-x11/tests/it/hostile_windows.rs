@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use mss_core::{Error, Window as WindowInfo};
+use mss_testkit::fake_x_server::checks::{bounded, check_window_frame, printable_error};
 use mss_testkit::fake_x_server::strategies::window_trees;
 use mss_testkit::fake_x_server::{FakeProperty, FakeWindow, FakeXServer, XScript, fake_row};
 use mss_x11::{ConnectionPreference, X11Display, X11Options};
@@ -198,29 +199,6 @@ fn a_window_partly_off_the_screen_is_read_exactly_without_composite() {
     }
 }
 
-/// Runs `case` on a thread of its own; a panic or a hang is a failure of the case.
-fn bounded(case: impl FnOnce() -> Result<(), String> + Send + 'static) -> Result<(), String> {
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = sender.send(case());
-    });
-    match receiver.recv_timeout(HANG) {
-        Ok(outcome) => outcome,
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(format!("no answer within {HANG:?}")),
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err("the case panicked".to_owned()),
-    }
-}
-
-/// Checks that `error`, as it prints, carries nothing of the server's that could drive a
-/// terminal.
-fn printable_error(error: &Error) -> Result<(), String> {
-    let text = error.to_string();
-    if text.chars().any(char::is_control) {
-        return Err(format!("an error not made printable: {text:?}"));
-    }
-    Ok(())
-}
-
 /// Checks a listing of `script`'s windows: each a window of the script, once, its texts as
 /// mss-core's `printable` makes them.
 fn check_listing(listed: &[WindowInfo], script: &XScript) -> Result<(), String> {
@@ -240,29 +218,6 @@ fn check_listing(listed: &[WindowInfo], script: &XScript) -> Result<(), String> 
             if mss_core::printable(text) != *text || text.chars().any(char::is_control) {
                 return Err(format!("a name not made printable: {text:?}"));
             }
-        }
-    }
-    Ok(())
-}
-
-/// Checks a capture of `script`'s window `id`: every row the window's own pixels, from where
-/// the frame is on the screen relative to the window's corner.
-fn check_window_frame(frame: &mss_core::Frame, script: &XScript, id: u32) -> Result<(), String> {
-    let window = script.window(id).ok_or("a frame of no window")?;
-    let bits = script
-        .screen
-        .bits_per_pixel_of(window.depth)
-        .ok_or("a frame of a depth with no pixmap format")?;
-    let region = frame.region();
-    let left = region.left() - i32::from(window.root_x);
-    let top = region.top() - i32::from(window.root_y);
-    if left < 0 || top < 0 || region.width() > u32::from(window.width) {
-        return Err(format!("{region} is not window {id:#x}'s"));
-    }
-    for (row, bytes) in frame.rows().enumerate() {
-        let y = top + row as i32;
-        if bytes != fake_row(id, left, y, region.width(), bits) {
-            return Err(format!("row {row} of window {id:#x} differs"));
         }
     }
     Ok(())
