@@ -14,6 +14,10 @@
 //!   pixel ([`Scene::assert_frame`]).
 //! - [`fake`]: [`FakeCapture`], a [`mss_core::Capture`] with no display server, showing the
 //!   same pattern, with injectable failures.
+//! - [`fake_x_server`]: [`FakeXServer`](fake_x_server::FakeXServer), a small X server in the
+//!   test process answering as an [`XScript`](fake_x_server::XScript) says, hostile answers
+//!   included, with `proptest` strategies for such scripts and the checks the backends'
+//!   property tests make of each case.
 //! - [`harness`] and [`backend_test!`]: the display-server abstraction ([`TestServer`],
 //!   [`ServerSpec`], [`KnownScene`]) and the runner that takes a test crate's
 //!   [`BackendUnderTest`]s and runs one test body against each, on a server of its display

@@ -118,6 +118,14 @@ enum LibxcbFailure {
 /// [`X11Connection::expired_wait`] says so. Waits for events are not bounded: events come when
 /// they come.
 ///
+/// # Broken servers
+///
+/// x11rb 0.14's libxcb connection panics when libxcb answers a wait with neither a reply nor
+/// an error on a connection it calls healthy, which a server numbering its packets out of
+/// sequence causes. This connection catches that panic, closes the socket and fails the call
+/// and every later one with an error saying so (the panic's message still reaches the
+/// process's panic hook).
+///
 /// # Thread safety
 ///
 /// `Send + Sync`, as both connections it can hold are.
