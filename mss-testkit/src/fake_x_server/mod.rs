@@ -161,6 +161,22 @@ const FIRST_DISPLAY: u32 = 20_000;
 /// display above 59535).
 const DISPLAYS: u32 = 30_000;
 
+/// Removes `lock` and `socket` when the lock names a process that is gone (a test killed before
+/// its servers were dropped), as X servers do with stale locks; a lock being written (empty)
+/// or naming a live process is left.
+fn remove_if_stale(lock: &std::path::Path, socket: &std::path::Path) {
+    let owner = std::fs::read_to_string(lock)
+        .ok()
+        .and_then(|text| text.trim().parse::<i32>().ok())
+        .and_then(rustix::process::Pid::from_raw);
+    if let Some(owner) = owner {
+        if rustix::process::test_kill_process(owner) == Err(rustix::io::Errno::SRCH) {
+            let _ = std::fs::remove_file(socket);
+            let _ = std::fs::remove_file(lock);
+        }
+    }
+}
+
 /// Binds the socket of a free display number, holding its lock file: the listener, the
 /// number, the socket's and the lock's paths.
 fn bind_free_display() -> io::Result<(UnixListener, u32, PathBuf, PathBuf)> {
@@ -184,6 +200,7 @@ fn bind_free_display() -> io::Result<(UnixListener, u32, PathBuf, PathBuf)> {
             .create_new(true)
             .open(&lock)
         else {
+            remove_if_stale(&lock, &sockets.join(format!("X{number}")));
             continue;
         };
         // An X server's lock file: the owner's pid in ten columns.
