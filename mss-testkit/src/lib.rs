@@ -25,6 +25,10 @@
 //!   mss-wayland and answers as a test scripts it: any output layout and names, any buffer
 //!   layouts, damage and flags, events repeated by the thousand or without end, failing,
 //!   silence, dying mid-frame.
+//! - [`fake_x_server`]: [`FakeXServer`](fake_x_server::FakeXServer), a small X server in the
+//!   test process answering as an [`XScript`](fake_x_server::XScript) says, hostile answers
+//!   included, with `proptest` strategies for such scripts and the checks the backends'
+//!   property tests make of each case.
 //! - [`harness`] and [`backend_test!`]: the display-server abstraction ([`TestServer`],
 //!   [`ServerSpec`], [`KnownScene`]) and the runner that takes a test crate's
 //!   [`BackendUnderTest`]s and runs one test body against each, on a server of its display
@@ -50,6 +54,7 @@
 
 pub mod fake;
 pub mod fake_compositor;
+pub mod fake_x_server;
 pub mod filesystem;
 pub mod harness;
 mod macros;

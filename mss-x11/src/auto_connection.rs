@@ -18,7 +18,9 @@ use std::ffi::CString;
 use std::fmt;
 use std::io::IoSlice;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::time::Duration;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use x11rb::connection::{
     BufWithFds, Connection, DiscardMode, ReplyOrError, RequestConnection, RequestKind,
@@ -35,7 +37,7 @@ use x11rb::utils::{CSlice, RawFdContainer};
 use x11rb::x11_utils::{ExtensionInformation, TryParse, TryParseFd, X11Error};
 use x11rb::xcb_ffi::XCBConnection;
 
-use crate::connect::AutoConnectError;
+use crate::connect::{AutoConnectError, SETUP, within};
 use crate::connection::{ExpiredWait, LIBXCB, PURE_RUST, X11Connection};
 use crate::watchdog::{WaitGuard, Watchdog};
 
@@ -57,6 +59,8 @@ pub enum ConnectionPreference {
 const SETUP_RETRIES: usize = 5;
 /// The wait before the first new attempt; it doubles each time (10 + 20 + ... + 160 ms).
 const SETUP_RETRY_FIRST_DELAY: Duration = Duration::from_millis(10);
+/// What libxcb's connection is called while it is waited for.
+const LIBXCB_SETUP: &str = "libxcb's connection setup";
 
 /// Whether `error` is the server dropping the connection during the setup, as an X server
 /// does while it resets.
@@ -86,6 +90,14 @@ fn is_reset(error: &ConnectError) -> bool {
     }
 }
 
+/// The error of every call on a connection broken off after its library panicked.
+fn broken() -> ConnectionError {
+    ConnectionError::IoError(std::io::Error::other(
+        "the X server's answers broke the connection library (a packet numbered out of \
+         sequence, say), so the connection was closed",
+    ))
+}
+
 /// Why libxcb was not used.
 enum LibxcbFailure {
     Load(LibxcbLoadError),
@@ -106,12 +118,22 @@ enum LibxcbFailure {
 /// [`X11Connection::expired_wait`] says so. Waits for events are not bounded: events come when
 /// they come.
 ///
+/// # Broken servers
+///
+/// x11rb 0.14's libxcb connection panics when libxcb answers a wait with neither a reply nor
+/// an error on a connection it calls healthy, which a server numbering its packets out of
+/// sequence causes. This connection catches that panic, closes the socket and fails the call
+/// and every later one with an error saying so (the panic's message still reaches the
+/// process's panic hook).
+///
 /// # Thread safety
 ///
 /// `Send + Sync`, as both connections it can hold are.
 pub struct AutoConnection {
     inner: Inner,
     watchdog: Option<Watchdog>,
+    /// Set once the connection was broken off (see [`shielded`](Self::shielded)).
+    broken: AtomicBool,
 }
 
 /// The connection an [`AutoConnection`] holds.
@@ -166,20 +188,25 @@ impl AutoConnection {
     }
 
     /// [`connect`](Self::connect), with every wait bounded by `timeout` (see "Deadlines"
-    /// above), the connection setup included.
+    /// above), and opening the connection as a whole too: looking the host name up, connecting
+    /// the socket, reading the X authority file and the setup all end within `timeout` of the
+    /// call.
     ///
     /// With a timeout the setup is done first over a pure-Rust connection whose socket the
     /// deadline can cut, which proves the server answers; that connection is kept when pure
-    /// Rust is preferred, else it is closed and libxcb connects. Only a server that stops in the
-    /// instant between the two can hold libxcb's own setup up.
+    /// Rust is preferred, else it is closed and libxcb connects. libxcb's own connection (its
+    /// host lookup and setup, which nothing can interrupt) runs on a helper thread that is given
+    /// up at the deadline: a server that stops in the instant between the two makes this a
+    /// timeout, and the helper ends (closing what it opened) when the server answers or goes
+    /// away.
     ///
     /// # Errors
     ///
-    /// As [`connect`](Self::connect), and [`AutoConnectError::Timeout`] when the server does
-    /// not finish the setup in time.
+    /// As [`connect`](Self::connect), and [`AutoConnectError::Timeout`] naming the step that
+    /// did not finish in time.
     ///
     /// A server that resets the connection during the setup is tried again, five times over
-    /// about a third of a second, each attempt with the whole timeout: an X server without `-noreset`
+    /// about a third of a second (within the same deadline): an X server without `-noreset`
     /// (Xvfb in CI, say) resets itself when its last client leaves, and a client connecting in
     /// that instant is dropped; a script running `mss` again and again on an otherwise empty
     /// Xvfb meets exactly that.
@@ -188,10 +215,19 @@ impl AutoConnection {
         preference: ConnectionPreference,
         timeout: Option<Duration>,
     ) -> Result<(Self, usize), AutoConnectError> {
+        let limits = timeout.map(|timeout| (timeout, Instant::now() + timeout));
         let mut delay = SETUP_RETRY_FIRST_DELAY;
         for _ in 0..SETUP_RETRIES {
-            match Self::connect_once(display, preference, timeout, false) {
+            match Self::connect_once(display, preference, limits, false) {
                 Err(error) if is_server_reset(&error) => {
+                    if let Some((timeout, deadline)) = limits {
+                        if Instant::now() + delay >= deadline {
+                            return Err(AutoConnectError::Timeout {
+                                waiting_for: SETUP.to_owned(),
+                                timeout,
+                            });
+                        }
+                    }
                     std::thread::sleep(delay);
                     delay *= 2;
                 }
@@ -199,33 +235,40 @@ impl AutoConnection {
             }
         }
         // The last attempt: a libxcb that still fails gives way to a pure-Rust connection.
-        Self::connect_once(display, preference, timeout, true)
+        Self::connect_once(display, preference, limits, true)
     }
 
-    /// One attempt of [`connect_with_timeout`](Self::connect_with_timeout). Unless
-    /// `last_attempt`, a libxcb connection that fails as a reset does right after the server
-    /// answered the probe is reported as such, not replaced by a pure-Rust one, so that it is
-    /// tried again.
+    /// One attempt of [`connect_with_timeout`](Self::connect_with_timeout), every step by the
+    /// deadline of `limits` (with the time each later wait is allowed). Unless `last_attempt`,
+    /// a libxcb connection that fails as a reset does right after the server answered the
+    /// probe is reported as such, not replaced by a pure-Rust one, so that it is tried again.
     fn connect_once(
         display: Option<&str>,
         preference: ConnectionPreference,
-        timeout: Option<Duration>,
+        limits: Option<(Duration, Instant)>,
         last_attempt: bool,
     ) -> Result<(Self, usize), AutoConnectError> {
-        let Some(timeout) = timeout else {
+        let Some((timeout, deadline)) = limits else {
             return Self::connect_unbounded(display, preference, last_attempt);
         };
-        let (probe, screen, probe_watchdog) = crate::connect::connect_pure_rust(display, timeout)?;
+        let (probe, screen, probe_watchdog) = crate::connect::connect_pure_rust(display, limits)?;
         if preference == ConnectionPreference::PureRust {
             let mut connection = Self::pure_rust(probe, None);
-            connection.watchdog = Some(probe_watchdog);
+            connection.watchdog = probe_watchdog;
             return Ok((connection, screen));
         }
         // The server answered a setup in time. Close that connection before libxcb makes its
         // own: some servers mishandle a client leaving while another is connected (Xvfb
         // 21.1 without XFIXES aborts), and one client at a time is all this needs.
         drop((probe, probe_watchdog));
-        match Self::connect_libxcb_after_probe(display) {
+        let owned_display = display.map(str::to_owned);
+        let libxcb = within(
+            Some(deadline),
+            "mss-x11-libxcb-connect",
+            LIBXCB_SETUP,
+            move |_| Self::connect_libxcb_after_probe(owned_display.as_deref()),
+        );
+        match libxcb.map_err(|error| error.into_error(timeout))? {
             Ok((connection, screen)) => {
                 let socket = connection
                     .as_fd()
@@ -237,6 +280,7 @@ impl AutoConnection {
                     Self {
                         inner,
                         watchdog: Some(watchdog),
+                        broken: AtomicBool::new(false),
                     },
                     screen,
                 ))
@@ -255,10 +299,9 @@ impl AutoConnection {
                     LibxcbFailure::Load(error) => format!("libxcb could not be loaded: {error}"),
                     LibxcbFailure::Connect(error) => format!("libxcb could not connect: {error}"),
                 };
-                let (probe, screen, watchdog) =
-                    crate::connect::connect_pure_rust(display, timeout)?;
+                let (probe, screen, watchdog) = crate::connect::connect_pure_rust(display, limits)?;
                 let mut connection = Self::pure_rust(probe, Some(reason));
-                connection.watchdog = Some(watchdog);
+                connection.watchdog = watchdog;
                 Ok((connection, screen))
             }
         }
@@ -271,7 +314,7 @@ impl AutoConnection {
         last_attempt: bool,
     ) -> Result<(Self, usize), AutoConnectError> {
         if preference == ConnectionPreference::PureRust {
-            let (connection, screen) = RustConnection::connect(display)?;
+            let (connection, screen, _) = crate::connect::connect_pure_rust(display, None)?;
             return Ok((Self::pure_rust(connection, None), screen));
         }
         let libxcb_failure = match Self::connect_libxcb(display) {
@@ -281,6 +324,7 @@ impl AutoConnection {
                     Self {
                         inner,
                         watchdog: None,
+                        broken: AtomicBool::new(false),
                     },
                     screen,
                 ));
@@ -297,7 +341,7 @@ impl AutoConnection {
             Err(LibxcbFailure::Load(error)) => format!("libxcb could not be loaded: {error}"),
             Err(LibxcbFailure::Connect(error)) => format!("libxcb could not connect: {error}"),
         };
-        let (connection, screen) = RustConnection::connect(display)?;
+        let (connection, screen, _) = crate::connect::connect_pure_rust(display, None)?;
         Ok((Self::pure_rust(connection, Some(libxcb_failure)), screen))
     }
 
@@ -305,12 +349,51 @@ impl AutoConnection {
         Self {
             inner: Inner::PureRust(Box::new(connection), libxcb_failure),
             watchdog: None,
+            broken: AtomicBool::new(false),
         }
     }
 
     /// The deadline for a wait starting now, when the connection has one.
     fn wait(&self) -> Option<WaitGuard<'_>> {
         self.watchdog.as_ref().map(Watchdog::guard)
+    }
+
+    /// `call` within a deadline ([`wait`](Self::wait)) and [`shielded`](Self::shielded).
+    fn guarded<T>(
+        &self,
+        call: impl FnOnce() -> Result<T, ConnectionError>,
+    ) -> Result<T, ConnectionError> {
+        let _wait = self.wait();
+        self.shielded(call)
+    }
+
+    /// `call`, unless the connection was broken off; a panic in it breaks the connection off.
+    ///
+    /// x11rb 0.14's libxcb connection panics when libxcb answers a wait with neither a reply
+    /// nor an error on a connection it does not call broken, which a server makes happen by
+    /// numbering a packet out of sequence (libxcb then takes the replies awaited as lost). The
+    /// panic is caught here, the socket shut down (so libxcb, too, sees the connection as
+    /// closed from now on) and the call fails like every later one, saying why. The panic's
+    /// message still reaches the process's panic hook (standard error, by default).
+    fn shielded<T>(
+        &self,
+        call: impl FnOnce() -> Result<T, ConnectionError>,
+    ) -> Result<T, ConnectionError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(broken());
+        }
+        match std::panic::catch_unwind(AssertUnwindSafe(call)) {
+            Ok(result) => result,
+            Err(_) => Err(self.break_off()),
+        }
+    }
+
+    /// Breaks the connection off after the connection library panicked: every later call
+    /// fails with [`broken`].
+    fn break_off(&self) -> ConnectionError {
+        self.broken.store(true, Ordering::SeqCst);
+        let _ = rustix::net::shutdown(self.as_fd(), rustix::net::Shutdown::Both);
+        broken()
     }
 
     /// The time each wait is allowed, when the connection was opened with one.
@@ -473,13 +556,14 @@ impl RequestConnection for AutoConnection {
     where
         R: TryParse,
     {
-        let _wait = self.wait();
-        let sequence = delegate!(self, connection => {
-            let cookie = connection.send_request_with_reply::<R>(bufs, fds)?;
-            let sequence = cookie.sequence_number();
-            std::mem::forget(cookie);
-            sequence
-        });
+        let sequence = self.guarded(|| {
+            delegate!(self, connection => {
+                let cookie = connection.send_request_with_reply::<R>(bufs, fds)?;
+                let sequence = cookie.sequence_number();
+                std::mem::forget(cookie);
+                Ok(sequence)
+            })
+        })?;
         Ok(Cookie::new(self, sequence))
     }
 
@@ -491,13 +575,14 @@ impl RequestConnection for AutoConnection {
     where
         R: TryParseFd,
     {
-        let _wait = self.wait();
-        let sequence = delegate!(self, connection => {
-            let cookie = connection.send_request_with_reply_with_fds::<R>(bufs, fds)?;
-            let sequence = cookie.sequence_number();
-            std::mem::forget(cookie);
-            sequence
-        });
+        let sequence = self.guarded(|| {
+            delegate!(self, connection => {
+                let cookie = connection.send_request_with_reply_with_fds::<R>(bufs, fds)?;
+                let sequence = cookie.sequence_number();
+                std::mem::forget(cookie);
+                Ok(sequence)
+            })
+        })?;
         Ok(CookieWithFds::new(self, sequence))
     }
 
@@ -506,13 +591,14 @@ impl RequestConnection for AutoConnection {
         bufs: &[IoSlice<'_>],
         fds: Vec<RawFdContainer>,
     ) -> Result<VoidCookie<'_, Self>, ConnectionError> {
-        let _wait = self.wait();
-        let sequence = delegate!(self, connection => {
-            let cookie = connection.send_request_without_reply(bufs, fds)?;
-            let sequence = cookie.sequence_number();
-            std::mem::forget(cookie);
-            sequence
-        });
+        let sequence = self.guarded(|| {
+            delegate!(self, connection => {
+                let cookie = connection.send_request_without_reply(bufs, fds)?;
+                let sequence = cookie.sequence_number();
+                std::mem::forget(cookie);
+                Ok(sequence)
+            })
+        })?;
         Ok(VoidCookie::new(self, sequence))
     }
 
@@ -524,45 +610,43 @@ impl RequestConnection for AutoConnection {
         &self,
         extension_name: &'static str,
     ) -> Result<(), ConnectionError> {
-        let _wait = self.wait();
-        delegate!(self, connection => connection.prefetch_extension_information(extension_name))
+        self.guarded(|| delegate!(self, connection => connection.prefetch_extension_information(extension_name)))
     }
 
     fn extension_information(
         &self,
         extension_name: &'static str,
     ) -> Result<Option<ExtensionInformation>, ConnectionError> {
-        let _wait = self.wait();
-        delegate!(self, connection => connection.extension_information(extension_name))
+        self.guarded(
+            || delegate!(self, connection => connection.extension_information(extension_name)),
+        )
     }
 
     fn wait_for_reply_or_raw_error(
         &self,
         sequence: SequenceNumber,
     ) -> Result<ReplyOrError<AutoBuf>, ConnectionError> {
-        let _wait = self.wait();
-        wrap_buffer!(self, connection => connection.wait_for_reply_or_raw_error(sequence), map_reply_or_error)
+        self.guarded(|| wrap_buffer!(self, connection => connection.wait_for_reply_or_raw_error(sequence), map_reply_or_error))
     }
 
     fn wait_for_reply(&self, sequence: SequenceNumber) -> Result<Option<AutoBuf>, ConnectionError> {
-        let _wait = self.wait();
-        wrap_buffer!(self, connection => connection.wait_for_reply(sequence), map_option)
+        self.guarded(
+            || wrap_buffer!(self, connection => connection.wait_for_reply(sequence), map_option),
+        )
     }
 
     fn wait_for_reply_with_fds_raw(
         &self,
         sequence: SequenceNumber,
     ) -> Result<ReplyOrError<BufWithFds<AutoBuf>, AutoBuf>, ConnectionError> {
-        let _wait = self.wait();
-        wrap_buffer!(self, connection => connection.wait_for_reply_with_fds_raw(sequence), map_with_fds)
+        self.guarded(|| wrap_buffer!(self, connection => connection.wait_for_reply_with_fds_raw(sequence), map_with_fds))
     }
 
     fn check_for_raw_error(
         &self,
         sequence: SequenceNumber,
     ) -> Result<Option<AutoBuf>, ConnectionError> {
-        let _wait = self.wait();
-        wrap_buffer!(self, connection => connection.check_for_raw_error(sequence), map_option)
+        self.guarded(|| wrap_buffer!(self, connection => connection.check_for_raw_error(sequence), map_option))
     }
 
     fn prefetch_maximum_request_bytes(&self) {
@@ -588,18 +672,21 @@ impl Connection for AutoConnection {
     fn wait_for_raw_event_with_sequence(
         &self,
     ) -> Result<(AutoBuf, SequenceNumber), ConnectionError> {
-        wrap_buffer!(self, connection => connection.wait_for_raw_event_with_sequence(), map_event)
+        self.shielded(|| {
+            wrap_buffer!(self, connection => connection.wait_for_raw_event_with_sequence(), map_event)
+        })
     }
 
     fn poll_for_raw_event_with_sequence(
         &self,
     ) -> Result<Option<(AutoBuf, SequenceNumber)>, ConnectionError> {
-        wrap_buffer!(self, connection => connection.poll_for_raw_event_with_sequence(), map_optional_event)
+        self.shielded(|| {
+            wrap_buffer!(self, connection => connection.poll_for_raw_event_with_sequence(), map_optional_event)
+        })
     }
 
     fn flush(&self) -> Result<(), ConnectionError> {
-        let _wait = self.wait();
-        delegate!(self, connection => connection.flush())
+        self.guarded(|| delegate!(self, connection => connection.flush()))
     }
 
     fn setup(&self) -> &Setup {
@@ -609,7 +696,15 @@ impl Connection for AutoConnection {
     fn generate_id(&self) -> Result<u32, ReplyOrIdError> {
         // Running out of ids asks the server for a new range (XC-MISC): a round trip.
         let _wait = self.wait();
-        delegate!(self, connection => connection.generate_id())
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(broken().into());
+        }
+        match std::panic::catch_unwind(AssertUnwindSafe(
+            || delegate!(self, connection => connection.generate_id()),
+        )) {
+            Ok(id) => id,
+            Err(_) => Err(self.break_off().into()),
+        }
     }
 }
 

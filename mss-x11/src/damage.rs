@@ -15,6 +15,8 @@ use crate::errors::{connection_lost, reply_error};
 /// The DAMAGE version asked for; subtracting into a region exists since 1.0, and 1.1 is what
 /// every server since 2007 speaks.
 const DAMAGE_VERSION: (u32, u32) = (1, 1);
+/// The most change rectangles [`DamageTracker::rectangles`] gives.
+const MAX_RECTANGLES: usize = 256;
 /// How often an event wait looks again when the connection's socket cannot be polled.
 const EVENT_POLL_INTERVAL: Duration = Duration::from_millis(4);
 
@@ -172,9 +174,11 @@ impl DamageTracker {
     }
 
     /// The rectangles of the reply to a [`fetch`](Self::fetch) (in the drawable's
-    /// coordinates); empty when nothing changed.
+    /// coordinates); empty when nothing changed. At most 256: more are
+    /// replaced by the one rectangle around them all (which covers every change, and more),
+    /// so what a frame keeps of its changes is bounded whatever the server lists.
     pub fn rectangles(reply: &xfixes::FetchRegionReply) -> Vec<Region> {
-        reply
+        let rectangles = reply
             .rectangles
             .iter()
             .filter(|rectangle| rectangle.width > 0 && rectangle.height > 0)
@@ -186,8 +190,23 @@ impl DamageTracker {
                     u32::from(rectangle.height),
                 )
                 .expect("a 16-bit rectangle of non-zero size is a valid region")
-            })
-            .collect()
+            });
+        let mut kept: Vec<Region> = Vec::new();
+        // Once past the limit, the rectangle around them all.
+        let mut around: Option<Region> = None;
+        for rectangle in rectangles {
+            match &mut around {
+                Some(around) => *around = around.union(&rectangle),
+                None if kept.len() < MAX_RECTANGLES => kept.push(rectangle),
+                None => {
+                    let all = kept
+                        .drain(..)
+                        .fold(rectangle, |all, other| all.union(&other));
+                    around = Some(all);
+                }
+            }
+        }
+        around.map_or(kept, |around| vec![around])
     }
 
     /// The server-side region the last [`subtract`](Self::subtract) filled, for clipping a

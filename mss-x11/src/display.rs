@@ -19,6 +19,11 @@ use crate::options::X11Options;
 use crate::window_state::WindowState;
 use crate::xwayland::{XWayland, detect_xwayland, xwayland_error};
 
+/// The most events read in one go before the server is called a flood: the events this crate
+/// selects come a few at a time (a screen change, one damage notice per capture), and even a
+/// shared connection's input events do not come tens of thousands between two captures.
+pub(crate) const MAX_EVENTS_AT_ONCE: usize = 65_536;
+
 /// One screen of an X connection, validated for capture: the plumbing both X11 backends share.
 ///
 /// It owns the connection ([`AutoConnection`] by default: libxcb loaded at run time, or x11rb's
@@ -407,15 +412,35 @@ impl<C: X11Connection> X11Display<C> {
     }
 
     /// Reads queued events without blocking and notes whether the screen changed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ConnectionLost`] when the connection is broken; [`Error::Protocol`] when the
+    /// server sends more than [`MAX_EVENTS_AT_ONCE`] events without a pause (reading them all
+    /// would never end, and a flood read as it comes would only move the unbounded queue from
+    /// the server to this process).
     pub(crate) fn drain_events(&mut self) -> Result<(), Error> {
         if !self.watching_screen_changes && !self.damage_events {
             return Ok(());
         }
+        let mut read = 0usize;
         while let Some(event) = self
             .connection
             .poll_x11_event()
             .map_err(|error| connection_lost(&self.connection, &self.display_name, error))?
         {
+            read += 1;
+            if read > MAX_EVENTS_AT_ONCE {
+                return Err(Error::Protocol {
+                    display: self.display_name.clone(),
+                    request: "reading events",
+                    message: format!(
+                        "the server sent more than {MAX_EVENTS_AT_ONCE} events without a pause, \
+                         which no healthy server does; the rest are left unread"
+                    ),
+                    source: None,
+                });
+            }
             match event {
                 Event::RandrScreenChangeNotify(change) if change.root == self.format.root => {
                     self.root_size_stale = true;

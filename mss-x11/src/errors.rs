@@ -64,10 +64,13 @@ fn timeout_error(display: &str, expired: ExpiredWait, waiting_for: &str) -> Erro
 pub(crate) fn display_unavailable(display: &str, error: AutoConnectError) -> Error {
     let error = match error {
         AutoConnectError::Connect(error) => error,
-        AutoConnectError::Timeout(timeout) => {
+        AutoConnectError::Timeout {
+            waiting_for,
+            timeout,
+        } => {
             return Error::Timeout {
                 display: display.to_owned(),
-                waiting_for: "the connection setup".to_owned(),
+                waiting_for,
                 seconds: timeout.as_secs_f64(),
             };
         }

@@ -64,28 +64,43 @@ impl<C: X11Connection> X11Display<C> {
             Ok(buffer) => buffer,
             Err(error) => return Err(self.grab_error(region, "GetImage", error)),
         };
-        let (depth, visual) = self.get_image_header(buffer.as_ref())?;
+        let stride = self.stride_for(width);
+        let (depth, visual) = self.get_image_reply(buffer.as_ref(), stride, (width, height))?;
         self.check_reply_visual("GetImage", depth, visual)?;
         Frame::new(
             ReplyStorage::new(buffer),
             GET_IMAGE_HEADER_LEN,
             region,
-            self.stride_for(width),
+            stride,
             self.format(),
         )
     }
 
-    /// The depth and visual in a raw `GetImage` reply, which must at least hold its header.
+    /// The depth and visual in a raw `GetImage` reply of a `width` x `height` image whose rows
+    /// are `stride` bytes apart. The reply must hold its header and exactly the image's bytes
+    /// (padded to a multiple of 4, as every reply is): a server that sends fewer has not sent
+    /// the image, and one that sends more has not laid it out as its setup says.
     ///
     /// # Errors
     ///
-    /// [`Error::Protocol`] for a reply shorter than its header.
-    pub(crate) fn get_image_header(&self, bytes: &[u8]) -> Result<(u8, u32), Error> {
-        if bytes.len() < GET_IMAGE_HEADER_LEN {
+    /// [`Error::Protocol`] naming `GetImage` and both lengths.
+    pub(crate) fn get_image_reply(
+        &self,
+        bytes: &[u8],
+        stride: usize,
+        (width, height): (u16, u16),
+    ) -> Result<(u8, u32), Error> {
+        let image_len = stride * usize::from(height);
+        let carried = bytes.len().checked_sub(GET_IMAGE_HEADER_LEN);
+        if carried != Some(image_len.next_multiple_of(4)) {
             return Err(Error::Protocol {
                 display: self.display_name().to_owned(),
                 request: "GetImage",
-                message: format!("the reply has only {} bytes", bytes.len()),
+                message: format!(
+                    "the reply carries {} bytes of pixels for a {width}x{height} image of \
+                     {image_len} bytes ({stride} a row)",
+                    carried.map_or_else(|| "not even a header, no".to_owned(), |n| n.to_string()),
+                ),
                 source: None,
             });
         }

@@ -36,6 +36,12 @@
 //!   compositor, holds only X11 windows over black; opening one is refused with
 //!   [`mss_core::Error::XWaylandRoot`] unless [`X11Options::allow_xwayland`] says otherwise.
 //! - **Clear errors.** Every error names the display; server errors name the request.
+//! - **Bounded, whatever the server.** Every wait has a deadline ([`X11Options::timeout`]),
+//!   opening the connection included (host lookup, socket, authority file, setup, libxcb's own
+//!   setup). What a server says is checked before it is used: a reply of the wrong length, a
+//!   flood of events, a window tree with cycles or without end, sizes and offsets beyond the
+//!   protocol's fields give errors, never a loop, a panic or memory without bound, and names
+//!   from the server reach errors and listings only made printable.
 //!
 //! # Features
 //!

@@ -19,6 +19,7 @@ use x11rb::protocol::ErrorKind;
 use x11rb::protocol::randr::ConnectionExt as _;
 use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, Window};
 
+use crate::edid::printable_name;
 use crate::errors::{connection_lost, reply_error};
 use mss_core::Error;
 
@@ -141,7 +142,7 @@ fn names_evidence(names: &[Vec<u8>]) -> Option<String> {
     let xwayland: Vec<String> = names
         .iter()
         .filter(|name| name.starts_with(XWAYLAND_OUTPUT_PREFIX))
-        .map(|name| String::from_utf8_lossy(name).into_owned())
+        .map(|name| printable_name(name))
         .collect();
     (!xwayland.is_empty()).then(|| format!("its RandR outputs are named {}", xwayland.join(", ")))
 }
@@ -178,6 +179,15 @@ mod tests {
             names_evidence(&names(&["xwayland0", "HDMI-1"])),
             None,
             "the prefix is upper case, as XWayland names its outputs"
+        );
+    }
+
+    #[test]
+    fn output_names_in_the_evidence_are_printable() {
+        let evidence = names_evidence(&[b"XWAYLAND\x1b[2J\x07\xe2\x80\xae0".to_vec()]).unwrap();
+        assert_eq!(
+            evidence,
+            "its RandR outputs are named XWAYLAND\u{fffd}[2J\u{fffd}\u{fffd}\u{fffd}\u{fffd}0"
         );
     }
 }

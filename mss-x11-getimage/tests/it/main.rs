@@ -12,6 +12,9 @@ mod support;
 mod connections;
 /// Root depths other than 24: native formats captured exactly, depth 8 refused.
 mod depths;
+/// Hostile X servers (the test kit's fake one, scripted by proptest): errors or exact frames,
+/// never a panic or a hang.
+mod hostile_server;
 /// Bad display names fail fast and name the display.
 mod open_errors;
 /// Regions off the screen or outside the protocol's ranges.

@@ -7,6 +7,9 @@
 
 mod connections;
 mod fallback;
+/// Hostile X servers (the test kit's fake one, scripted by proptest): errors or exact frames
+/// from segments or the GetImage fallback, never a panic or a hang.
+mod hostile_server;
 /// A connection that changes chosen MIT-SHM requests and replies, for the fallback rules.
 mod intercept;
 mod lifecycle;

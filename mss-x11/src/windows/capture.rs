@@ -261,17 +261,20 @@ impl<C: X11Connection> X11Display<C> {
 /// `GetImage` of a window's pixels, whose reply buffer becomes the frame's storage.
 struct GetImageWindow;
 
+/// What a `GetImage` of a window's pixels must carry: its stride and size.
+type Expected = (usize, (u16, u16));
+
 impl<C: X11Connection> WindowImageRequest<C> for GetImageWindow {
     const REQUEST: &'static str = "GetImage";
-    type Sent = SequenceNumber;
-    type Reply = C::Buf;
+    type Sent = (SequenceNumber, Expected);
+    type Reply = (C::Buf, Expected);
     type Storage = ReplyStorage<C::Buf>;
 
     fn send(
         &mut self,
         display: &X11Display<C>,
         source: &WindowSource,
-    ) -> Result<Option<SequenceNumber>, Error> {
+    ) -> Result<Option<Self::Sent>, Error> {
         let cookie = display
             .connection()
             .get_image(
@@ -284,10 +287,11 @@ impl<C: X11Connection> WindowImageRequest<C> for GetImageWindow {
                 u32::MAX,
             )
             .map_err(|error| display.connection_lost(error))?;
-        Ok(Some(forget_sequence(cookie)))
+        let expected = (source.stride, (source.width, source.height));
+        Ok(Some((forget_sequence(cookie), expected)))
     }
 
-    fn discard(&mut self, display: &X11Display<C>, sequence: SequenceNumber) {
+    fn discard(&mut self, display: &X11Display<C>, (sequence, _): Self::Sent) {
         // The error too: left to the event queue, it would pile up there, or reach an
         // application's own event loop.
         display.connection().discard_reply(
@@ -300,17 +304,19 @@ impl<C: X11Connection> WindowImageRequest<C> for GetImageWindow {
     fn receive(
         &mut self,
         display: &X11Display<C>,
-        sequence: SequenceNumber,
-    ) -> Result<C::Buf, ReplyError> {
-        Cookie::<C, GetImageReply>::new(display.connection(), sequence).raw_reply()
+        (sequence, expected): Self::Sent,
+    ) -> Result<Self::Reply, ReplyError> {
+        Cookie::<C, GetImageReply>::new(display.connection(), sequence)
+            .raw_reply()
+            .map(|buffer| (buffer, expected))
     }
 
     fn image(
         &mut self,
         display: &X11Display<C>,
-        buffer: C::Buf,
+        (buffer, (stride, size)): Self::Reply,
     ) -> Result<WindowImage<ReplyStorage<C::Buf>>, Error> {
-        let (depth, _visual) = display.get_image_header(buffer.as_ref())?;
+        let (depth, _visual) = display.get_image_reply(buffer.as_ref(), stride, size)?;
         Ok(WindowImage {
             depth,
             storage: ReplyStorage::new(buffer),

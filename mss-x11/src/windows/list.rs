@@ -3,6 +3,8 @@
 //! titles, classes, pids, places on the screen, and whether they are viewable or minimized
 //! (see the [module docs](super)).
 
+use std::collections::HashSet;
+
 use mss_core::{Error, Region, Window as WindowInfo};
 use x11rb::protocol::xproto::{
     AtomEnum, ConnectionExt as _, GetWindowAttributesReply, MapState, Window,
@@ -12,6 +14,51 @@ use super::shared::{CLIENT_SEARCH_DEPTH, minimized};
 use crate::connection::X11Connection;
 use crate::display::X11Display;
 use crate::window_state::WindowAtoms;
+
+/// The most windows one listing asks the tree of: a desktop has a few hundred, and a server
+/// whose tree has cycles, or children without end, cannot make a listing go on for ever.
+const MAX_TREE_QUERIES: usize = 16_384;
+
+/// How deep a window is looked for below the root before it is called lost (a parent chain
+/// longer than any real tree, or a cycle).
+const MAX_TREE_DEPTH: usize = 64;
+
+/// The walk of one listing through the window tree: the windows already searched (a tree with
+/// a cycle names them again) and the `QueryTree`s left.
+struct TreeWalk {
+    searched: HashSet<Window>,
+    queries_left: usize,
+}
+
+impl TreeWalk {
+    fn new() -> Self {
+        Self {
+            searched: HashSet::new(),
+            queries_left: MAX_TREE_QUERIES,
+        }
+    }
+
+    /// Takes one `QueryTree` from the budget.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] naming `QueryTree` when the budget is spent.
+    fn query(&mut self, display: &str) -> Result<(), Error> {
+        self.queries_left = self
+            .queries_left
+            .checked_sub(1)
+            .ok_or_else(|| Error::Protocol {
+                display: display.to_owned(),
+                request: "QueryTree",
+                message: format!(
+                    "listing the windows took more than {MAX_TREE_QUERIES} window trees, more than \
+                 any desktop has: the server's window tree is endless or loops"
+                ),
+                source: None,
+            })?;
+        Ok(())
+    }
+}
 
 /// The text of a property of type `STRING`. ICCCM says Latin-1, but many programs store UTF-8
 /// there (ImageMagick's `display`, scripts setting titles); bytes that are valid UTF-8 with
@@ -44,20 +91,21 @@ impl<C: X11Connection> X11Display<C> {
         Ok(windows)
     }
 
-    /// The client windows, bottom first.
+    /// The client windows, bottom first, each once.
     fn client_windows(&mut self, atoms: &WindowAtoms) -> Result<Vec<Window>, Error> {
         let root = self.root();
+        let mut walk = TreeWalk::new();
         let stacking = self.window_list(root, atoms._NET_CLIENT_LIST_STACKING)?;
         if !stacking.is_empty() {
-            return Ok(stacking);
+            return Ok(clients_once(stacking, root));
         }
-        let top_levels = self.children(root)?;
-        let listed = self.window_list(root, atoms._NET_CLIENT_LIST)?;
+        let top_levels = self.children(root, &mut walk)?;
+        let listed = clients_once(self.window_list(root, atoms._NET_CLIENT_LIST)?, root);
         if !listed.is_empty() {
             // In the order of their top-level ancestors' stacking.
             let mut ordered: Vec<(usize, Window)> = Vec::new();
             for client in listed {
-                let top = self.top_level_of(client)?;
+                let top = self.top_level_of(client, &mut walk)?;
                 let rank = top
                     .and_then(|top| top_levels.iter().position(|&window| window == top))
                     .unwrap_or(usize::MAX);
@@ -75,7 +123,7 @@ impl<C: X11Connection> X11Display<C> {
         });
         let mut clients = Vec::new();
         for top in top_levels {
-            if let Some(client) = self.client_below(atoms, top, CLIENT_SEARCH_DEPTH)? {
+            if let Some(client) = self.client_below(atoms, top, CLIENT_SEARCH_DEPTH, &mut walk)? {
                 clients.push(client);
             } else if !managed
                 && self
@@ -87,34 +135,49 @@ impl<C: X11Connection> X11Display<C> {
                 clients.push(top);
             }
         }
-        Ok(clients)
+        Ok(clients_once(clients, root))
     }
 
-    /// The window carrying `WM_STATE` at or below `window`, searching `depth` levels.
+    /// The window carrying `WM_STATE` at or below `window`, searching `depth` levels; a window
+    /// met before in this walk (a tree with a cycle) is not searched again.
     fn client_below(
         &mut self,
         atoms: &WindowAtoms,
         window: Window,
         depth: usize,
+        walk: &mut TreeWalk,
     ) -> Result<Option<Window>, Error> {
+        if !walk.searched.insert(window) {
+            return Ok(None);
+        }
         if self.has_property(window, atoms.WM_STATE)? {
             return Ok(Some(window));
         }
         if depth == 0 {
             return Ok(None);
         }
-        for child in self.children(window)? {
-            if let Some(client) = self.client_below(atoms, child, depth - 1)? {
+        for child in self.children(window, walk)? {
+            if let Some(client) = self.client_below(atoms, child, depth - 1, walk)? {
                 return Ok(Some(client));
             }
         }
         Ok(None)
     }
 
-    /// The root's child that holds `window`, if `window` still exists.
-    fn top_level_of(&mut self, mut window: Window) -> Result<Option<Window>, Error> {
+    /// The root's child that holds `window`, if `window` still exists and its parents lead to
+    /// the root (not round a cycle, nor deeper than [`MAX_TREE_DEPTH`]).
+    fn top_level_of(
+        &mut self,
+        mut window: Window,
+        walk: &mut TreeWalk,
+    ) -> Result<Option<Window>, Error> {
         let root = self.root();
-        loop {
+        let mut chain = HashSet::new();
+        for _ in 0..MAX_TREE_DEPTH {
+            if !chain.insert(window) {
+                return Ok(None);
+            }
+            walk.query(self.display_name())?;
             let Some(reply) = self.tree(window)? else {
                 return Ok(None);
             };
@@ -123,10 +186,12 @@ impl<C: X11Connection> X11Display<C> {
             }
             window = reply.parent;
         }
+        Ok(None)
     }
 
     /// `window`'s children, bottom first; none when it is gone.
-    fn children(&mut self, window: Window) -> Result<Vec<Window>, Error> {
+    fn children(&mut self, window: Window, walk: &mut TreeWalk) -> Result<Vec<Window>, Error> {
+        walk.query(self.display_name())?;
         Ok(self
             .tree(window)?
             .map(|reply| reply.children)
@@ -220,7 +285,8 @@ impl<C: X11Connection> X11Display<C> {
         Ok(minimized(atoms, wm_state.as_ref(), net_wm_state.as_ref()))
     }
 
-    /// Where `window`'s contents are on the screen, and its border width; `None` when gone.
+    /// Where `window`'s contents are on the screen, and its border width; `None` when gone, or
+    /// of no size (which a server may say; such a window shows nothing and is not listed).
     fn placement(&mut self, window: Window) -> Result<Option<(Region, u16, u8)>, Error> {
         let connection = self.connection();
         let geometry = connection
@@ -236,6 +302,9 @@ impl<C: X11Connection> X11Display<C> {
         else {
             return Ok(None);
         };
+        if geometry.width == 0 || geometry.height == 0 {
+            return Ok(None);
+        }
         let region = Region::new(
             i32::from(translated.dst_x),
             i32::from(translated.dst_y),
@@ -283,6 +352,16 @@ impl<C: X11Connection> X11Display<C> {
         }
         Ok(Some(info))
     }
+}
+
+/// The clients among `windows`, in order, each once: a server may list a window twice, or
+/// list the root or no window (`None`), which are no application's.
+fn clients_once(windows: Vec<Window>, root: Window) -> Vec<Window> {
+    let mut seen = HashSet::from([root, x11rb::NONE]);
+    windows
+        .into_iter()
+        .filter(|&window| seen.insert(window))
+        .collect()
 }
 
 #[cfg(test)]

@@ -486,7 +486,19 @@ impl<C: X11Connection> X11Display<C> {
             u32::from(geometry.height),
         )?;
         let format = self.visual_format(geometry.depth, attributes.visual)?;
-        let border = i16::try_from(geometry.border_width).unwrap_or(i16::MAX);
+        // Offsets into the drawable are 16 signed bits on the wire: one that does not fit is
+        // refused, never truncated into another place.
+        let offset = |what: &str, offset: i64| {
+            i16::try_from(offset).map_err(|_| Error::Unsupported {
+                backend: "x11",
+                what: "capturing a window whose pixels start beyond 32767 pixels into it",
+                reason: format!(
+                    "window {window:#x} ({region}) would be read from {offset} pixels {what} \
+                     its corner, which the X protocol cannot ask for"
+                ),
+            })
+        };
+        let border = offset("right of and below", i64::from(geometry.border_width))?;
         let source = match probe.pixmap {
             Some((pixmap, _)) => WindowSource {
                 drawable: pixmap,
@@ -513,13 +525,18 @@ impl<C: X11Connection> X11Display<C> {
                         ),
                     }
                 })?;
-                let width = visible.width() as u16;
+                // Inside a screen of 16-bit size.
+                let width = u16::try_from(visible.width()).unwrap_or(u16::MAX);
+                let height = u16::try_from(visible.height()).unwrap_or(u16::MAX);
                 WindowSource {
                     drawable: window,
-                    x: (visible.left() - region.left()) as i16,
-                    y: (visible.top() - region.top()) as i16,
+                    x: offset(
+                        "right of",
+                        i64::from(visible.left()) - i64::from(region.left()),
+                    )?,
+                    y: offset("below", i64::from(visible.top()) - i64::from(region.top()))?,
                     width,
-                    height: visible.height() as u16,
+                    height,
                     region: visible,
                     depth: geometry.depth,
                     visual: attributes.visual,

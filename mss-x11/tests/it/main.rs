@@ -8,6 +8,13 @@ mod support;
 
 /// The default connection: libxcb when it loads, pure Rust on request; what each reports.
 mod connections;
+/// The plumbing against the test kit's fake X server: display names that are socket paths,
+/// deadlines on every step of opening a connection, and hostile servers.
+mod fake_server;
+/// DAMAGE against the fake X server: change rectangles of any number, place and size.
+mod hostile_damage;
+/// Window listing and capture against hostile window trees from the fake X server.
+mod hostile_windows;
 /// RandR monitor listing on Xvfb (with and without RandR) and on an Xorg dummy server with
 /// two outputs, following layout changes.
 mod monitors;
