@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use mss_buffer::PoolStats;
+use mss_core::assemble::Assembly;
 use mss_core::stream::GrabStream;
 use mss_core::{
     BackendStatus, Capture, Error, Frame, FrameStream, Monitors, Region, ScreenInfo, StreamOptions,
     StreamTarget,
 };
 
-use crate::assemble::Assembly;
 use crate::connection::{BACKEND_NAME, Wayland};
 use crate::engine::{Copied, OutputRegion, ScreencopyEngine};
 use crate::limit::check_frame_size;
@@ -294,7 +294,7 @@ impl WaylandCapture {
 
     /// A region across several outputs, or partly on none: each output's part is captured
     /// into its own buffer and copied once into a new frame, opaque black where no output is
-    /// (see the `assemble` module).
+    /// (see mss-core's `assemble` module).
     ///
     /// # Errors
     ///

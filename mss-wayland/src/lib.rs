@@ -52,7 +52,6 @@
 //! missing protocol. `ext-image-copy-capture` (its successor) and dmabuf buffers are not used.
 #![forbid(unsafe_code)]
 
-mod assemble;
 mod capture;
 mod connection;
 mod damage;
