@@ -11,8 +11,6 @@
 //!   rootful XWayland beside it. [`MutterServer`] starts GNOME's compositor headless
 //!   ([`MutterOptions`]: its virtual monitors) with a private session bus, PipeWire and
 //!   WirePlumber, for screen casts.
-//! - [`mutter_dbus`]: [`MutterDbus`], a client of mutter's `DisplayConfig` (monitors) and
-//!   `ScreenCast` (a monitor's PipeWire node, no dialog) D-Bus interfaces.
 //! - [`xdg_scene`]: [`FullscreenScene`], the pattern full-screen on one output through
 //!   xdg-shell, for compositors without wlr-layer-shell (mutter), with rectangles painted on
 //!   command; [`XdgScene`], one on every output (mutter's known scene).
@@ -55,7 +53,6 @@ pub mod filesystem;
 pub mod harness;
 mod macros;
 pub mod memory;
-pub mod mutter_dbus;
 pub mod pattern;
 pub mod scene;
 pub mod server;
@@ -67,7 +64,6 @@ pub use fake::{FakeCapture, FakeFailure};
 pub use fake_compositor::FakeCompositor;
 pub use filesystem::{SmallTmpfs, root_or_explain};
 pub use harness::{BackendUnderTest, KnownScene, ServerFamily, ServerSpec, TestServer};
-pub use mutter_dbus::{CursorMode, MutterDbus, MutterMonitor};
 pub use scene::{Scene, SceneError};
 pub use server::{
     DummyOptions, MutterOptions, MutterServer, ServerError, ServerKind, SwayOptions, WaylandServer,

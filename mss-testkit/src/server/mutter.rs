@@ -10,10 +10,10 @@
 //!   `mutter --headless --no-x11 --virtual-monitor WxH ...`, whose virtual monitors are
 //!   `Meta-0`, `Meta-1`, ... in the order given. mutter lays them out itself, side by side
 //!   (observed: the largest at x = 0, the others to its right), so their places are read
-//!   from `DisplayConfig` ([`MutterDbus::monitors`](crate::MutterDbus::monitors)). mutter
-//!   renders without a GPU (surfaceless
-//!   EGL) and so offers screen casts in shared memory only (it says "Disabling DMA buffer
-//!   screen sharing").
+//!   from the compositor: its outputs ([`xdg_scene::outputs`](crate::xdg_scene::outputs)),
+//!   or `DisplayConfig` on the bus (the `pipewire` backend's client). mutter renders without
+//!   a GPU (surfaceless EGL) and so offers screen casts in shared memory only (it says
+//!   "Disabling DMA buffer screen sharing").
 //! - mutter is ready when its Wayland socket exists and it owns `org.gnome.Mutter.ScreenCast`
 //!   and `org.gnome.Mutter.DisplayConfig` on the bus; every wait has a deadline.
 //! - Animations are off, so a window is shown at once in its final place: mutter's default
