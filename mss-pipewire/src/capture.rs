@@ -178,6 +178,7 @@ impl PipeWireCapture {
 
     /// The cast of `placed`, started if it is not running.
     pub(crate) fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
+        self.check_usable()?;
         if !self.casts.contains_key(&placed.connector) {
             let started = self
                 .source
@@ -481,6 +482,14 @@ impl Capture for PipeWireCapture {
         Ok(Box::new(PipeWireStream::new(
             self, one, region, period, options,
         )))
+    }
+}
+
+impl Drop for PipeWireCapture {
+    /// The casts go first (each stops its thread, its stream and then its session), while
+    /// the bus and PipeWire they were made on are still there.
+    fn drop(&mut self) {
+        self.casts.clear();
     }
 }
 

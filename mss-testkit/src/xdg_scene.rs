@@ -232,7 +232,8 @@ impl Drop for FullscreenScene {
 }
 
 /// The places of the outputs of the compositor at `display` (a socket path), in its logical
-/// coordinates: each `wl_output`'s position and current mode, divided by its scale.
+/// coordinates: each `wl_output`'s position and current mode (its sides swapped when the
+/// output is turned a quarter turn), divided by its scale.
 ///
 /// # Errors
 ///
@@ -269,6 +270,7 @@ pub fn outputs(display: &Path) -> Result<Vec<Region>, SceneError> {
     state.positions = vec![None; globals.len()];
     state.modes = vec![None; globals.len()];
     state.scales = vec![1; globals.len()];
+    state.turned = vec![false; globals.len()];
     queue
         .roundtrip(&mut state)
         .map_err(|error| request_error(&name, "wl_output", &error.to_string()))?;
@@ -284,6 +286,11 @@ pub fn outputs(display: &Path) -> Result<Vec<Region>, SceneError> {
                 ));
             };
             let scale = state.scales[index].max(1);
+            let (width, height) = if state.turned[index] {
+                (height, width)
+            } else {
+                (width, height)
+            };
             Region::from_signed(
                 i64::from(x),
                 i64::from(y),
@@ -467,6 +474,8 @@ struct State {
     modes: Vec<Option<(i32, i32)>>,
     /// Each output's scale (`wl_output.scale`), by index.
     scales: Vec<i32>,
+    /// Whether each output is turned a quarter turn (its mode's sides swap), by index.
+    turned: Vec<bool>,
     closed: bool,
 }
 
@@ -512,6 +521,7 @@ impl Client {
         state.positions = vec![None; outputs.len()];
         state.modes = vec![None; outputs.len()];
         state.scales = vec![1; outputs.len()];
+        state.turned = vec![false; outputs.len()];
         queue
             .roundtrip(&mut state)
             .map_err(|error| request_error(display, "wl_output", &error.to_string()))?;
@@ -888,7 +898,24 @@ impl Dispatch<WlOutput, usize> for State {
     ) {
         use wayland_client::protocol::wl_output::{Event, Mode};
         match event {
-            Event::Geometry { x, y, .. } => state.positions[*index] = Some((x, y)),
+            Event::Geometry {
+                x, y, transform, ..
+            } => {
+                state.positions[*index] = Some((x, y));
+                // A quarter or three quarter turn (flipped or not) swaps the mode's sides.
+                let turned = matches!(
+                    transform,
+                    wayland_client::WEnum::Value(
+                        wayland_client::protocol::wl_output::Transform::_90
+                            | wayland_client::protocol::wl_output::Transform::_270
+                            | wayland_client::protocol::wl_output::Transform::Flipped90
+                            | wayland_client::protocol::wl_output::Transform::Flipped270
+                    )
+                );
+                if let Some(turns) = state.turned.get_mut(*index) {
+                    *turns = turned;
+                }
+            }
             Event::Mode {
                 flags: wayland_client::WEnum::Value(flags),
                 width,

@@ -3,7 +3,7 @@
 
 use mss_core::{Capture, Error};
 
-use crate::support::{mutter, open, region, scene};
+use crate::support::{grab_once_shown, mutter, open, region, scene, turn_first_monitor};
 
 #[test]
 fn two_monitors_side_by_side_regions_across_them_and_in_the_gap() {
@@ -89,4 +89,24 @@ fn two_monitors_side_by_side_regions_across_them_and_in_the_gap() {
         ),
         "{error:?}"
     );
+}
+
+/// A monitor turned a quarter turn changes size: the same capturer reads the new layout, and
+/// its cast (mutter renegotiates its size, with new buffers) gives upright frames of the new
+/// size, exact once a scene of that size is shown.
+#[test]
+fn a_monitor_turned_changes_size_and_the_cast_follows() {
+    let server = mutter(&[(640, 480)]);
+    let first = scene(&server);
+    let mut capture = open(&server);
+    first.assert_frame(&capture.grab_screen().unwrap());
+    turn_first_monitor(&server, 1);
+    let monitors = capture.monitors().unwrap();
+    assert_eq!(monitors.get(1).unwrap(), region(0, 0, 480, 640));
+    assert_eq!(monitors.monitors()[0].pixel_size(), (480, 640));
+    // The window shown before keeps its 640x480 picture; a new one fills the turned monitor.
+    let turned = scene(&server);
+    let frame = grab_once_shown(&mut capture, &turned, region(0, 0, 480, 640));
+    assert_eq!((frame.width(), frame.height()), (480, 640));
+    turned.assert_frame(&capture.grab(region(400, 600, 80, 40)).unwrap());
 }

@@ -56,3 +56,88 @@ pub fn grab_once_shown(capture: &mut dyn Capture, scene: &XdgScene, region: Regi
         }
     }
 }
+
+/// Turns the first monitor of `server` by `transform` (mutter's numbering: 1 is a quarter
+/// turn) with `DisplayConfig.ApplyMonitorsConfig`, as GNOME's settings do.
+pub fn turn_first_monitor(server: &MutterServer, transform: u32) {
+    use std::collections::HashMap;
+
+    use zbus::zvariant::{OwnedValue, Value};
+
+    type Spec = (String, String, String, String);
+    type Mode = (
+        String,
+        i32,
+        i32,
+        f64,
+        f64,
+        Vec<f64>,
+        HashMap<String, OwnedValue>,
+    );
+    type Logical = (
+        i32,
+        i32,
+        f64,
+        u32,
+        bool,
+        Vec<Spec>,
+        HashMap<String, OwnedValue>,
+    );
+    /// `(x, y, scale, transform, primary, [(connector, mode, properties)])`.
+    type NewLogical<'a> = (
+        i32,
+        i32,
+        f64,
+        u32,
+        bool,
+        Vec<(&'a str, &'a str, HashMap<&'a str, Value<'a>>)>,
+    );
+    type State = (
+        u32,
+        Vec<(Spec, Vec<Mode>, HashMap<String, OwnedValue>)>,
+        Vec<Logical>,
+        HashMap<String, OwnedValue>,
+    );
+    const DISPLAY_CONFIG: &str = "org.gnome.Mutter.DisplayConfig";
+    let connection = zbus::blocking::connection::Builder::address(server.bus_address())
+        .and_then(|builder| builder.method_timeout(HANG_GUARD).build())
+        .unwrap();
+    let reply = connection
+        .call_method(
+            Some(DISPLAY_CONFIG),
+            "/org/gnome/Mutter/DisplayConfig",
+            Some(DISPLAY_CONFIG),
+            "GetCurrentState",
+            &(),
+        )
+        .unwrap();
+    let (serial, monitors, _, _): State = reply.body().deserialize().unwrap();
+    let (spec, modes, _) = &monitors[0];
+    let current = modes
+        .iter()
+        .find(|mode| {
+            mode.6
+                .get("is-current")
+                .and_then(|value| bool::try_from(value).ok())
+                .unwrap_or(false)
+        })
+        .expect("a current mode");
+    let logical: Vec<NewLogical<'_>> = vec![(
+        0,
+        0,
+        1.0,
+        transform,
+        true,
+        vec![(spec.0.as_str(), current.0.as_str(), HashMap::new())],
+    )];
+    // Method 1: temporary, as a test wants (nothing written to the user's configuration).
+    connection
+        .call_method(
+            Some(DISPLAY_CONFIG),
+            "/org/gnome/Mutter/DisplayConfig",
+            Some(DISPLAY_CONFIG),
+            "ApplyMonitorsConfig",
+            &(serial, 1u32, logical, HashMap::<&str, Value<'_>>::new()),
+        )
+        .unwrap_or_else(|error| panic!("ApplyMonitorsConfig: {error}\n{}", server.log()));
+}
