@@ -326,12 +326,13 @@ fn measure_stream(
 
         let mut stream = screen.stream(&options)?;
         description = stream.describe();
+        let limit = crate::shot::wait_limit(&arguments.connect);
         for _ in 0..STREAM_WARM_UP {
-            read_every_byte(&stream.next_frame()?.frame);
+            read_every_byte(&next_frame_within(stream.as_mut(), limit, backend)?.frame);
         }
         let started = Instant::now();
         for _ in 0..frames {
-            read_every_byte(&stream.next_frame()?.frame);
+            read_every_byte(&next_frame_within(stream.as_mut(), limit, backend)?.frame);
             progress.inc(1);
         }
         streamed += started.elapsed();
@@ -347,6 +348,24 @@ fn measure_stream(
         sequential_ms_per_frame: per_frame(sequential),
         stream_ms_per_frame: per_frame(streamed),
     })
+}
+
+/// The stream's next frame, waiting at most `limit` (`--timeout`): a stream of a screen cast
+/// gets frames only when the screen changes, so on a still screen it would wait for ever.
+fn next_frame_within(
+    stream: &mut dyn mss::FrameStream,
+    limit: Option<Duration>,
+    backend: Backend,
+) -> Result<mss::StreamFrame, Failure> {
+    let deadline = limit.map(|limit| Instant::now() + limit);
+    match stream.next_frame_before(deadline)? {
+        Some(frame) => Ok(frame),
+        None => Err(Failure::Capture(format!(
+            "the {backend} stream gave no frame within {} s (a stream of a screen cast gets a \
+             frame only when the screen changes)",
+            limit.unwrap_or_default().as_secs_f64()
+        ))),
+    }
 }
 
 /// Prints stream measurements as text or JSON.

@@ -158,3 +158,34 @@ fn on_sway_the_wayland_backend_is_still_chosen() {
     let answer = candidates[1]["answer"].as_str().unwrap();
     assert!(answer.contains("org.gnome.Mutter.ScreenCast"), "{answer}");
 }
+
+/// `mss bench --stream` on a still GNOME screen: the stream gets no frame (a screen cast sends
+/// one only when the screen changes), so the benchmark ends after `--timeout` saying why,
+/// rather than waiting for ever.
+#[test]
+fn a_stream_benchmark_on_a_still_screen_ends_after_the_timeout_saying_why() {
+    let server = MutterServer::start(&MutterOptions::new().monitors(&[(320, 240)]))
+        .unwrap_or_else(|error| panic!("cannot start mutter ({error}); run `cargo xtask test`"));
+    let _scene = XdgScene::show(&server.wayland_display()).unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let output = mss_on(
+        &server,
+        directory.path(),
+        &[
+            "bench",
+            "--stream",
+            "--frames",
+            "2",
+            "-b",
+            "pipewire",
+            "--timeout",
+            "1",
+        ],
+    );
+    crate::support::assert_failure(
+        &output,
+        1,
+        "the pipewire stream gave no frame within 1 s (a stream of a screen cast gets a frame \
+         only when the screen changes)",
+    );
+}
