@@ -102,7 +102,8 @@ impl WaylandCapture {
     ///
     /// [`Error::DisplayUnavailable`] when no compositor answers there,
     /// [`Error::Unsupported`] when it offers no wlr-screencopy (GNOME, KDE, weston: the message
-    /// names the protocol and says that the portal path is not implemented yet),
+    /// names the protocol, the `pipewire` backend for GNOME, and says that the portal path is
+    /// not implemented yet),
     /// [`Error::Timeout`] when it does not answer in time.
     pub fn open_with(display: Option<&str>, options: WaylandOptions) -> Result<Self, Error> {
         let wayland = Wayland::open(display, options.timeout)?;
