@@ -124,15 +124,31 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
                 .collect()
         }
     };
+    let named = arguments.connect.backend.is_some();
     let mut results = Vec::new();
     let mut streams = Vec::new();
+    let mut not_measured = Vec::new();
     for backend in backends {
         let connect = crate::cli::ConnectArgs {
             backend: None,
             ..arguments.connect.clone()
         };
         let builder = crate::shot::builder(&connect)?.backend(backend);
-        let mut screen = builder.open()?;
+        let mut screen = match builder.open() {
+            Ok(screen) => screen,
+            // Without a backend named, each of the session's display system is measured; one
+            // that cannot capture this display (wlr-screencopy on GNOME, GNOME's screen cast on
+            // sway) is left out, saying why, when another can.
+            Err(error) if !named => {
+                let error = error.to_string();
+                let reason = error
+                    .strip_prefix(&format!("{backend}: "))
+                    .unwrap_or(&error);
+                not_measured.push(format!("{backend} not measured: {reason}"));
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
         let region = match &arguments.region {
             Some(text) => crate::shot::absolute_region(text, &mut screen)?,
             None => screen.monitors()?.get(arguments.monitor)?,
@@ -180,6 +196,12 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
                 milliseconds_per_frame: per_frame(floor_time),
             }),
         });
+    }
+    if results.is_empty() && streams.is_empty() && !not_measured.is_empty() {
+        return Err(Failure::Captures(not_measured));
+    }
+    for line in &not_measured {
+        eprintln!("mss: {line}");
     }
     if arguments.stream {
         print_streams(&streams, arguments.json);
@@ -304,12 +326,13 @@ fn measure_stream(
 
         let mut stream = screen.stream(&options)?;
         description = stream.describe();
+        let limit = crate::shot::wait_limit(&arguments.connect);
         for _ in 0..STREAM_WARM_UP {
-            read_every_byte(&stream.next_frame()?.frame);
+            read_every_byte(&next_frame_within(stream.as_mut(), limit, backend)?.frame);
         }
         let started = Instant::now();
         for _ in 0..frames {
-            read_every_byte(&stream.next_frame()?.frame);
+            read_every_byte(&next_frame_within(stream.as_mut(), limit, backend)?.frame);
             progress.inc(1);
         }
         streamed += started.elapsed();
@@ -325,6 +348,24 @@ fn measure_stream(
         sequential_ms_per_frame: per_frame(sequential),
         stream_ms_per_frame: per_frame(streamed),
     })
+}
+
+/// The stream's next frame, waiting at most `limit` (`--timeout`): a stream of a screen cast
+/// gets frames only when the screen changes, so on a still screen it would wait for ever.
+fn next_frame_within(
+    stream: &mut dyn mss::FrameStream,
+    limit: Option<Duration>,
+    backend: Backend,
+) -> Result<mss::StreamFrame, Failure> {
+    let deadline = limit.map(|limit| Instant::now() + limit);
+    match stream.next_frame_before(deadline)? {
+        Some(frame) => Ok(frame),
+        None => Err(Failure::Capture(format!(
+            "the {backend} stream gave no frame within {} s (a stream of a screen cast gets a \
+             frame only when the screen changes)",
+            limit.unwrap_or_default().as_secs_f64()
+        ))),
+    }
 }
 
 /// Prints stream measurements as text or JSON.

@@ -4,9 +4,9 @@
 //!
 //! Libraries that consume screen captures (encoders, recorders, vision pipelines, test helpers)
 //! should depend on `mss-core` alone and take a `&mut dyn Capture` (or a generic `C: Capture`).
-//! They then work with every backend (today `mss-x11-shm`, `mss-x11-getimage` and
-//! `mss-wayland`) without pulling in X11, Wayland or any other platform code. Applications pick
-//! a backend, usually through the `mss` facade crate.
+//! They then work with every backend (today `mss-x11-shm`, `mss-x11-getimage`, `mss-wayland`
+//! and `mss-pipewire`) without pulling in X11, Wayland or any other platform code.
+//! Applications pick a backend, usually through the `mss` facade crate.
 //!
 //! # What a backend is
 //!
@@ -40,6 +40,7 @@
 //! ask. [`Frame::to_rgb`] and [`Frame::to_rgba`] convert any format to packed 8-bit RGB(A).
 #![forbid(unsafe_code)]
 
+pub mod assemble;
 mod capture;
 pub mod cursor;
 mod error;

@@ -20,7 +20,8 @@
 //!   (the portal's `OpenPipeWireRemote`).
 //! - [`Stream`]: an input stream connected to a node with format parameters ([`Pod`]s, made
 //!   with `mss-spa-pod`); its [`StreamEvent`]s (state with error text, parameters, buffers
-//!   added and removed, process) read with [`Stream::next_event`]; [`Buffer`]s dequeued, read
+//!   added and removed, process) read with [`Stream::next_event`] (whose wait another thread
+//!   ends with [`Stream::interrupt`]); [`Buffer`]s dequeued, read
 //!   (data blocks: type, descriptor, offset, size, chunk; metadata: header, damage, crop,
 //!   cursor) and queued back when dropped, from any thread.
 //!

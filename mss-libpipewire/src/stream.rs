@@ -130,6 +130,8 @@ struct SharedState {
     buffers: HashMap<u64, Registered>,
     next_buffer_id: u64,
     destroyed: bool,
+    /// [`Stream::interrupt`] was called and no `next_event` has answered it yet.
+    interrupted: bool,
 }
 
 /// What the listener and the caller's threads share about one stream.
@@ -350,7 +352,8 @@ impl Stream {
         Ok(())
     }
 
-    /// The next event, waiting at most `timeout` for one; `None` when none came in time.
+    /// The next event, waiting at most `timeout` for one; `None` when none came in time, or
+    /// at once when [`interrupt`](Self::interrupt) was called meanwhile.
     ///
     /// # Errors
     ///
@@ -364,6 +367,10 @@ impl Stream {
         let shared = &self.inner.shared;
         let mut state = shared.state();
         loop {
+            if state.interrupted {
+                state.interrupted = false;
+                return Ok(None);
+            }
             if let Some(event) = state.events.pop_front() {
                 return Ok(Some(event));
             }
@@ -381,6 +388,15 @@ impl Stream {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
+    }
+
+    /// Makes the [`next_event`](Self::next_event) call that is waiting on another thread (or,
+    /// when none is, the next one) return `None` at once, as if its time were up; events
+    /// already recorded stay for the calls after it. A thread that reads the events in a loop
+    /// is stopped this way, with no polling.
+    pub fn interrupt(&self) {
+        self.inner.shared.state().interrupted = true;
+        self.inner.shared.changed.notify_all();
     }
 
     /// The state and its error text, as of the last state change (before any:

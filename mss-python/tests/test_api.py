@@ -132,7 +132,7 @@ def test_the_context_manager_closes_and_lets_the_body_error_through(xvfb: TestDi
 
 def test_the_backends_of_the_module_are_listed() -> None:
     names = [name for name, _, _ in mss.backends()]
-    assert names == ["x11-shm", "x11-getimage", "wayland"]
+    assert names == ["x11-shm", "x11-getimage", "wayland", "pipewire"]
 
 
 def test_every_exception_is_a_screenshot_error() -> None:

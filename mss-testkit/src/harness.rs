@@ -7,10 +7,12 @@
 //!
 //! mss-testkit knows display servers, not backends: it depends on `mss-core` and the servers'
 //! own protocols only. The crate whose tests run (the `mss` facade, for the conformance suite)
-//! knows the backends and hands them in as [`BackendUnderTest`]s; each backend is run on a
-//! server of its own display system. A new display system joins by implementing
-//! [`TestServer`] and [`KnownScene`] for its server and a [`ServerSpec`] that starts it, and by
-//! naming that spec in [`default_server`]; the suite's tests stay as they are.
+//! knows the backends and hands them in as [`BackendUnderTest`]s; each backend names the
+//! [`ServerFamily`] it captures (its display system's, unless it needs one compositor family:
+//! GNOME's screen cast is only on mutter) and is run on a server of that family. A new display
+//! system or compositor family joins by implementing [`TestServer`] and [`KnownScene`] for its
+//! server and a [`ServerSpec`] that starts it, and by naming that spec in
+//! [`default_server_for`]; the suite's tests stay as they are.
 
 use std::any::Any;
 use std::fmt;
@@ -54,6 +56,56 @@ pub trait KnownScene: fmt::Debug {
 
     /// The scene's size, from the origin.
     fn region(&self) -> Region;
+
+    /// Whether a capture taken as soon as [`paint_rect`](Self::paint_rect) returns shows the
+    /// change. True where a capture reads the screen as it is (X11) or asks for the next
+    /// repaint (wlr-screencopy). False where the compositor pushes frames to the capturer
+    /// after it shows them (a PipeWire screen cast of mutter: the frame is recorded on an idle
+    /// after the repaint whose frame callback `paint_rect` waits for), so a capture shows the
+    /// change shortly after: tests then wait for it, with a deadline.
+    fn captures_see_changes_at_once(&self) -> bool {
+        true
+    }
+}
+
+/// The kind of server a backend captures: its display system, and on Wayland the family of
+/// compositors, which differ in the capture protocols they offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServerFamily {
+    /// An X server (Xvfb, Xorg).
+    X11,
+    /// A wlroots compositor (sway): wlr-screencopy.
+    Wlroots,
+    /// GNOME's compositor (mutter): its screen cast over D-Bus and PipeWire.
+    Gnome,
+}
+
+impl ServerFamily {
+    /// The family a backend of `system` captures unless it says otherwise: X11 servers, and
+    /// for Wayland the wlroots compositors.
+    ///
+    /// # Panics
+    ///
+    /// For a display system with no test server ([`DisplaySystem::Virtual`]).
+    pub fn of(system: DisplaySystem) -> Self {
+        match system {
+            DisplaySystem::X11 => ServerFamily::X11,
+            DisplaySystem::Wayland => ServerFamily::Wlroots,
+            other => panic!(
+                "mss-testkit has no test server of display system {other}: a backend of that \
+                 system needs a TestServer and a ServerSpec here first"
+            ),
+        }
+    }
+
+    /// The display system of the family's servers.
+    pub fn system(self) -> DisplaySystem {
+        match self {
+            ServerFamily::X11 => DisplaySystem::X11,
+            ServerFamily::Wlroots | ServerFamily::Gnome => DisplaySystem::Wayland,
+        }
+    }
 }
 
 impl KnownScene for Scene {
@@ -87,7 +139,10 @@ pub trait TestServer: fmt::Debug {
     /// Its display system.
     fn system(&self) -> DisplaySystem;
 
-    /// The display name backends open (`:3` for X11).
+    /// Its family: which backends it serves.
+    fn family(&self) -> ServerFamily;
+
+    /// The display name backends open (`:3` for X11, the socket's path for Wayland).
     fn display(&self) -> &str;
 
     /// Shows the known scene on the whole screen.
@@ -130,6 +185,10 @@ impl TestServer for crate::WaylandServer {
         DisplaySystem::Wayland
     }
 
+    fn family(&self) -> ServerFamily {
+        ServerFamily::Wlroots
+    }
+
     fn display(&self) -> &str {
         self.wayland_display()
             .to_str()
@@ -148,14 +207,89 @@ impl ServerSpec for crate::SwayOptions {
         DisplaySystem::Wayland
     }
 
+    fn family(&self) -> ServerFamily {
+        ServerFamily::Wlroots
+    }
+
     fn start(&self) -> Result<Box<dyn TestServer>, ServerError> {
         Ok(Box::new(crate::WaylandServer::start(self)?))
+    }
+}
+
+impl KnownScene for crate::XdgScene {
+    fn expected(&self, x: u32, y: u32) -> Rgba {
+        crate::XdgScene::expected(self, x, y)
+    }
+
+    fn check_frame(&self, frame: &Frame) -> Result<(), FrameMismatch> {
+        crate::XdgScene::check_frame(self, frame)
+    }
+
+    fn assert_frame(&self, frame: &Frame) {
+        crate::XdgScene::assert_frame(self, frame);
+    }
+
+    fn paint_rect(&mut self, region: Region, colour: Rgba) -> Result<(), SceneError> {
+        crate::XdgScene::paint_rect(self, region, colour)
+    }
+
+    fn format(&self) -> PixelFormat {
+        // What mutter's screen casts in shared memory deliver (BGRx).
+        PixelFormat::Bgrx8888
+    }
+
+    fn region(&self) -> Region {
+        crate::XdgScene::region(self)
+    }
+
+    /// mutter records a screen cast's frame on an idle after the repaint whose frame callback
+    /// `paint_rect` waits for, and pushes it to the capturer then.
+    fn captures_see_changes_at_once(&self) -> bool {
+        false
+    }
+}
+
+impl TestServer for crate::MutterServer {
+    fn system(&self) -> DisplaySystem {
+        DisplaySystem::Wayland
+    }
+
+    fn family(&self) -> ServerFamily {
+        ServerFamily::Gnome
+    }
+
+    /// mutter's Wayland socket, a path: the `pipewire` backend finds the session's bus and
+    /// PipeWire beside it, in the same runtime directory.
+    fn display(&self) -> &str {
+        self.wayland_display_name()
+    }
+
+    fn paint_scene(&self) -> Result<Box<dyn KnownScene>, SceneError> {
+        Ok(Box::new(crate::XdgScene::show(&self.wayland_display())?))
+    }
+}
+
+impl ServerSpec for crate::MutterOptions {
+    fn system(&self) -> DisplaySystem {
+        DisplaySystem::Wayland
+    }
+
+    fn family(&self) -> ServerFamily {
+        ServerFamily::Gnome
+    }
+
+    fn start(&self) -> Result<Box<dyn TestServer>, ServerError> {
+        Ok(Box::new(crate::MutterServer::start(self)?))
     }
 }
 
 impl TestServer for XServer {
     fn system(&self) -> DisplaySystem {
         DisplaySystem::X11
+    }
+
+    fn family(&self) -> ServerFamily {
+        ServerFamily::X11
     }
 
     fn display(&self) -> &str {
@@ -172,6 +306,9 @@ pub trait ServerSpec: fmt::Debug {
     /// The display system of the servers it starts.
     fn system(&self) -> DisplaySystem;
 
+    /// The family of the servers it starts: only the backends of that family run on them.
+    fn family(&self) -> ServerFamily;
+
     /// Starts a server.
     ///
     /// # Errors
@@ -185,6 +322,10 @@ impl ServerSpec for XvfbOptions {
         DisplaySystem::X11
     }
 
+    fn family(&self) -> ServerFamily {
+        ServerFamily::X11
+    }
+
     fn start(&self) -> Result<Box<dyn TestServer>, ServerError> {
         Ok(Box::new(XServer::xvfb(self)?))
     }
@@ -195,27 +336,34 @@ impl ServerSpec for DummyOptions {
         DisplaySystem::X11
     }
 
+    fn family(&self) -> ServerFamily {
+        ServerFamily::X11
+    }
+
     fn start(&self) -> Result<Box<dyn TestServer>, ServerError> {
         Ok(Box::new(XServer::xorg_dummy(self)?))
     }
 }
 
-/// The server a test without its own runs a backend of `system` on: for X11, a 640x480
-/// Xvfb of depth 24 ([`XvfbOptions::default`]).
+/// The server a test without its own runs a backend of `family` on: for X11, a 640x480 Xvfb
+/// of depth 24 ([`XvfbOptions::default`]); for wlroots, a headless sway with one 640x480
+/// output; for GNOME, a headless mutter with one 640x480 virtual monitor.
+pub fn default_server_for(family: ServerFamily) -> Box<dyn ServerSpec> {
+    match family {
+        ServerFamily::X11 => Box::new(XvfbOptions::default()),
+        ServerFamily::Wlroots => Box::new(crate::SwayOptions::new()),
+        ServerFamily::Gnome => Box::new(crate::MutterOptions::new().monitors(&[(640, 480)])),
+    }
+}
+
+/// The server a backend of `system` runs on unless it names its family:
+/// [`default_server_for`] the [family of the system](ServerFamily::of).
 ///
 /// # Panics
 ///
-/// For a display system mss-testkit has no test server for yet (Wayland: its compositor joins
-/// with the Wayland backend), naming it.
+/// For a display system mss-testkit has no test server for, naming it.
 pub fn default_server(system: DisplaySystem) -> Box<dyn ServerSpec> {
-    match system {
-        DisplaySystem::X11 => Box::new(XvfbOptions::default()),
-        DisplaySystem::Wayland => Box::new(crate::SwayOptions::new()),
-        other => panic!(
-            "mss-testkit has no default {other} test server yet: a backend of that system needs \
-             a TestServer and a ServerSpec here first"
-        ),
-    }
+    default_server_for(ServerFamily::of(system))
 }
 
 /// A backend, as the test crate that knows it hands it to the harness.
@@ -225,6 +373,18 @@ pub trait BackendUnderTest {
 
     /// The display system it captures.
     fn system(&self) -> DisplaySystem;
+
+    /// The family of servers it captures: its display system's ([`ServerFamily::of`]) unless
+    /// it needs a compositor of one family (the `pipewire` backend speaks GNOME's screen
+    /// cast, which only mutter offers).
+    fn family(&self) -> ServerFamily {
+        ServerFamily::of(self.system())
+    }
+
+    /// The server it runs on when a test names none: [`default_server_for`] its family.
+    fn default_server(&self) -> Box<dyn ServerSpec> {
+        default_server_for(self.family())
+    }
 
     /// Opens it on `display`.
     ///
@@ -237,17 +397,17 @@ pub trait BackendUnderTest {
 /// Which server a backend test runs on.
 #[derive(Clone, Copy, Debug)]
 pub enum Servers<'a> {
-    /// Each backend on [`default_server`] of its display system.
+    /// Each backend on [its default server](BackendUnderTest::default_server).
     Default,
-    /// This one (only the backends of its display system run).
+    /// This one (only the backends of its family run).
     Only(&'a dyn ServerSpec),
 }
 
 /// The body of a [`backend_test!`](crate::backend_test) test.
 pub type BackendTestBody = fn(&mut dyn Capture, &dyn KnownScene, &dyn TestServer);
 
-/// Runs `body` once for every backend in `backends` that `servers` suits, each on a fresh
-/// server with the scene painted. A backend whose run panics does not stop the others; at the
+/// Runs `body` once for every backend in `backends` that `servers` suits (a server of the
+/// backend's family), each on a fresh server with the scene painted. A backend whose run panics does not stop the others; at the
 /// end every failing backend is reported, by name, in one panic.
 ///
 /// # Panics
@@ -265,10 +425,10 @@ pub fn run_backend_test(
     for backend in backends {
         let default;
         let spec: &dyn ServerSpec = match servers {
-            Servers::Only(spec) if spec.system() != backend.system() => continue,
+            Servers::Only(spec) if spec.family() != backend.family() => continue,
             Servers::Only(spec) => spec,
             Servers::Default => {
-                default = default_server(backend.system());
+                default = backend.default_server();
                 default.as_ref()
             }
         };
@@ -354,6 +514,48 @@ mod tests {
         }
     }
 
+    /// A backend of GNOME's family only.
+    struct OnMutter(&'static str);
+
+    impl BackendUnderTest for OnMutter {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+
+        fn system(&self) -> DisplaySystem {
+            DisplaySystem::Wayland
+        }
+
+        fn family(&self) -> ServerFamily {
+            ServerFamily::Gnome
+        }
+
+        fn open(&self, _display: &str) -> Result<Box<dyn Capture>, mss_core::Error> {
+            Ok(Box::new(NamedFake(self.0, FakeCapture::new(8, 8))))
+        }
+    }
+
+    #[test]
+    fn a_backend_names_its_family_and_its_default_server_follows() {
+        assert_eq!(Fake("x", DisplaySystem::X11).family(), ServerFamily::X11);
+        assert_eq!(
+            Fake("w", DisplaySystem::Wayland).family(),
+            ServerFamily::Wlroots
+        );
+        let gnome = OnMutter("g");
+        assert_eq!(gnome.family(), ServerFamily::Gnome);
+        assert_eq!(gnome.default_server().family(), ServerFamily::Gnome);
+        assert_eq!(gnome.default_server().system(), DisplaySystem::Wayland);
+        for family in [
+            ServerFamily::X11,
+            ServerFamily::Wlroots,
+            ServerFamily::Gnome,
+        ] {
+            assert_eq!(default_server_for(family).family(), family);
+            assert_eq!(default_server_for(family).system(), family.system());
+        }
+    }
+
     /// A fake capture reporting a chosen backend name.
     struct NamedFake(&'static str, FakeCapture);
 
@@ -393,6 +595,7 @@ mod tests {
             Box::new(Fake("third", DisplaySystem::X11)),
             // Not run: the given server is X11.
             Box::new(Fake("elsewhere", DisplaySystem::Wayland)),
+            Box::new(OnMutter("gnome-only")),
         ];
         let spec = XvfbOptions::new(32, 24, 24);
         let before = RUNS.load(Ordering::SeqCst);

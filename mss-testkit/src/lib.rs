@@ -11,10 +11,9 @@
 //!   rootful XWayland beside it. [`MutterServer`] starts GNOME's compositor headless
 //!   ([`MutterOptions`]: its virtual monitors) with a private session bus, PipeWire and
 //!   WirePlumber, for screen casts.
-//! - [`mutter_dbus`]: [`MutterDbus`], a client of mutter's `DisplayConfig` (monitors) and
-//!   `ScreenCast` (a monitor's PipeWire node, no dialog) D-Bus interfaces.
 //! - [`xdg_scene`]: [`FullscreenScene`], the pattern full-screen on one output through
-//!   xdg-shell, for compositors without wlr-layer-shell (mutter).
+//!   xdg-shell, for compositors without wlr-layer-shell (mutter), with rectangles painted on
+//!   command; [`XdgScene`], one on every output (mutter's known scene).
 //! - [`scene`]: [`Scene`] paints a pattern whose every pixel encodes its coordinates on an X
 //!   root window, encoded for the screen's own format, and checks frames against it pixel by
 //!   pixel ([`Scene::assert_frame`]).
@@ -31,8 +30,8 @@
 //!   property tests make of each case.
 //! - [`harness`] and [`backend_test!`]: the display-server abstraction ([`TestServer`],
 //!   [`ServerSpec`], [`KnownScene`]) and the runner that takes a test crate's
-//!   [`BackendUnderTest`]s and runs one test body against each, on a server of its display
-//!   system.
+//!   [`BackendUnderTest`]s and runs one test body against each, on a server of its
+//!   [`ServerFamily`] (X11, wlroots or GNOME).
 //! - [`pattern`]: the pattern itself and the frame comparison every scene shares.
 //! - [`filesystem`]: [`SmallTmpfs`], a tmpfs of a few pages for tests of full disks, and
 //!   [`root_or_explain`], the rule for tests that need root (they fail under `CI=true`).
@@ -59,7 +58,6 @@ pub mod filesystem;
 pub mod harness;
 mod macros;
 pub mod memory;
-pub mod mutter_dbus;
 pub mod pattern;
 pub mod scene;
 pub mod server;
@@ -70,8 +68,7 @@ pub mod xdg_scene;
 pub use fake::{FakeCapture, FakeFailure};
 pub use fake_compositor::FakeCompositor;
 pub use filesystem::{SmallTmpfs, root_or_explain};
-pub use harness::{BackendUnderTest, KnownScene, ServerSpec, TestServer};
-pub use mutter_dbus::{CursorMode, MutterDbus, MutterMonitor};
+pub use harness::{BackendUnderTest, KnownScene, ServerFamily, ServerSpec, TestServer};
 pub use scene::{Scene, SceneError};
 pub use server::{
     DummyOptions, MutterOptions, MutterServer, ServerError, ServerKind, SwayOptions, WaylandServer,
@@ -79,7 +76,7 @@ pub use server::{
 };
 pub use wayland_scene::WaylandScene;
 pub use x11_windows::{TestWindows, WindowManager};
-pub use xdg_scene::FullscreenScene;
+pub use xdg_scene::{FullscreenScene, XdgScene};
 
 /// The core crate, re-exported so [`backend_test!`] can name its types from any crate.
 pub use mss_core;

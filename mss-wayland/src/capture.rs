@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use mss_buffer::PoolStats;
+use mss_core::assemble::Assembly;
 use mss_core::stream::GrabStream;
 use mss_core::{
     BackendStatus, Capture, Error, Frame, FrameStream, Monitors, Region, ScreenInfo, StreamOptions,
     StreamTarget,
 };
 
-use crate::assemble::Assembly;
 use crate::connection::{BACKEND_NAME, Wayland};
 use crate::engine::{Copied, OutputRegion, ScreencopyEngine};
 use crate::limit::check_frame_size;
@@ -102,7 +102,8 @@ impl WaylandCapture {
     ///
     /// [`Error::DisplayUnavailable`] when no compositor answers there,
     /// [`Error::Unsupported`] when it offers no wlr-screencopy (GNOME, KDE, weston: the message
-    /// names the protocol and says that the portal path is not implemented yet),
+    /// names the protocol, the `pipewire` backend for GNOME, and says that the portal path is
+    /// not implemented yet),
     /// [`Error::Timeout`] when it does not answer in time.
     pub fn open_with(display: Option<&str>, options: WaylandOptions) -> Result<Self, Error> {
         let wayland = Wayland::open(display, options.timeout)?;
@@ -294,7 +295,7 @@ impl WaylandCapture {
 
     /// A region across several outputs, or partly on none: each output's part is captured
     /// into its own buffer and copied once into a new frame, opaque black where no output is
-    /// (see the `assemble` module).
+    /// (see mss-core's `assemble` module).
     ///
     /// # Errors
     ///

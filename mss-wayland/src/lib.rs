@@ -47,12 +47,13 @@
 //!
 //! # Not supported yet
 //!
-//! GNOME and KDE do not offer wlr-screencopy; they are captured through the desktop portal and
-//! PipeWire, which this crate does not implement yet: opening fails with an error naming the
-//! missing protocol. `ext-image-copy-capture` (its successor) and dmabuf buffers are not used.
+//! GNOME and KDE do not offer wlr-screencopy: opening fails with an error naming the missing
+//! protocol. GNOME is captured by the `pipewire` backend (`mss-pipewire`: mutter's own screen
+//! cast through PipeWire), which the `mss` facade tries after this one; KDE and the other
+//! desktops offer the desktop portal, which mss-rs does not implement yet.
+//! `ext-image-copy-capture` (wlr-screencopy's successor) and dmabuf buffers are not used.
 #![forbid(unsafe_code)]
 
-mod assemble;
 mod capture;
 mod connection;
 mod damage;

@@ -86,7 +86,8 @@ fn main() -> Result<(), mss::Error> {
 //! `auto`); a forced backend is the only one asked, and its error is returned as it is.
 //! Otherwise the session's candidates ([`Backend::candidates`]) are asked in order and the
 //! first that opens is chosen: on a Wayland session its Wayland backends (`wayland`, for
-//! wlroots compositors), then its X11 ones, which meet XWayland; on X11, `x11-shm`, which grabs
+//! wlroots compositors, then `pipewire`, for GNOME), then its X11 ones, which meet XWayland;
+//! on X11, `x11-shm`, which grabs
 //! into shared memory with no copy and, when MIT-SHM cannot work (extension missing, a TCP
 //! display...), falls back to `GetImage` by itself, saying why, then `x11-getimage`. When none
 //! opens, [`Error::NoBackendOpened`] lists what each answered. [`Mss::choice`] keeps every
@@ -105,13 +106,16 @@ fn main() -> Result<(), mss::Error> {
 //! which kind it is and what to do instead, whether the backend was chosen automatically or
 //! named. [`MssBuilder::allow_xwayland`] (`--xwayland` on the command line) captures the root
 //! anyway; the status then carries a caveat. The `wayland` backend captures the Wayland desktop
-//! itself on wlroots compositors; GNOME and KDE, which offer only the screen-cast portal, are
-//! not captured yet.
+//! itself on wlroots compositors, the `pipewire` backend on GNOME (mutter's own screen cast,
+//! no dialog); KDE and the other desktops that offer only the screen-cast portal are not
+//! captured yet.
 //!
 //! # Cargo features
 //!
 //! - `x11-shm` (default): the MIT-SHM backend.
 //! - `wayland` (default): the wlr-screencopy backend (pure Rust, no libwayland).
+//! - `pipewire` (default): GNOME's screen cast through PipeWire (libpipewire loaded at run
+//!   time, so nothing to link or build against).
 //! - `x11-getimage`: the plain `GetImage` backend.
 //! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
 //!   and atomic writes; levels and settings are documented in [`png_file`], where the bytes go

@@ -100,15 +100,23 @@ registry! {
         summary: "Wayland, wlr-screencopy (wlroots compositors: sway, Hyprland, river, ...) into pooled shared memory: zero-copy frames",
         open: mss_wayland::open,
     },
+    /// `pipewire`: GNOME's screen casts (`org.gnome.Mutter.ScreenCast`, no dialog) read from
+    /// PipeWire, zero-copy frames; after `wayland`, so wlroots compositors keep wlr-screencopy.
+    PIPEWIRE {
+        name: "pipewire",
+        system: Wayland,
+        summary: "Wayland, GNOME's screen cast (org.gnome.Mutter.ScreenCast, no dialog) through PipeWire: zero-copy frames",
+        open: mss_pipewire::open,
+    },
     /// `fake`: a made-up screen of no display server, for tests; never chosen automatically.
     FAKE { name: "fake", system: Virtual, summary: "a made-up screen showing the test kit's pattern, no display server (tests only; opened by name)", open: mss_fake::open },
 }
 
 /// A capture backend: a handle on its registry entry, named as its Cargo feature.
 ///
-/// The constants ([`Backend::X11_SHM`], [`Backend::X11_GETIMAGE`], [`Backend::WAYLAND`]) name
-/// every backend this crate knows, whether or not this build carries it;
-/// [`Backend::compiled_in`] lists the ones it does.
+/// The constants ([`Backend::X11_SHM`], [`Backend::X11_GETIMAGE`], [`Backend::WAYLAND`],
+/// [`Backend::PIPEWIRE`]) name every backend this crate knows, whether or not this build
+/// carries it; [`Backend::compiled_in`] lists the ones it does.
 #[derive(Clone, Copy)]
 pub struct Backend(&'static Entry);
 
@@ -318,6 +326,10 @@ mod tests {
     fn compiled_in_follows_the_features() {
         assert_eq!(Backend::X11_SHM.is_compiled_in(), cfg!(feature = "x11-shm"));
         assert_eq!(Backend::WAYLAND.is_compiled_in(), cfg!(feature = "wayland"));
+        assert_eq!(
+            Backend::PIPEWIRE.is_compiled_in(),
+            cfg!(feature = "pipewire")
+        );
         assert_eq!(Backend::FAKE.is_compiled_in(), cfg!(feature = "fake"));
         assert_eq!(
             Backend::X11_GETIMAGE.is_compiled_in(),

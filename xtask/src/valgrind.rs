@@ -15,15 +15,17 @@ use crate::steps::Steps;
 use crate::system_packages;
 
 /// The crates whose tests run under valgrind: the ones allowed unsafe code (the memfd mappings,
-/// the libpipewire FFI), the pool that lends its segments out, and the backends that hand them
+/// the libpipewire FFI), the pool that lends its segments out, the backends that hand them
 /// to their server (the X server through MIT-SHM, the Wayland compositor as `wl_buffer`s) and
-/// release them from any thread.
+/// release them from any thread, and the PipeWire backend, whose frames are mutter's mapped
+/// buffers, queued back from any thread.
 pub const VALGRIND_PACKAGES: &[&str] = &[
     "mss-memfd",
     "mss-libpipewire",
     "mss-buffer",
     "mss-x11-shm",
     "mss-wayland",
+    "mss-pipewire",
 ];
 
 /// Test targets (package, target) that run in `cargo xtask test` but not under valgrind, each

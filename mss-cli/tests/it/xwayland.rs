@@ -142,7 +142,7 @@ fn the_x11_backends_refuse_xwayland_naming_it_and_write_nothing() {
             "its RandR outputs are named XWAYLAND0",
             "is not the Wayland desktop",
             "it runs rootless",
-            "capture the Wayland desktop with the wayland backend instead",
+            "capture the Wayland desktop with the wayland or pipewire backend instead",
             "--xwayland",
         ] {
             assert!(message.contains(fragment), "{arguments:?}: {message}");

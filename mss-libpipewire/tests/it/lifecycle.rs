@@ -96,6 +96,49 @@ fn waiting_while_holding_the_loop_lock_is_refused() {
     assert_eq!(stream.next_event(Duration::ZERO).unwrap(), None);
 }
 
+/// A thread reading events is woken by `interrupt` long before its wait would end, the
+/// events recorded before stay for the next reads, and an interrupt with nobody waiting ends
+/// the next wait at once.
+#[test]
+fn an_interrupt_ends_a_wait_for_events_at_once() {
+    let pipewire = PipeWire::load().unwrap();
+    let thread_loop = ThreadLoop::new(pipewire, "mss-test-loop").unwrap();
+    thread_loop.start().unwrap();
+    let (core, _peer) = silent_core(&thread_loop);
+    let stream = std::sync::Arc::new(Stream::new(&core, "mss-test", &[]).unwrap());
+    let (started, waiting) = std::sync::mpsc::channel();
+    let reader = {
+        let stream = std::sync::Arc::clone(&stream);
+        std::thread::spawn(move || {
+            started.send(()).unwrap();
+            let asked = std::time::Instant::now();
+            let event = stream.next_event(Duration::from_secs(600)).unwrap();
+            (event, asked.elapsed())
+        })
+    };
+    waiting.recv().unwrap();
+    // Whether the reader waits already or is about to, the interrupt ends that wait.
+    stream.interrupt();
+    let (event, waited) = reader.join().unwrap();
+    assert_eq!(event, None);
+    assert!(waited < Duration::from_secs(300), "woken after {waited:?}");
+    // An interrupt with nobody waiting ends the next wait; the wait after it waits again.
+    stream.interrupt();
+    assert_eq!(stream.next_event(Duration::from_secs(600)).unwrap(), None);
+    assert_eq!(stream.next_event(Duration::ZERO).unwrap(), None);
+    // Events recorded before an interrupt are read after it.
+    stream
+        .connect(Some(42), StreamFlags::NONE, &[enum_format()], Vec::new())
+        .unwrap();
+    stream.interrupt();
+    assert_eq!(stream.next_event(Duration::from_secs(600)).unwrap(), None);
+    let event = stream.next_event(Duration::from_secs(10)).unwrap();
+    assert!(
+        matches!(event, Some(StreamEvent::StateChanged { .. })),
+        "{event:?}"
+    );
+}
+
 #[test]
 fn a_loop_never_started_still_makes_and_drops_objects() {
     let pipewire = PipeWire::load().unwrap();

@@ -30,8 +30,9 @@ class MSS:
 
     ``MSS(backend="default", compression_level=6, with_cursor=False, display=None)``, all
     keyword-only. ``backend`` is python-mss's name (``default``, ``xshmgetimage``,
-    ``xgetimage``) or mss-rs's (``x11-shm``, ``x11-getimage``, ``wayland``); ``default``
-    picks the session's best, and on a Wayland session that is the Wayland desktop.
+    ``xgetimage``) or mss-rs's (``x11-shm``, ``x11-getimage``, ``wayland``, ``pipewire``);
+    ``default`` picks the session's best, and on a Wayland session that is the Wayland desktop
+    (wlr-screencopy, or GNOME's screen cast).
     ``display`` is an X11 display (``:1``) or a Wayland socket (``wayland-1``), the session's
     when ``None``. mss-rs adds ``allow_xwayland`` (capture XWayland's root anyway) and
     ``timeout`` (seconds each wait on the display may take; ``None`` for no limit).
@@ -97,7 +98,7 @@ class MSS:
 
     @property
     def backend(self) -> str:
-        """The mss-rs backend in use: ``x11-shm``, ``x11-getimage`` or ``wayland``."""
+        """The mss-rs backend in use: ``x11-shm``, ``x11-getimage``, ``wayland`` or ``pipewire``."""
         return str(self._capturer.backend)
 
     @property

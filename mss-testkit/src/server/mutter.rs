@@ -10,15 +10,19 @@
 //!   `mutter --headless --no-x11 --virtual-monitor WxH ...`, whose virtual monitors are
 //!   `Meta-0`, `Meta-1`, ... in the order given. mutter lays them out itself, side by side
 //!   (observed: the largest at x = 0, the others to its right), so their places are read
-//!   from `DisplayConfig` ([`MutterDbus::monitors`](crate::MutterDbus::monitors)). mutter
-//!   renders without a GPU (surfaceless
-//!   EGL) and so offers screen casts in shared memory only (it says "Disabling DMA buffer
-//!   screen sharing").
+//!   from the compositor: its outputs ([`xdg_scene::outputs`](crate::xdg_scene::outputs)),
+//!   or `DisplayConfig` on the bus (the `pipewire` backend's client). mutter renders without
+//!   a GPU (surfaceless EGL) and so offers screen casts in shared memory only (it says
+//!   "Disabling DMA buffer screen sharing").
 //! - mutter is ready when its Wayland socket exists and it owns `org.gnome.Mutter.ScreenCast`
 //!   and `org.gnome.Mutter.DisplayConfig` on the bus; every wait has a deadline.
-//! - GSettings come from a key file in the private configuration directory
-//!   (`GSETTINGS_BACKEND=keyfile`), with animations off, so a window is shown at once in its
-//!   final place (no zoom-in effect that a capture could catch half-way).
+//! - Animations are off, so a window is shown at once in its final place: mutter's default
+//!   plugin zooms a window being mapped in for 250 ms unless `MUTTER_DEBUG_DISABLE_ANIMATIONS`
+//!   is `1` (the GSettings key `enable-animations`, off in a key file in the private
+//!   configuration directory, `GSETTINGS_BACKEND=keyfile`, does not stop that effect). With
+//!   the effect, the window's frame callback comes while it is still growing, and a screen
+//!   cast started then shows the desktop's background around a small window: what was
+//!   taken for a stale first frame of mutter's screen casts.
 //! - Every program runs in one process group (the bus's), stopped with SIGTERM, then SIGKILL
 //!   after a grace period, and reaped.
 
@@ -95,6 +99,8 @@ pub struct MutterServer {
     children: Vec<(&'static str, Child)>,
     runtime_dir: TempDir,
     bus_address: String,
+    /// The Wayland socket's path, as text.
+    display: String,
     monitors: Vec<(u32, u32)>,
 }
 
@@ -139,9 +145,21 @@ impl MutterServer {
                 )
             })
             .map_err(|source| io_error("writing mutter's settings", source))?;
+        let display = runtime_dir
+            .path()
+            .join(WAYLAND_SOCKET)
+            .to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                io_error(
+                    "naming mutter's Wayland socket",
+                    std::io::Error::other("the temporary directory's path is not UTF-8"),
+                )
+            })?;
         let mut server = Self {
             children: Vec::new(),
             bus_address: String::new(),
+            display,
             runtime_dir,
             monitors: options.monitors.clone(),
         };
@@ -252,6 +270,7 @@ impl MutterServer {
             .env("XDG_CACHE_HOME", dir.join("cache"))
             .env("XDG_STATE_HOME", dir.join("state"))
             .env("GSETTINGS_BACKEND", "keyfile")
+            .env("MUTTER_DEBUG_DISABLE_ANIMATIONS", "1")
             .env("NO_AT_BRIDGE", "1");
         if !self.bus_address.is_empty() {
             command.env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address);
@@ -330,6 +349,12 @@ impl MutterServer {
     /// mutter's Wayland socket (an absolute path, accepted as `WAYLAND_DISPLAY`).
     pub fn wayland_display(&self) -> PathBuf {
         self.runtime_dir.path().join(WAYLAND_SOCKET)
+    }
+
+    /// mutter's Wayland socket's path, as text: the display name the `pipewire` backend
+    /// opens (it finds the session bus and PipeWire beside it).
+    pub fn wayland_display_name(&self) -> &str {
+        &self.display
     }
 
     /// PipeWire's socket.

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use mss_core::{Frame, PixelFormat, Region};
+use mss_core::{Frame, PixelFormat, Region, Rgba};
 use rstest::rstest;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
@@ -195,7 +195,7 @@ fn scenes_paint_and_read_back_exactly(#[case] depth: u8, #[case] format: PixelFo
 fn painted_rectangles_show_and_are_expected() {
     let server = XServer::xvfb(&XvfbOptions::new(200, 100, 16)).unwrap();
     let mut scene = server.paint_scene().unwrap();
-    let colour = mss_core::Rgba::rgb(0x12, 0x34, 0x56);
+    let colour = Rgba::rgb(0x12, 0x34, 0x56);
     let area = Region::new(10, 20, 30, 40).unwrap();
     scene.paint_rect(area, colour).unwrap();
     assert_eq!(
@@ -297,40 +297,57 @@ fn a_missing_sway_says_to_run_xtask() {
 }
 
 #[test]
-fn mutter_serves_two_monitors_over_dbus_and_leaves_nothing_behind() {
+fn mutter_serves_two_monitors_and_leaves_nothing_behind() {
     let server = MutterServer::start(&MutterOptions::new().monitors(&[(1280, 720), (800, 600)]))
         .unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(server.monitors(), [(1280, 720), (800, 600)]);
     assert!(server.wayland_display().exists());
+    assert_eq!(
+        Path::new(server.wayland_display_name()),
+        server.wayland_display()
+    );
     assert!(server.pipewire_socket().exists());
-    assert!(server.bus_address().starts_with("unix:path="));
+    let bus = format!("unix:path={},", server.runtime_dir().join("bus").display());
+    assert!(
+        server.bus_address().starts_with(&bus),
+        "the bus, PipeWire and the Wayland socket share the runtime directory: {}",
+        server.bus_address()
+    );
     let pids = server.pids();
     assert_eq!(pids.len(), 4, "bus, PipeWire, WirePlumber, mutter");
     assert!(pids.iter().all(|&pid| process_exists(pid)));
-    let mutter = crate::MutterDbus::connect(server.bus_address()).unwrap();
-    let described: Vec<_> = mutter
-        .monitors()
-        .unwrap()
-        .into_iter()
-        .map(|monitor| {
-            (
-                monitor.connector,
-                (monitor.x, monitor.y, monitor.width, monitor.height),
-                monitor.scale,
-            )
-        })
-        .collect();
+    // mutter's own layout, as its outputs describe it: the largest monitor first, the others
+    // to its right.
+    let outputs = crate::xdg_scene::outputs(&server.wayland_display()).unwrap();
     assert_eq!(
-        described,
+        outputs,
         [
-            ("Meta-0".to_owned(), (0, 0, 1280, 720), 1.0),
-            // mutter's own layout: the largest monitor first, the others to its right.
-            ("Meta-1".to_owned(), (1280, 0, 800, 600), 1.0),
+            Region::new(0, 0, 1280, 720).unwrap(),
+            Region::new(1280, 0, 800, 600).unwrap(),
         ]
+    );
+    // The scene covers both and refuses rectangles off them.
+    let mut scene = crate::XdgScene::show(&server.wayland_display()).unwrap();
+    assert_eq!(scene.region(), Region::new(0, 0, 2080, 720).unwrap());
+    assert_eq!(scene.outputs(), outputs);
+    let off = Region::new(2000, 700, 100, 100).unwrap();
+    assert!(matches!(
+        scene.paint_rect(off, Rgba::rgb(1, 2, 3)),
+        Err(SceneError::OutsideScene { .. })
+    ));
+    // Across both outputs: each shows its part, and the scene expects it.
+    let across = Region::new(1200, 100, 200, 50).unwrap();
+    scene.paint_rect(across, Rgba::rgb(9, 8, 7)).unwrap();
+    assert_eq!(scene.expected(1250, 120), Rgba::rgb(9, 8, 7));
+    assert_eq!(scene.expected(1350, 120), Rgba::rgb(9, 8, 7));
+    assert_eq!(
+        scene.expected(1500, 650),
+        Rgba::rgb(0, 0, 0),
+        "no output there"
     );
     let runtime_dir = server.runtime_dir().to_owned();
     let group = pids[0];
-    drop(mutter);
+    drop(scene);
     drop(server);
     assert!(
         pids.iter().all(|&pid| !process_exists(pid)),
@@ -338,24 +355,4 @@ fn mutter_serves_two_monitors_over_dbus_and_leaves_nothing_behind() {
     );
     assert!(processes_in_group(group).is_empty());
     assert!(!runtime_dir.exists(), "the runtime directory is removed");
-}
-
-#[test]
-fn mutter_refuses_to_cast_an_unknown_monitor() {
-    let server =
-        MutterServer::start(&MutterOptions::new()).unwrap_or_else(|error| panic!("{error}"));
-    let mutter = crate::MutterDbus::connect(server.bus_address()).unwrap();
-    let error = mutter
-        .record_monitor("Meta-9", crate::CursorMode::Hidden, Duration::from_secs(10))
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            crate::mutter_dbus::MutterError::Dbus {
-                call: "RecordMonitor",
-                ..
-            }
-        ),
-        "{error}"
-    );
 }

@@ -22,8 +22,12 @@ mod fake;
 #[cfg(feature = "wayland")]
 mod wayland;
 
+/// The facade on a GNOME session (mutter): the `pipewire` backend chosen by itself.
+#[cfg(feature = "pipewire")]
+mod gnome;
+
 use mss::{Backend, Capture, DisplaySystem, Mss};
-use mss_testkit::BackendUnderTest;
+use mss_testkit::{BackendUnderTest, ServerFamily};
 
 /// A registry backend as the test kit's harness sees it: opened through the facade, as
 /// applications open it.
@@ -36,6 +40,16 @@ impl BackendUnderTest for RegistryBackend {
 
     fn system(&self) -> DisplaySystem {
         self.0.display_system()
+    }
+
+    /// GNOME's screen cast is only on mutter; every other backend runs on its display
+    /// system's servers.
+    fn family(&self) -> ServerFamily {
+        if self.0 == Backend::PIPEWIRE {
+            ServerFamily::Gnome
+        } else {
+            ServerFamily::of(self.0.display_system())
+        }
     }
 
     fn open(&self, display: &str) -> Result<Box<dyn Capture>, mss_core::Error> {

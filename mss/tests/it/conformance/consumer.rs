@@ -20,9 +20,11 @@ backend_test!(fn consumer_example_summarizes_every_monitor(capture, scene, serve
     let summary = &summaries[0];
     assert_eq!(summary.number, 1);
     assert_eq!(summary.region, Region::new(0, 0, 640, 480).unwrap());
-    // The default servers' one output: Xvfb's RandR screen, sway's first headless output.
-    let output = match server.system() {
-        mss_core::DisplaySystem::Wayland => "HEADLESS-1",
+    // The default servers' one output: Xvfb's RandR screen, sway's first headless output,
+    // mutter's first virtual monitor.
+    let output = match server.family() {
+        mss_testkit::ServerFamily::Wlroots => "HEADLESS-1",
+        mss_testkit::ServerFamily::Gnome => "Meta-0",
         _ => "screen",
     };
     assert_eq!(summary.output.as_deref(), Some(output));

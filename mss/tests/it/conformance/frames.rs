@@ -16,7 +16,8 @@ fn frames_are_send_and_sync() {
 fn a_frame_outlives_its_capturer() {
     for backend in backends() {
         // Each backend on a server of its own display system.
-        let server = mss_testkit::harness::default_server(backend.system())
+        let server = backend
+            .default_server()
             .start()
             .unwrap_or_else(|error| panic!("{error}"));
         let scene = server.paint_scene().unwrap();

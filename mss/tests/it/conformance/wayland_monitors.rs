@@ -1,9 +1,9 @@
-//! Monitors on a headless sway, through every Wayland backend: two outputs at different
-//! positions with their names, a region across both, and a mode change between grabs on the
-//! same capturer.
+//! Monitors on a headless sway, through every backend of wlroots compositors: two outputs at
+//! different positions with their names, a region across both, and a mode change between
+//! grabs on the same capturer.
 
-use mss_core::{DisplaySystem, Monitors, Region};
-use mss_testkit::{SwayOptions, TestServer, WaylandScene, WaylandServer};
+use mss_core::{Monitors, Region};
+use mss_testkit::{ServerFamily, SwayOptions, TestServer, WaylandScene, WaylandServer};
 
 use crate::backends_under_test as backends;
 
@@ -23,7 +23,7 @@ fn layout(monitors: &Monitors) -> Vec<(Region, Option<&str>)> {
 fn two_outputs_side_by_side_then_a_mode_change() {
     for backend in backends()
         .into_iter()
-        .filter(|backend| backend.system() == DisplaySystem::Wayland)
+        .filter(|backend| backend.family() == ServerFamily::Wlroots)
     {
         let server = WaylandServer::start(&SwayOptions::new().outputs(&[(640, 480), (320, 240)]))
             .unwrap_or_else(|error| panic!("{error}"));

@@ -1,0 +1,505 @@
+//! [`PipeWireCapture`]: the `Capture` implementation over screen casts: monitors from the
+//! source, one cast per monitor started on first use, frames cut from the newest picture of
+//! a monitor's cast, regions across monitors assembled.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mss_core::assemble::{Assembly, check_frame_size};
+use mss_core::stream::GrabStream;
+use mss_core::{
+    BackendStatus, Capture, Error, Frame, FrameStream, Monitors, PixelFormat, Region, ScreenInfo,
+    StreamOptions, StreamTarget,
+};
+
+use crate::cast::{Cast, CastError};
+use crate::layout::{self, Placed, pixels_of};
+use crate::mutter::CursorMode;
+use crate::picture::{Picture, Pixels};
+use crate::pipewire::{self, PipeWire};
+use crate::session::{self, Environment};
+use crate::source::{MutterSource, Source};
+use crate::stream::PipeWireStream;
+use crate::{BACKEND_NAME, METHOD};
+
+/// How long a wait on the session may take unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
+
+/// Options of [`PipeWireCapture`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PipeWireOptions {
+    /// The time each wait may take (a D-Bus call, a cast's first frame); `None` waits
+    /// without limit.
+    pub timeout: Option<Duration>,
+}
+
+impl PipeWireOptions {
+    /// A 10-second timeout.
+    pub fn new() -> Self {
+        Self {
+            timeout: Some(DEFAULT_TIMEOUT),
+        }
+    }
+
+    /// Sets [`timeout`](Self::timeout).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+impl Default for PipeWireOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Captures the monitors of a GNOME session through mutter's screen casts and PipeWire.
+///
+/// See the [crate docs](crate) for what it does and how.
+pub struct PipeWireCapture {
+    source: Box<dyn Source>,
+    pipewire: PipeWire,
+    /// The casts started, by connector.
+    casts: HashMap<String, Cast>,
+    cursor: CursorMode,
+    display: String,
+    /// PipeWire's socket, for the status.
+    pipewire_socket: String,
+    timeout: Option<Duration>,
+    /// A grab has delivered pixels.
+    proven: bool,
+    /// Why the capturer cannot be used any more, once it cannot.
+    lost: Option<String>,
+}
+
+impl std::fmt::Debug for PipeWireCapture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipeWireCapture")
+            .field("display", &self.display)
+            .field("casts", &self.casts)
+            .field("cursor", &self.cursor)
+            .field("lost", &self.lost)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PipeWireCapture {
+    /// Opens the session of `display` (a Wayland socket's name or path; the session of the
+    /// environment when `None`) with the default options.
+    ///
+    /// # Errors
+    ///
+    /// As [`open_with`](Self::open_with).
+    pub fn open(display: Option<&str>) -> Result<Self, Error> {
+        Self::open_with(display, PipeWireOptions::new())
+    }
+
+    /// Opens the session of `display` with `options`: finds its bus and PipeWire (see the
+    /// crate docs), checks that mutter's screen cast is on the bus, reads the monitors, and
+    /// connects to PipeWire. Casts start when a monitor is first grabbed or streamed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] when the session has no bus, when mutter's screen cast is not
+    /// on it (not a GNOME session: the message says the portal path is not implemented yet),
+    /// or when libpipewire cannot be loaded (naming the library and its Debian package);
+    /// [`Error::DisplayUnavailable`] when the Wayland socket named, the bus or PipeWire is not
+    /// there; [`Error::Timeout`] naming what did not answer in time.
+    pub fn open_with(display: Option<&str>, options: PipeWireOptions) -> Result<Self, Error> {
+        let places = session::find(display, &Environment::of_process())?;
+        let mut source = MutterSource::connect(&places.bus, &places.display, options.timeout)?;
+        // The layout is read once now, so a session that shows nothing is refused at once.
+        source.monitors()?;
+        let socket = pipewire::connect_socket(&places.pipewire, &places.display)?;
+        let pipewire = PipeWire::connect(socket, &places.display)?;
+        Ok(Self {
+            source: Box::new(source),
+            pipewire,
+            casts: HashMap::new(),
+            cursor: CursorMode::Hidden,
+            display: places.display,
+            pipewire_socket: places.pipewire.display().to_string(),
+            timeout: options.timeout,
+            proven: false,
+            lost: None,
+        })
+    }
+
+    /// The monitors' casts running now, by connector, with the buffers each has.
+    pub fn casts(&self) -> Vec<(String, usize)> {
+        let mut casts: Vec<(String, usize)> = self
+            .casts
+            .iter()
+            .map(|(connector, cast)| (connector.clone(), cast.buffers()))
+            .collect();
+        casts.sort();
+        casts
+    }
+
+    /// Fails with [`Error::ConnectionLost`] once the capturer cannot be used any more.
+    fn check_usable(&self) -> Result<(), Error> {
+        match &self.lost {
+            Some(reason) => Err(Error::ConnectionLost {
+                display: self.display.clone(),
+                reason: reason.clone(),
+                source: None,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Passes `error` on, first closing the capturer for good when it says the session is
+    /// gone or did not answer in time.
+    fn fail(&mut self, error: Error) -> Error {
+        let reason = match &error {
+            Error::ConnectionLost { reason, .. } => Some(reason.clone()),
+            Error::Timeout { .. } => Some(format!("closed after an earlier error: {error}")),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            self.lost.get_or_insert(reason);
+            self.casts.clear();
+        }
+        error
+    }
+
+    /// The monitors now; casts of monitors no longer there are stopped.
+    pub(crate) fn placed(&mut self) -> Result<Vec<Placed>, Error> {
+        self.check_usable()?;
+        let placed = self.source.monitors().map_err(|error| self.fail(error))?;
+        self.casts
+            .retain(|connector, _| placed.iter().any(|placed| &placed.connector == connector));
+        Ok(placed)
+    }
+
+    /// The cast of `placed`, started if it is not running.
+    pub(crate) fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
+        self.check_usable()?;
+        if !self.casts.contains_key(&placed.connector) {
+            let started = self
+                .source
+                .start(placed, self.cursor)
+                .map_err(|error| self.fail(error))?;
+            let cast = Cast::connect(
+                &self.pipewire,
+                started.node,
+                placed.monitor.pixel_size(),
+                started.started_at,
+                started.keep,
+            )
+            .map_err(|reason| {
+                self.fail(Error::ConnectionLost {
+                    display: self.display.clone(),
+                    reason: format!("connecting a PipeWire stream to the screen cast: {reason}"),
+                    source: None,
+                })
+            })?;
+            self.casts.insert(placed.connector.clone(), cast);
+        }
+        Ok(&self.casts[&placed.connector])
+    }
+
+    /// The cast of `connector`, when it runs.
+    pub(crate) fn running_cast(&self, connector: &str) -> Option<&Cast> {
+        self.casts.get(connector)
+    }
+
+    /// Whether casts have mutter draw the pointer into frames.
+    pub(crate) fn draws_cursor(&self) -> bool {
+        self.cursor == CursorMode::Embedded
+    }
+
+    /// Stops the cast of `connector` (the next use starts it again).
+    pub(crate) fn restart(&mut self, connector: &str) {
+        self.casts.remove(connector);
+    }
+
+    /// The deadline of a wait starting now.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.timeout.map(|timeout| Instant::now() + timeout)
+    }
+
+    /// The error for a cast that gives no picture, the capturer closed when it must be.
+    pub(crate) fn cast_error(&mut self, placed: &Placed, error: CastError) -> Error {
+        let connector = &placed.connector;
+        let error = match error {
+            CastError::Failed(reason) | CastError::Ended(reason) => Error::ConnectionLost {
+                display: self.display.clone(),
+                reason: format!("the screen cast of monitor {connector}: {reason}"),
+                source: None,
+            },
+            CastError::Starved | CastError::Exhausted { .. } => Error::BuffersExhausted {
+                limit: match error {
+                    CastError::Exhausted { limit } => limit,
+                    _ => 1,
+                },
+            },
+            CastError::TimedOut(waiting) => Error::Timeout {
+                display: self.display.clone(),
+                waiting_for: format!(
+                    "a frame of the screen cast of monitor {connector}: {waiting}"
+                ),
+                seconds: self.timeout.unwrap_or_default().as_secs_f64(),
+            },
+        };
+        self.fail(error)
+    }
+
+    /// The newest picture of `placed`'s cast, of the monitor's size: the cast is started if
+    /// it is not running, and started again (once) when it ended without an error, ran out
+    /// of buffers, or sends pictures of another size than the monitor has now (its mode or
+    /// scale changed).
+    pub(crate) fn picture(&mut self, placed: &Placed) -> Result<Arc<Picture>, Error> {
+        let expected = placed.monitor.pixel_size();
+        let mut again = true;
+        loop {
+            let deadline = self.deadline();
+            let outcome = self.cast(placed)?.newest(deadline);
+            match outcome {
+                Ok(picture) if (picture.width, picture.height) == expected => return Ok(picture),
+                Ok(picture) if again => {
+                    let _ = picture;
+                    self.restart(&placed.connector);
+                }
+                Ok(picture) => {
+                    let error = Error::Protocol {
+                        display: self.display.clone(),
+                        request: "the screen cast",
+                        message: format!(
+                            "monitor {} is {}x{} pixels, but its screen cast sends frames of \
+                             {}x{}",
+                            placed.connector, expected.0, expected.1, picture.width, picture.height
+                        ),
+                        source: None,
+                    };
+                    return Err(self.fail(error));
+                }
+                Err(CastError::Ended(_) | CastError::Starved) if again => {
+                    self.restart(&placed.connector);
+                }
+                Err(error) => return Err(self.cast_error(placed, error)),
+            }
+            again = false;
+        }
+    }
+
+    /// A frame of `region` (inside `placed`) cut from `picture`, with no copy: its storage is
+    /// the picture's buffer, starting at the region's first pixel, with the picture's stride.
+    pub(crate) fn frame_of(
+        &mut self,
+        picture: Arc<Picture>,
+        region: Region,
+        placed: &Placed,
+    ) -> Result<Frame, Error> {
+        if let Some(cast) = self.casts.get(&placed.connector) {
+            if let Err(error) = cast.may_hold(&picture) {
+                return Err(self.cast_error(placed, error));
+            }
+        }
+        let rect = pixels_of(region, placed.region(), (picture.width, picture.height));
+        let offset = picture.offset
+            + rect.y as usize * picture.stride
+            + rect.x as usize * picture.format.bytes_per_pixel();
+        let shown = Region::new(region.left(), region.top(), rect.width, rect.height)?;
+        let (stride, format) = (picture.stride, picture.format);
+        self.proven = true;
+        Frame::new(Pixels(picture), offset, shown, stride, format)
+    }
+
+    /// A region across several monitors, or partly on none: each monitor's part is copied
+    /// once into a new frame, opaque black where no monitor is.
+    fn assemble(
+        &mut self,
+        region: Region,
+        screen: Region,
+        placed: &[Placed],
+    ) -> Result<Frame, Error> {
+        let parts: Vec<(&Placed, Region)> = placed
+            .iter()
+            .filter_map(|placed| Some((placed, region.intersection(&placed.region())?)))
+            .collect();
+        if parts.is_empty() {
+            return Err(Error::RegionOutOfBounds {
+                display: self.display.clone(),
+                region,
+                screen,
+            });
+        }
+        check_frame_size(BACKEND_NAME, region.area() * 4, || {
+            format!("region {region}")
+        })?;
+        let mut assembly: Option<Assembly> = None;
+        for (placed, part) in parts {
+            let picture = self.picture(placed)?;
+            let rect = pixels_of(part, placed.region(), (picture.width, picture.height));
+            if (rect.width, rect.height) != (part.width(), part.height()) {
+                return Err(Error::Unsupported {
+                    backend: BACKEND_NAME,
+                    what: "a region across monitors of different scales",
+                    reason: format!(
+                        "monitor {} gives {}x{} device pixels for {part}; capture each monitor on \
+                         its own",
+                        placed.connector, rect.width, rect.height
+                    ),
+                });
+            }
+            let offset = picture.offset
+                + rect.y as usize * picture.stride
+                + rect.x as usize * picture.format.bytes_per_pixel();
+            assembly
+                .get_or_insert_with(|| Assembly::new(region, picture.format))
+                .paste(
+                    part,
+                    &picture.bytes()[offset..],
+                    picture.stride,
+                    picture.format,
+                );
+        }
+        self.proven = true;
+        assembly.expect("at least one part was pasted").into_frame()
+    }
+}
+
+impl Capture for PipeWireCapture {
+    fn backend_name(&self) -> &'static str {
+        BACKEND_NAME
+    }
+
+    fn status(&self) -> BackendStatus {
+        BackendStatus::new(BACKEND_NAME, METHOD)
+            .with_zero_copy(true)
+            .with_proven(self.proven)
+            .with_connection(format!(
+                "{}; PipeWire at {} (libpipewire-0.3, loaded at run time)",
+                self.source.describe(),
+                self.pipewire_socket
+            ))
+    }
+
+    fn screen(&mut self) -> Result<ScreenInfo, Error> {
+        let placed = self.placed()?;
+        let all = layout::bounding_box(&placed);
+        // mutter casts shared memory in BGRx, the format offered first.
+        Ok(ScreenInfo::new(
+            &self.display,
+            all.width(),
+            all.height(),
+            PixelFormat::Bgrx8888,
+        )
+        .with_origin(all.left(), all.top()))
+    }
+
+    fn monitors(&mut self) -> Result<Monitors, Error> {
+        let placed = self.placed()?;
+        Ok(layout::layout(&self.display, &placed))
+    }
+
+    fn grab(&mut self, region: Region) -> Result<Frame, Error> {
+        let placed = self.placed()?;
+        let all = layout::bounding_box(&placed);
+        if !all.contains(&region) {
+            return Err(Error::RegionOutOfBounds {
+                display: self.display.clone(),
+                region,
+                screen: all,
+            });
+        }
+        if let Some(one) = placed
+            .iter()
+            .find(|placed| placed.region().contains(&region))
+        {
+            let picture = self.picture(one)?;
+            return self.frame_of(picture, region, one);
+        }
+        self.assemble(region, all, &placed)
+    }
+
+    /// Not through screen casts of monitors.
+    fn windows(&mut self) -> Result<Vec<mss_core::Window>, Error> {
+        Err(windows_unsupported("listing windows"))
+    }
+
+    /// Not through screen casts of monitors.
+    fn grab_window(&mut self, window: u64) -> Result<Frame, Error> {
+        let _ = window;
+        Err(windows_unsupported("capturing a window"))
+    }
+
+    /// Not yet: mutter can send the pointer as metadata beside the frames, which this
+    /// backend does not ask for; it has mutter draw the pointer into the frames instead
+    /// ([`draw_cursor`](Capture::draw_cursor)).
+    fn cursor(&mut self) -> Result<mss_core::CursorImage, Error> {
+        Err(Error::Unsupported {
+            backend: BACKEND_NAME,
+            what: "reading the cursor",
+            reason: "GNOME's screen cast draws the pointer into the frames when asked \
+                     (with_cursor); reading its image and position (the cast's cursor \
+                     metadata) is not implemented yet"
+                .to_owned(),
+        })
+    }
+
+    /// mutter draws the pointer into frames when asked (the cast's cursor mode `embedded`;
+    /// otherwise `hidden`). Casts already running are started again with the new mode.
+    fn draw_cursor(&mut self, draw: bool) -> bool {
+        let cursor = if draw {
+            CursorMode::Embedded
+        } else {
+            CursorMode::Hidden
+        };
+        if cursor != self.cursor {
+            self.cursor = cursor;
+            self.casts.clear();
+        }
+        true
+    }
+
+    /// A region on one monitor streams the pictures of its cast as they come (see the
+    /// `stream` module docs of this crate); a region across monitors and a window stream
+    /// through the default stream.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRate`] and the errors of finding the target; a region off the screen is
+    /// reported by the first frame.
+    fn stream(&mut self, options: &StreamOptions) -> Result<Box<dyn FrameStream + '_>, Error> {
+        if matches!(options.target, StreamTarget::Window(_)) {
+            return Ok(Box::new(GrabStream::new(self, options)?));
+        }
+        let period = options.period()?;
+        let region = options.target_region(self)?;
+        let placed = self.placed()?;
+        let Some(one) = placed
+            .into_iter()
+            .find(|placed| placed.region().contains(&region))
+        else {
+            return Ok(Box::new(GrabStream::new(self, options)?));
+        };
+        Ok(Box::new(PipeWireStream::new(
+            self, one, region, period, options,
+        )))
+    }
+}
+
+impl Drop for PipeWireCapture {
+    /// The casts go first (each stops its thread, its stream and then its session), while
+    /// the bus and PipeWire they were made on are still there.
+    fn drop(&mut self) {
+        self.casts.clear();
+    }
+}
+
+/// Why windows are [`Error::Unsupported`] here.
+fn windows_unsupported(what: &'static str) -> Error {
+    Error::Unsupported {
+        backend: BACKEND_NAME,
+        what,
+        reason: "the pipewire backend casts monitors; window casts (RecordWindow) are not \
+                 implemented yet: capture the window's region of its monitor instead"
+            .to_owned(),
+    }
+}

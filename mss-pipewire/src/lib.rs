@@ -1,0 +1,101 @@
+//! The PipeWire backend of mss-rs: captures the monitors of a GNOME session through mutter's
+//! own screen-cast interface (`org.gnome.Mutter.ScreenCast`, the one gnome-remote-desktop
+//! uses: no dialog) and PipeWire, with zero-copy frames.
+//!
+//! # How a grab works
+//!
+//! The capturer asks mutter for the monitors (`org.gnome.Mutter.DisplayConfig`) on every
+//! call, so layout changes show at once. The first grab of a monitor starts a screen cast of
+//! it (`RecordMonitor`) and connects a PipeWire stream to it, in shared memory (memfd buffers
+//! the producer seals, mapped read-only once per buffer). From then on a thread of the cast
+//! takes every frame mutter sends and keeps the newest; the buffer before goes back to mutter
+//! at once unless a frame still holds it. A grab answers with the newest picture: the frame
+//! *is* its buffer (a region of one monitor is a window into the buffer at the region's
+//! offset, with the buffer's stride), shared by every frame cut from it, and the buffer goes
+//! back to mutter when the last of them is dropped, on any thread. Frames outlive the
+//! capturer, PipeWire and mutter. A region across monitors is copied once into a new frame
+//! (black where no monitor is), as the Wayland backend does.
+//!
+//! # Idle screens and the first frame
+//!
+//! A screen cast sends a frame when something changed and nothing while the screen is still,
+//! so a grab on an idle screen answers at once with the newest picture. The first picture of
+//! a cast is the one recorded at or after the moment the cast was started: mutter stamps each
+//! frame's header with the monotonic clock when it records it, and its first recording after
+//! `Start` paints the whole stage as it is then. A grab waits for it, up to the timeout. (A
+//! first frame that showed the screen as it was before a window appeared was mutter's 250 ms
+//! map animation, still running when the window's frame callback came: not a stale frame.)
+//!
+//! A change reaches the capturer shortly after the compositor shows it: mutter records the
+//! frame on an idle after the repaint (after the frame callbacks of that repaint went out),
+//! then pushes it through PipeWire. A grab taken the instant after a change can still show
+//! the picture before it; a stream waits for the next picture instead.
+//!
+//! # Buffers, errors, deadlines
+//!
+//! Frames hold mutter's buffers, and mutter needs a free one to record a change (it drops the
+//! frame otherwise, and the newest picture would be stale): past what it can spare, a grab or
+//! a stream fails with [`mss_core::Error::BuffersExhausted`]; should mutter run out anyway,
+//! the cast is started again. mutter or PipeWire going away is
+//! [`mss_core::Error::ConnectionLost`] (frames already handed out stay valid); every wait (a
+//! D-Bus call, a cast's first frame) ends within the timeout with [`mss_core::Error::Timeout`]
+//! naming what was waited for; a cast whose frames stop matching its monitor's size (a mode
+//! or scale change) is started again.
+//!
+//! # Which session
+//!
+//! Without a display name, the session of the environment: the bus at
+//! `$DBUS_SESSION_BUS_ADDRESS`, PipeWire at `$XDG_RUNTIME_DIR/pipewire-0` (or
+//! `$PIPEWIRE_REMOTE`). With a display name (a Wayland socket, as the `wayland` backend takes
+//! it), the session whose runtime directory holds that socket: its `bus` and `pipewire-0`
+//! beside it, as systemd user sessions lay them out.
+//!
+//! # Coordinates
+//!
+//! Monitors are mutter's logical monitors, in its logical coordinates; monitor 0 is their
+//! bounding box. Frames are in device pixels, as on wlroots: on a monitor of scale 2 a region
+//! of 640x480 gives a 1280x960 frame. mutter paints each monitor upright into its cast, so
+//! frames of rotated monitors are upright.
+//!
+//! # Not supported yet
+//!
+//! The screen-cast portal (`org.freedesktop.portal.ScreenCast`: KDE, COSMIC and other
+//! desktops, and GNOME with a dialog): opening on a session without mutter's interface fails
+//! with [`mss_core::Error::Unsupported`] saying so. The sources of casts are behind one trait,
+//! so the portal joins as a second source. Reading the pointer (mutter's cursor metadata),
+//! windows (`RecordWindow`), DMA-BUF buffers.
+#![forbid(unsafe_code)]
+
+mod capture;
+mod cast;
+mod clock;
+mod layout;
+pub mod mutter;
+mod picture;
+mod pipewire;
+mod session;
+mod source;
+mod stream;
+
+pub use capture::{DEFAULT_TIMEOUT, PipeWireCapture, PipeWireOptions};
+
+/// The backend's name: its Cargo feature in the `mss` facade.
+pub(crate) const BACKEND_NAME: &str = "pipewire";
+
+/// The method the status reports: mutter's screen-cast interface.
+pub(crate) const METHOD: &str = "org.gnome.Mutter.ScreenCast";
+
+/// Opens the `pipewire` backend on the session of `options.display_name()` (a Wayland socket's
+/// name or path; the environment's session when not given) with the options' timeout: the
+/// [`mss_core::OpenBackend`] the facade's registry names.
+///
+/// # Errors
+///
+/// As [`PipeWireCapture::open_with`].
+pub fn open(
+    options: &mss_core::OpenOptions,
+) -> Result<Box<dyn mss_core::Capture>, mss_core::Error> {
+    let pipewire_options = PipeWireOptions::new().timeout(options.wait_timeout());
+    let capture = PipeWireCapture::open_with(options.display_name(), pipewire_options)?;
+    Ok(Box::new(capture))
+}

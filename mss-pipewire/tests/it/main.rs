@@ -1,0 +1,21 @@
+//! Integration tests of the `pipewire` backend against a headless mutter (GNOME's compositor
+//! with virtual monitors, on a private session bus with PipeWire and WirePlumber), showing
+//! the test kit's pattern full-screen on every monitor; every pixel of every frame is
+//! compared with it.
+//!
+//! - `client`: mutter's D-Bus client: the monitors, casts, refusals.
+//! - `grabs`: the first frame of a cast, exact pixels of every region, zero copy (frames in
+//!   the memfds mutter maps), an idle screen answered at once, frames outliving everything.
+//! - `monitors`: two monitors side by side, regions across them and in the gap between.
+//! - `changes`: changes reaching grabs and streams, changes-only, rates.
+//! - `buffers`: frames holding mutter's buffers, up to what it can spare.
+//! - `failures`: refusals at open, mutter or PipeWire killed while capturing.
+#![forbid(unsafe_code)]
+
+mod buffers;
+mod changes;
+mod client;
+mod failures;
+mod grabs;
+mod monitors;
+mod support;
