@@ -231,9 +231,14 @@ impl WaylandServer {
             run_as,
         };
         let deadline = (Instant::now() + options.timeout, options.timeout);
+        // The socket's file appears at bind(), before sway listens on it, and a client arriving
+        // in between is refused; sway makes its IPC socket only after the Wayland one listens.
+        // So both are waited for, and the Wayland socket must take a connection.
         server.socket = server.wait_for(deadline, &options.binary, &log_path, |dir| {
             let socket = dir.join("wayland-1");
-            socket.exists().then_some(socket)
+            let ready = sway_ipc_socket(dir).is_some()
+                && std::os::unix::net::UnixStream::connect(&socket).is_ok();
+            ready.then_some(socket)
         })?;
         if options.xwayland {
             let display = server.wait_for(deadline, &options.binary, &log_path, |_| {
@@ -304,8 +309,11 @@ impl WaylandServer {
             binary,
             &log_path,
             |dir| {
+                // Bound before it listens: ready once it takes a connection.
                 let socket = dir.join("wayland-1");
-                socket.exists().then_some(socket)
+                std::os::unix::net::UnixStream::connect(&socket)
+                    .is_ok()
+                    .then_some(socket)
             },
         )?;
         Ok(server)
