@@ -399,7 +399,10 @@ fn imagemagick_display_showing_a_known_image_is_captured_exactly_even_covered() 
             .expect("ImageMagick's display (run `cargo xtask test`, which installs it)"),
     );
     let mut capture = x11_backends()[0].open(server.display()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // display maps its window, then gives it the picture's size: the window is waited for at
+    // that size (a deadline only turns a window that never gets it into a failure naming it).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last_seen = None;
     let shown = loop {
         let found = capture
             .windows()
@@ -407,17 +410,18 @@ fn imagemagick_display_showing_a_known_image_is_captured_exactly_even_covered() 
             .into_iter()
             .find(|window| window.title.as_deref() == Some("Known picture") && window.viewable);
         if let Some(window) = found {
-            break window;
+            if (window.region.width(), window.region.height()) == (width, height) {
+                break window;
+            }
+            last_seen = Some(window.to_string());
         }
-        assert!(Instant::now() < deadline, "display's window never showed");
+        assert!(
+            Instant::now() < deadline,
+            "display's window never showed at {width}x{height}; last seen: {last_seen:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     drop(capture);
-    assert_eq!(
-        (shown.region.width(), shown.region.height()),
-        (width, height),
-        "{shown}"
-    );
     // Once it has drawn the picture (on the screen, read by the test kit's own GetImage),
     // cover a corner of it.
     let mut windows = TestWindows::connect(server.display()).unwrap();
