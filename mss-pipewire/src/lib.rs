@@ -73,17 +73,24 @@ mod layout;
 pub mod mutter;
 mod picture;
 mod pipewire;
+mod portal;
 mod session;
 mod source;
 mod stream;
+mod token;
 
 pub use capture::{DEFAULT_TIMEOUT, PipeWireCapture, PipeWireOptions};
+pub use source::CastSource;
+pub use token::TokenStore;
 
 /// The backend's name: its Cargo feature in the `mss` facade.
 pub(crate) const BACKEND_NAME: &str = "pipewire";
 
-/// The method the status reports: mutter's screen-cast interface.
+/// The method the status reports for mutter's screen-cast interface.
 pub(crate) const METHOD: &str = "org.gnome.Mutter.ScreenCast";
+
+/// The method the status reports for the desktop portal's screen cast.
+pub(crate) const PORTAL_METHOD: &str = "org.freedesktop.portal.ScreenCast";
 
 /// Opens the `pipewire` backend on the session of `options.display_name()` (a Wayland socket's
 /// name or path; the environment's session when not given) with the options' timeout: the
