@@ -328,12 +328,12 @@ fn kill(pid: u32) {
     rustix::process::kill_process(pid, rustix::process::Signal::KILL).unwrap();
 }
 
-/// The producer (mutter) killed while a stream waits, or the portal's backend ending the
-/// session: `ConnectionLost` for the stream and every later call, before the hang guard;
-/// frames taken before stay exact.
+/// The producer (mutter) or PipeWire killed while a stream waits, or the portal's backend
+/// ending the session: `ConnectionLost` for the stream and every later call, before the hang
+/// guard; frames taken before stay exact.
 #[test]
 fn the_producer_killed_or_the_session_closed_is_connection_lost() {
-    for mutter_killed in [true, false] {
+    for what in ["mutter killed", "PipeWire killed", "the session closed"] {
         let server = mutter(&[(320, 240)]);
         let scene = scene(&server);
         let portal = portal(&server, &FakePortalOptions::new());
@@ -343,19 +343,20 @@ fn the_producer_killed_or_the_session_closed_is_connection_lost() {
         {
             let mut stream = capture.stream(&StreamOptions::new()).unwrap();
             scene.assert_frame(&stream.next_frame().unwrap().frame);
-            if mutter_killed {
-                kill(*server.pids().last().expect("mutter's pid"));
-            } else {
-                assert_eq!(portal.close_sessions(), 1);
+            // The programs of a mutter server: the bus, PipeWire, WirePlumber, mutter.
+            match what {
+                "mutter killed" => kill(server.pids()[3]),
+                "PipeWire killed" => kill(server.pids()[1]),
+                _ => assert_eq!(portal.close_sessions(), 1),
             }
             let asked = std::time::Instant::now();
             let error = stream
                 .next_frame_before(Some(asked + HANG_GUARD))
                 .err()
-                .unwrap_or_else(|| panic!("the stream went on (mutter killed {mutter_killed})"));
+                .unwrap_or_else(|| panic!("the stream went on ({what})"));
             assert!(
                 matches!(error, Error::ConnectionLost { .. }),
-                "mutter killed {mutter_killed}: {error:?}"
+                "{what}: {error:?}"
             );
             assert!(asked.elapsed() < HANG_GUARD);
         }
@@ -365,9 +366,33 @@ fn the_producer_killed_or_the_session_closed_is_connection_lost() {
         ] {
             assert!(
                 matches!(error, Error::ConnectionLost { .. }),
-                "mutter killed {mutter_killed}: {error:?}"
+                "{what}: {error:?}"
             );
         }
         scene.assert_frame(&held);
     }
+}
+
+/// A dialog nobody answers: the open waits until its deadline, then fails with a timeout
+/// saying the portal may be waiting for the user, and closes the request (the dialog goes).
+#[test]
+fn a_dialog_nobody_answers_is_a_timeout_saying_so_and_is_closed() {
+    let server = mutter(&[(320, 240)]);
+    let portal = portal(
+        &server,
+        &FakePortalOptions::new().answer(DialogAnswer::Never),
+    );
+    let tokens = tempfile::tempdir().unwrap();
+    let limit = std::time::Duration::from_secs(2);
+    let error = open_with(&server, through_portal(tokens.path()).timeout(Some(limit))).unwrap_err();
+    assert!(
+        matches!(&error, Error::Timeout { waiting_for, seconds, .. }
+            if waiting_for.contains("Start") && waiting_for.contains("dialog") && *seconds == 2.0),
+        "{error:?}"
+    );
+    assert_eq!(portal.dialogs_shown(), 1);
+    assert_eq!(portal.requests_closed(), 1, "the request was closed");
+    // The portal still answers the next application.
+    portal.answer_dialogs_with(DialogAnswer::Share);
+    open_through(&server, &portal, tokens.path());
 }

@@ -74,6 +74,9 @@ pub enum DialogAnswer {
     Refuse,
     /// The dialog ends otherwise (response 2).
     Cancel,
+    /// The user never answers: `Start` waits until the application closes the request
+    /// (`Request.Close`, counted: [`FakePortal::requests_closed`]), then ends with response 2.
+    Never,
 }
 
 /// How a [`FakePortal`] is started.
@@ -129,6 +132,8 @@ struct State {
     valid: HashSet<String>,
     /// The cursor modes asked for, in order.
     cursor_modes: Vec<u32>,
+    /// Requests the application closed.
+    requests_closed: usize,
     /// Sessions, by path.
     sessions: HashMap<String, Session>,
 }
@@ -202,6 +207,7 @@ impl FakePortal {
                 restored: 0,
                 valid: HashSet::new(),
                 cursor_modes: Vec::new(),
+                requests_closed: 0,
                 sessions: HashMap::new(),
             }),
             mutter,
@@ -314,6 +320,12 @@ impl FakePortal {
     /// The cursor modes applications asked for (1 hidden, 2 embedded, 4 metadata), in order.
     pub fn cursor_modes_asked(&self) -> Vec<u32> {
         self.shared.state().cursor_modes.clone()
+    }
+
+    /// How many requests the application closed while the dialog waited
+    /// ([`DialogAnswer::Never`]).
+    pub fn requests_closed(&self) -> usize {
+        self.shared.state().requests_closed
     }
 
     /// Makes the dialog answer `answer` from now on.
@@ -460,18 +472,64 @@ impl ScreenCast {
         (0, Results::new())
     }
 
-    fn start(
+    async fn start(
         &self,
-        _handle: OwnedObjectPath,
+        handle: OwnedObjectPath,
         session_handle: OwnedObjectPath,
         _app_id: String,
         _parent_window: String,
         _options: HashMap<String, OwnedValue>,
+        #[zbus(object_server)] server: &zbus::ObjectServer,
     ) -> (u32, Results) {
         let path = session_handle.as_str().to_owned();
+        let restored = {
+            let state = self.shared.state();
+            state
+                .sessions
+                .get(&path)
+                .and_then(|session| session.restore_id.as_ref())
+                .is_some_and(|id| state.valid.contains(id))
+        };
+        if !restored && self.shared.state().answer == DialogAnswer::Never {
+            // The dialog stays until the application closes the request.
+            self.shared.state().dialogs += 1;
+            let gate = Gate::default();
+            let request = RequestObject {
+                shared: Arc::clone(&self.shared),
+                gate: gate.clone(),
+            };
+            if server.at(handle.as_str(), request).await.is_ok() {
+                gate.await;
+                let _ = server.remove::<RequestObject, _>(handle.as_str()).await;
+            }
+            return (2, Results::new());
+        }
+        self.start_now(&path)
+    }
+
+    #[zbus(property, name = "AvailableSourceTypes")]
+    fn available_source_types(&self) -> u32 {
+        1
+    }
+
+    #[zbus(property, name = "AvailableCursorModes")]
+    fn available_cursor_modes(&self) -> u32 {
+        1 | 2 | 4
+    }
+
+    #[zbus(property, name = "version")]
+    fn version(&self) -> u32 {
+        4
+    }
+}
+
+impl ScreenCast {
+    /// `Start` of the session at `path` once the dialog (if any) is answered: the answer,
+    /// or mutter's casts of every monitor as its streams.
+    fn start_now(&self, path: &str) -> (u32, Results) {
         let (cursor_mode, persist_mode) = {
             let mut state = self.shared.state();
-            let Some(session) = state.sessions.get(&path) else {
+            let Some(session) = state.sessions.get(path) else {
                 return (2, Results::new());
             };
             let (cursor_mode, persist_mode) = (session.cursor_mode, session.persist_mode);
@@ -486,7 +544,7 @@ impl ScreenCast {
                 match state.answer {
                     DialogAnswer::Share => {}
                     DialogAnswer::Refuse => return (1, Results::new()),
-                    DialogAnswer::Cancel => return (2, Results::new()),
+                    DialogAnswer::Cancel | DialogAnswer::Never => return (2, Results::new()),
                 }
             }
             (cursor_mode, persist_mode)
@@ -500,7 +558,7 @@ impl ScreenCast {
             return (2, Results::new());
         };
         let mut state = self.shared.state();
-        let Some(session) = state.sessions.get_mut(&path) else {
+        let Some(session) = state.sessions.get_mut(path) else {
             stop_cast(&self.shared.mutter, &cast);
             return (2, Results::new());
         };
@@ -526,21 +584,6 @@ impl ScreenCast {
         }
         (0, results)
     }
-
-    #[zbus(property, name = "AvailableSourceTypes")]
-    fn available_source_types(&self) -> u32 {
-        1
-    }
-
-    #[zbus(property, name = "AvailableCursorModes")]
-    fn available_cursor_modes(&self) -> u32 {
-        1 | 2 | 4
-    }
-
-    #[zbus(property, name = "version")]
-    fn version(&self) -> u32 {
-        4
-    }
 }
 
 /// The id in restore data of this backend's (`("mss-test", 1, <"id">)`).
@@ -556,6 +599,56 @@ fn restore_id(data: &OwnedValue) -> Option<String> {
             }
         }
         _ => None,
+    }
+}
+
+/// A request's `org.freedesktop.impl.portal.Request`, while its dialog waits.
+struct RequestObject {
+    shared: Arc<Shared>,
+    gate: Gate,
+}
+
+#[zbus::interface(name = "org.freedesktop.impl.portal.Request")]
+impl RequestObject {
+    fn close(&self) {
+        self.shared.state().requests_closed += 1;
+        self.gate.open();
+    }
+}
+
+/// A future that is ready once [`open`](Gate::open)ed (from another task or thread).
+#[derive(Clone, Default)]
+struct Gate {
+    inner: Arc<Mutex<(bool, Option<std::task::Waker>)>>,
+}
+
+impl Gate {
+    fn open(&self) {
+        let waker = {
+            let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            inner.0 = true;
+            inner.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl Future for Gate {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if inner.0 {
+            std::task::Poll::Ready(())
+        } else {
+            inner.1 = Some(context.waker().clone());
+            std::task::Poll::Pending
+        }
     }
 }
 
