@@ -34,14 +34,30 @@ pub type OpenBackend = fn(&OpenOptions) -> Result<Box<dyn Capture>, Error>;
 /// assert!(!options.allows_xwayland());
 /// assert_eq!(OpenOptions::new().wait_timeout(), Some(OpenOptions::DEFAULT_TIMEOUT));
 /// ```
-// Non-exhaustive with a builder, so that options a future backend needs (a portal's restore
-// token, say) can join without breaking backends or callers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+// Non-exhaustive with a builder, so that options a future backend needs (the screen-cast
+// portal's restore token joined so) can join without breaking backends or callers.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OpenOptions {
     display: Option<String>,
     timeout: Option<Duration>,
     allow_xwayland: bool,
+    restore_token: Option<String>,
+}
+
+impl std::fmt::Debug for OpenOptions {
+    /// The restore token is not shown: it lets its holder capture the screen without asking.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenOptions")
+            .field("display", &self.display)
+            .field("timeout", &self.timeout)
+            .field("allow_xwayland", &self.allow_xwayland)
+            .field(
+                "restore_token",
+                &self.restore_token.as_ref().map(|_| "(given)"),
+            )
+            .finish()
+    }
 }
 
 impl OpenOptions {
@@ -56,6 +72,7 @@ impl OpenOptions {
             display: None,
             timeout: Some(Self::DEFAULT_TIMEOUT),
             allow_xwayland: false,
+            restore_token: None,
         }
     }
 
@@ -92,6 +109,16 @@ impl OpenOptions {
         self
     }
 
+    /// A restore token from an earlier capturer ([`Capture::restore_token`]), for backends
+    /// that ask the user before they capture (the screen-cast portal's dialog): given back,
+    /// the user's earlier choice is restored without asking again, when the portal still
+    /// knows it. Other backends ignore it.
+    #[must_use]
+    pub fn restore_token(mut self, token: Option<String>) -> Self {
+        self.restore_token = token;
+        self
+    }
+
     /// The display asked for; `None` for the session's.
     pub fn display_name(&self) -> Option<&str> {
         self.display.as_deref()
@@ -105,6 +132,11 @@ impl OpenOptions {
     /// Whether an XWayland root may be captured.
     pub fn allows_xwayland(&self) -> bool {
         self.allow_xwayland
+    }
+
+    /// The restore token given, if any; see [`restore_token`](Self::restore_token).
+    pub fn given_restore_token(&self) -> Option<&str> {
+        self.restore_token.as_deref()
     }
 }
 

@@ -495,6 +495,12 @@ impl Capture for PipeWireCapture {
         self.assemble(region, all, &placed)
     }
 
+    /// The screen-cast portal's restore token, when the capturer casts through the portal;
+    /// see [`PipeWireCapture::restore_token`].
+    fn restore_token(&self) -> Option<String> {
+        self.source.restore_token()
+    }
+
     /// Not through screen casts of monitors.
     fn windows(&mut self) -> Result<Vec<mss_core::Window>, Error> {
         Err(windows_unsupported("listing windows"))

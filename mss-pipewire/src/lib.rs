@@ -92,17 +92,41 @@ pub(crate) const METHOD: &str = "org.gnome.Mutter.ScreenCast";
 /// The method the status reports for the desktop portal's screen cast.
 pub(crate) const PORTAL_METHOD: &str = "org.freedesktop.portal.ScreenCast";
 
+/// The environment variable that forces a source of casts on [`open`]: `mutter` or `portal`
+/// (`auto`, or unset: mutter's interface when it is there, else the portal).
+pub const SOURCE_VARIABLE: &str = "MSS_PIPEWIRE_SOURCE";
+
 /// Opens the `pipewire` backend on the session of `options.display_name()` (a Wayland socket's
-/// name or path; the environment's session when not given) with the options' timeout: the
-/// [`mss_core::OpenBackend`] the facade's registry names.
+/// name or path; the environment's session when not given) with the options' timeout and
+/// restore token, the portal's token kept in the state directory, and the source of casts
+/// that [`SOURCE_VARIABLE`] names: the [`mss_core::OpenBackend`] the facade's registry names.
 ///
 /// # Errors
 ///
-/// As [`PipeWireCapture::open_with`].
+/// As [`PipeWireCapture::open_with`]; [`mss_core::Error::Unsupported`] for a value of
+/// `MSS_PIPEWIRE_SOURCE` that names no source.
 pub fn open(
     options: &mss_core::OpenOptions,
 ) -> Result<Box<dyn mss_core::Capture>, mss_core::Error> {
-    let pipewire_options = PipeWireOptions::new().timeout(options.wait_timeout());
+    let source = match std::env::var(SOURCE_VARIABLE).as_deref() {
+        Err(_) | Ok("" | "auto") => CastSource::Automatic,
+        Ok("mutter") => CastSource::Mutter,
+        Ok("portal") => CastSource::Portal,
+        Ok(other) => {
+            return Err(mss_core::Error::Unsupported {
+                backend: BACKEND_NAME,
+                what: "the source of screen casts",
+                reason: format!(
+                    "{SOURCE_VARIABLE}={} names none: it is mutter, portal or auto",
+                    mss_core::printable(other)
+                ),
+            });
+        }
+    };
+    let pipewire_options = PipeWireOptions::new()
+        .timeout(options.wait_timeout())
+        .source(source)
+        .restore_token(options.given_restore_token().map(str::to_owned));
     let capture = PipeWireCapture::open_with(options.display_name(), pipewire_options)?;
     Ok(Box::new(capture))
 }

@@ -151,7 +151,7 @@ mod save;
 mod session;
 pub mod template;
 
-pub use capturer::{DEFAULT_TIMEOUT, Mss, MssBuilder, open};
+pub use capturer::{DEFAULT_TIMEOUT, Mss, MssBuilder, RESTORE_TOKEN_VARIABLE, open};
 pub use choice::{Answer, Candidate, Choice, ForcedBy, Refusals};
 pub use error::Error;
 #[cfg(feature = "image")]
