@@ -227,9 +227,19 @@ pub(crate) struct PortalStream {
 }
 
 /// The client: a bus connection and the caller's deadline for each wait.
+///
+/// The connection is closed when the client is dropped: the threads that wait for signals
+/// hold it (a signal stream keeps its connection), and only closing it ends their waits, so
+/// none outlives the client. Sessions made by the client go first.
 pub(crate) struct PortalDbus {
     connection: Connection,
     timeout: Option<Duration>,
+}
+
+impl Drop for PortalDbus {
+    fn drop(&mut self) {
+        let _ = self.connection.clone().close();
+    }
 }
 
 /// The `handle_token`s of this process: unique, so request paths never collide.

@@ -555,6 +555,14 @@ impl Source for PortalSource {
     }
 }
 
+impl Drop for PortalSource {
+    /// The session is closed first, while the client's connection (closed with the client)
+    /// is still there.
+    fn drop(&mut self) {
+        drop(self.session.take());
+    }
+}
+
 /// The key of the portal's stream `index` among a source's monitors.
 fn stream_key(index: usize) -> String {
     format!("portal-stream-{index}")

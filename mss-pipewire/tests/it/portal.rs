@@ -39,6 +39,44 @@ fn open_through(server: &MutterServer, portal: &FakePortal, tokens: &Path) -> Pi
         .unwrap_or_else(|error| panic!("{error}\n{}\n{}", portal.log(), server.log()))
 }
 
+/// The connections on `server`'s bus, as `watcher` (a connection of the test's) sees them.
+fn connections(watcher: &zbus::blocking::Connection) -> Vec<String> {
+    let names = zbus::blocking::fdo::DBusProxy::new(watcher)
+        .unwrap()
+        .list_names()
+        .unwrap();
+    let mut unique: Vec<String> = names
+        .into_iter()
+        .map(|name| name.to_string())
+        .filter(|name| name.starts_with(':'))
+        .collect();
+    unique.sort();
+    unique
+}
+
+/// Waits (at most the hang guard) until the bus has exactly the connections `expected`: a
+/// capturer's connection is closed when it goes, so no thread of it keeps waiting on it.
+fn assert_connections_come_back_to(watcher: &zbus::blocking::Connection, expected: &[String]) {
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    loop {
+        let now = connections(watcher);
+        if now == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "connections left on the bus: {now:?}, expected {expected:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+fn watcher(server: &MutterServer) -> zbus::blocking::Connection {
+    zbus::blocking::connection::Builder::address(server.bus_address())
+        .and_then(|builder| builder.build())
+        .unwrap()
+}
+
 /// The single token file kept in `tokens`.
 fn kept_token(tokens: &Path) -> Option<String> {
     let files: Vec<_> = std::fs::read_dir(tokens)
@@ -121,6 +159,8 @@ fn the_restore_token_is_kept_reused_and_a_stale_one_asks_once() {
     let server = mutter(&[(320, 240)]);
     let scene = scene(&server);
     let portal = portal(&server, &FakePortalOptions::new());
+    let watcher = watcher(&server);
+    let before = connections(&watcher);
     let tokens = tempfile::tempdir().unwrap();
     let first = open_through(&server, &portal, tokens.path());
     assert_eq!((portal.dialogs_shown(), portal.sessions_restored()), (1, 0));
@@ -177,6 +217,9 @@ fn the_restore_token_is_kept_reused_and_a_stale_one_asks_once() {
     let kept = kept_token(tokens.path()).expect("a new token kept");
     assert_ne!(kept, "not-a-token");
     assert_eq!(fifth.restore_token(), Some(kept));
+    // Every capturer's connection is closed when it goes (the session's watcher held it).
+    drop(fifth);
+    assert_connections_come_back_to(&watcher, &before);
 }
 
 /// The dialog refused (response 1) or ended otherwise (response 2): the open fails at once
@@ -382,6 +425,8 @@ fn a_dialog_nobody_answers_is_a_timeout_saying_so_and_is_closed() {
         &server,
         &FakePortalOptions::new().answer(DialogAnswer::Never),
     );
+    let watcher = watcher(&server);
+    let before = connections(&watcher);
     let tokens = tempfile::tempdir().unwrap();
     let limit = std::time::Duration::from_secs(2);
     let error = open_with(&server, through_portal(tokens.path()).timeout(Some(limit))).unwrap_err();
@@ -392,6 +437,8 @@ fn a_dialog_nobody_answers_is_a_timeout_saying_so_and_is_closed() {
     );
     assert_eq!(portal.dialogs_shown(), 1);
     assert_eq!(portal.requests_closed(), 1, "the request was closed");
+    // The capturer's connection is gone, and with it the thread that waited for the answer.
+    assert_connections_come_back_to(&watcher, &before);
     // The portal still answers the next application.
     portal.answer_dialogs_with(DialogAnswer::Share);
     open_through(&server, &portal, tokens.path());
