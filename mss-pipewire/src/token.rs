@@ -22,12 +22,23 @@ use std::io::{self, Write as _};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
-/// Where a capturer keeps the portal's restore token.
+/// Where a capturer keeps the screen-cast portal's restore token between runs.
+///
+/// In a directory (by default `$XDG_STATE_HOME/mss/`, `~/.local/state/mss/` when that is not
+/// set), one file per desktop: `portal-restore-token-DESKTOP`, `DESKTOP` the first name of
+/// `$XDG_CURRENT_DESKTOP` (`KDE`, `GNOME`, `Hyprland`...; `portal-restore-token` without one).
+/// Why the desktop and not the session bus: xdg-desktop-portal keeps the choice a token names
+/// in the user's permission store, which every session of the user shares whatever its bus
+/// address (random outside systemd sessions), while what it keeps there is the desktop's
+/// portal backend's own data (GNOME's backend cannot restore KDE's). So a token is good in
+/// every session of one desktop, and only there. The file holds the token and a newline, mode
+/// 0600 in a directory made with mode 0700 (a token lets its holder capture the screen without
+/// asking), replaced atomically (a temporary file in the same directory, synced, renamed over
+/// it). A file that cannot be written leaves a caveat in the status.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum TokenStore {
-    /// `$XDG_STATE_HOME/mss/` (`~/.local/state/mss/` by default), one file per desktop (see
-    /// the crate docs).
+    /// `$XDG_STATE_HOME/mss/` (`~/.local/state/mss/` by default), one file per desktop.
     #[default]
     StateDirectory,
     /// A directory of the caller's, one file per desktop as in `StateDirectory`.

@@ -1,39 +1,4 @@
-//! [`FakePortal`]: the real desktop portal (`xdg-desktop-portal`, the frontend applications
-//! talk to) on a [`MutterServer`]'s session bus, with a screen-cast backend of the test kit's
-//! own behind it, whose streams are mutter's screen casts (so frames are real) and whose
-//! "dialog" answers as the test says, counted.
-//!
-//! # How the frontend finds the backend (xdg-desktop-portal 1.16, Debian 12, observed)
-//!
-//! The frontend reads `.portal` files from `$XDG_DESKTOP_PORTAL_DIR` (a temporary directory
-//! here, holding one file) and takes, for each backend interface, the file whose `UseIn`
-//! names a desktop of `$XDG_CURRENT_DESKTOP` (`mss-test` here). At start it makes a proxy of
-//! the backend's `org.freedesktop.impl.portal.ScreenCast` and reads its properties
-//! (`version`, `AvailableSourceTypes`, `AvailableCursorModes`) then, so the backend owns its
-//! name before the frontend starts. The frontend exports `org.freedesktop.portal.ScreenCast`
-//! only when a backend offers it: a `.portal` file without it gives a portal without a
-//! screen cast.
-//!
-//! For each request the frontend calls the backend with the request's and session's paths;
-//! the backend answers the call itself with `(response, results)` (the frontend turns that
-//! into the `Response` signal). A session the backend ends is announced by its
-//! `org.freedesktop.impl.portal.Session` object's `Closed` signal; the frontend calls its
-//! `Close` when the application closes the session.
-//!
-//! # Restore tokens
-//!
-//! The frontend turns `restore_data` from `Start` into a token (a UUID) and keeps the data in
-//! the permission store (`xdg-permission-store`, started by the bus on demand) when the
-//! persist mode is 2; given the token back, it looks the data up (and deletes it: it is kept
-//! again when the restored session starts) and passes it to `SelectSources`. This backend
-//! hands out data of its own (`("mss-test", 1, <id>)`), restores a session without the dialog
-//! only for an id it handed out and has not revoked, and shows (counts) the dialog otherwise.
-//!
-//! # PipeWire
-//!
-//! `OpenPipeWireRemote` has the frontend connect to PipeWire itself (at
-//! `$XDG_RUNTIME_DIR/pipewire-0`, mutter's), restrict its client to the session's nodes and
-//! hand the socket over; the frontend runs with the server's environment for that.
+//! [`FakePortal`]: the real desktop portal with a screen-cast backend of the test kit's own.
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::process::CommandExt as _;
@@ -161,9 +126,45 @@ impl Shared {
     }
 }
 
-/// The desktop portal's frontend with the test kit's screen-cast backend, on a
-/// [`MutterServer`]'s bus; see the [module docs](self). Dropping it stops the frontend and
-/// the backend (whose mutter casts end with its connection).
+/// The real desktop portal (`xdg-desktop-portal`, the frontend applications
+/// talk to) on a [`MutterServer`]'s session bus, with a screen-cast backend of the test kit's
+/// own behind it, whose streams are mutter's screen casts (so frames are real) and whose
+/// "dialog" answers as the test says, counted.
+///
+/// # How the frontend finds the backend (xdg-desktop-portal 1.16, Debian 12, observed)
+///
+/// The frontend reads `.portal` files from `$XDG_DESKTOP_PORTAL_DIR` (a temporary directory
+/// here, holding one file) and takes, for each backend interface, the file whose `UseIn`
+/// names a desktop of `$XDG_CURRENT_DESKTOP` (`mss-test` here). At start it makes a proxy of
+/// the backend's `org.freedesktop.impl.portal.ScreenCast` and reads its properties
+/// (`version`, `AvailableSourceTypes`, `AvailableCursorModes`) then, so the backend owns its
+/// name before the frontend starts. The frontend exports `org.freedesktop.portal.ScreenCast`
+/// only when a backend offers it: a `.portal` file without it gives a portal without a
+/// screen cast.
+///
+/// For each request the frontend calls the backend with the request's and session's paths;
+/// the backend answers the call itself with `(response, results)` (the frontend turns that
+/// into the `Response` signal). A session the backend ends is announced by its
+/// `org.freedesktop.impl.portal.Session` object's `Closed` signal; the frontend calls its
+/// `Close` when the application closes the session.
+///
+/// # Restore tokens
+///
+/// The frontend turns `restore_data` from `Start` into a token (a UUID) and keeps the data in
+/// the permission store (`xdg-permission-store`, started by the bus on demand) when the
+/// persist mode is 2; given the token back, it looks the data up (and deletes it: it is kept
+/// again when the restored session starts) and passes it to `SelectSources`. This backend
+/// hands out data of its own (`("mss-test", 1, <id>)`), restores a session without the dialog
+/// only for an id it handed out and has not revoked, and shows (counts) the dialog otherwise.
+///
+/// # PipeWire
+///
+/// `OpenPipeWireRemote` has the frontend connect to PipeWire itself (at
+/// `$XDG_RUNTIME_DIR/pipewire-0`, mutter's), restrict its client to the session's nodes and
+/// hand the socket over; the frontend runs with the server's environment for that.
+///
+/// Dropping it stops the frontend and the backend (whose mutter casts end with its
+/// connection).
 pub struct FakePortal {
     shared: Arc<Shared>,
     /// The backend's connection, which owns its name and serves its objects.
