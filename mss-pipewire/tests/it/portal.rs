@@ -217,8 +217,20 @@ fn the_restore_token_is_kept_reused_and_a_stale_one_asks_once() {
     let kept = kept_token(tokens.path()).expect("a new token kept");
     assert_ne!(kept, "not-a-token");
     assert_eq!(fifth.restore_token(), Some(kept));
-    // Every capturer's connection is closed when it goes (the session's watcher held it).
     drop(fifth);
+    // A well-formed token the portal never handed out: ignored by the portal, so the dialog
+    // is shown, once.
+    let unknown = open_with(
+        &server,
+        through_portal(elsewhere.path())
+            .token_store(TokenStore::Nowhere)
+            .restore_token(Some("00000000-0000-4000-8000-000000000000".to_owned())),
+    )
+    .unwrap();
+    assert_eq!((portal.dialogs_shown(), portal.sessions_restored()), (4, 3));
+    assert!(unknown.restore_token().is_some());
+    drop(unknown);
+    // Every capturer's connection is closed when it goes (the session's watcher held it).
     assert_connections_come_back_to(&watcher, &before);
 }
 
@@ -442,4 +454,44 @@ fn a_dialog_nobody_answers_is_a_timeout_saying_so_and_is_closed() {
     // The portal still answers the next application.
     portal.answer_dialogs_with(DialogAnswer::Share);
     open_through(&server, &portal, tokens.path());
+}
+
+/// A monitor turned a quarter turn: mutter ends the cast of a monitor whose configuration
+/// changed (observed with mutter 43; a direct cast of mutter's is simply started again), and
+/// the portal's streams cannot be started again without a new session, so a grab fails with
+/// `ConnectionLost` naming the ended stream, never a frame of the wrong shape; frames taken
+/// before stay exact. (A stream that the producer renegotiates to another size instead, as
+/// other compositors may, is an error naming both sizes.)
+#[test]
+fn a_monitor_reconfigured_ends_the_portal_s_stream_as_connection_lost() {
+    let server = mutter(&[(640, 480)]);
+    let scene = scene(&server);
+    let portal = portal(&server, &FakePortalOptions::new());
+    let tokens = tempfile::tempdir().unwrap();
+    let mut capture = open_through(&server, &portal, tokens.path());
+    let before = capture.grab_screen().unwrap();
+    scene.assert_frame(&before);
+    crate::support::turn_first_monitor(&server, 1);
+    // The turned monitor shows a new window, so mutter has something new to send.
+    let _turned = crate::support::scene(&server);
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    let error = loop {
+        match capture.grab(region(0, 0, 100, 100)) {
+            Ok(frame) => {
+                assert_eq!(frame.region(), region(0, 0, 100, 100));
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the stream neither ended nor changed"
+                );
+            }
+            Err(error) => break error,
+        }
+    };
+    assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("portal-stream-0") && message.contains("ended"),
+        "{message}"
+    );
+    scene.assert_frame(&before);
 }
