@@ -360,7 +360,7 @@ impl PortalDbus {
             let mut options = HashMap::new();
             options.insert("handle_token", Value::from(handle_token.to_owned()));
             options.insert("session_handle_token", Value::from(session_token.clone()));
-            (options,).into()
+            (options,)
         })?;
         let handle = results
             .get("session_handle")
@@ -402,13 +402,13 @@ impl PortalDbus {
             if let Some(token) = restore_token {
                 options.insert("restore_token", Value::from(token.to_owned()));
             }
-            (handle.clone(), options).into()
+            (handle.clone(), options)
         })?;
         session.started_at = crate::clock::monotonic_nanoseconds();
         let results = self.request("Start", |handle_token| {
             let mut options = HashMap::new();
             options.insert("handle_token", Value::from(handle_token.to_owned()));
-            (handle.clone(), String::new(), options).into()
+            (handle.clone(), String::new(), options)
         })?;
         session.restore_token = results
             .get("restore_token")
@@ -462,11 +462,14 @@ impl PortalDbus {
 
     /// Calls `call` on the screen cast with the body `body` makes from a fresh
     /// `handle_token`, and waits for its `Response` until the deadline.
-    fn request(
+    fn request<B>(
         &self,
         call: &'static str,
-        body: impl Fn(&str) -> RequestBody,
-    ) -> Result<HashMap<String, OwnedValue>, PortalError> {
+        body: impl FnOnce(&str) -> B,
+    ) -> Result<HashMap<String, OwnedValue>, PortalError>
+    where
+        B: zbus::export::serde::ser::Serialize + zbus::zvariant::DynamicType,
+    {
         let deadline = self.timeout.map(|timeout| Instant::now() + timeout);
         let token = next_token();
         let sender = self
@@ -479,30 +482,16 @@ impl PortalDbus {
             })?;
         let predicted = format!("{PORTAL_PATH}/request/{sender}/{token}");
         let answers = self.subscribe(call, &predicted)?;
-        let reply = match body(&token) {
-            RequestBody::Options(options) => self.connection.call_method(
+        let reply = self
+            .connection
+            .call_method(
                 Some(PORTAL),
                 PORTAL_PATH,
                 Some(SCREEN_CAST),
                 call,
-                &options,
-            ),
-            RequestBody::Session(session, options) => self.connection.call_method(
-                Some(PORTAL),
-                PORTAL_PATH,
-                Some(SCREEN_CAST),
-                call,
-                &(session, options),
-            ),
-            RequestBody::Start(session, parent, options) => self.connection.call_method(
-                Some(PORTAL),
-                PORTAL_PATH,
-                Some(SCREEN_CAST),
-                call,
-                &(session, parent, options),
-            ),
-        }
-        .map_err(|source| PortalError::Dbus { call, source })?;
+                &body(&token),
+            )
+            .map_err(|source| PortalError::Dbus { call, source })?;
         let (handle,): (OwnedObjectPath,) = reply
             .body()
             .deserialize()
@@ -587,50 +576,6 @@ impl PortalDbus {
 
 /// A `Response`: the number and the results.
 type Answer = (u32, HashMap<String, OwnedValue>);
-
-/// The arguments of a request, after its options.
-pub(crate) enum RequestBody {
-    /// `CreateSession(options)`.
-    Options(HashMap<&'static str, Value<'static>>),
-    /// `SelectSources(session, options)`.
-    Session(OwnedObjectPath, HashMap<&'static str, Value<'static>>),
-    /// `Start(session, parent_window, options)`.
-    Start(
-        OwnedObjectPath,
-        String,
-        HashMap<&'static str, Value<'static>>,
-    ),
-}
-
-impl From<(HashMap<&'static str, Value<'static>>,)> for RequestBody {
-    fn from((options,): (HashMap<&'static str, Value<'static>>,)) -> Self {
-        RequestBody::Options(options)
-    }
-}
-
-impl From<(OwnedObjectPath, HashMap<&'static str, Value<'static>>)> for RequestBody {
-    fn from((session, options): (OwnedObjectPath, HashMap<&'static str, Value<'static>>)) -> Self {
-        RequestBody::Session(session, options)
-    }
-}
-
-impl
-    From<(
-        OwnedObjectPath,
-        String,
-        HashMap<&'static str, Value<'static>>,
-    )> for RequestBody
-{
-    fn from(
-        (session, parent, options): (
-            OwnedObjectPath,
-            String,
-            HashMap<&'static str, Value<'static>>,
-        ),
-    ) -> Self {
-        RequestBody::Start(session, parent, options)
-    }
-}
 
 /// Watches the session at `path` for `Closed`, setting `closed` when it comes (on a thread
 /// that ends with the signal or the connection).
