@@ -43,6 +43,7 @@ pub struct OpenOptions {
     timeout: Option<Duration>,
     allow_xwayland: bool,
     restore_token: Option<String>,
+    may_ask_user: bool,
 }
 
 impl std::fmt::Debug for OpenOptions {
@@ -52,6 +53,7 @@ impl std::fmt::Debug for OpenOptions {
             .field("display", &self.display)
             .field("timeout", &self.timeout)
             .field("allow_xwayland", &self.allow_xwayland)
+            .field("may_ask_user", &self.may_ask_user)
             .field(
                 "restore_token",
                 &self.restore_token.as_ref().map(|_| "(given)"),
@@ -73,6 +75,7 @@ impl OpenOptions {
             timeout: Some(Self::DEFAULT_TIMEOUT),
             allow_xwayland: false,
             restore_token: None,
+            may_ask_user: true,
         }
     }
 
@@ -119,6 +122,17 @@ impl OpenOptions {
         self
     }
 
+    /// Whether the backend may ask the user before it captures (the screen-cast portal's
+    /// dialog); `true` by default. Code that only probes what a backend would answer (`mss
+    /// info` asking the candidates it did not need, `mss bench` measuring every backend)
+    /// says `false`, and such a backend then refuses with [`Error::Unsupported`] saying it
+    /// would have asked, rather than show a dialog nobody expects.
+    #[must_use]
+    pub fn may_ask_user(mut self, may: bool) -> Self {
+        self.may_ask_user = may;
+        self
+    }
+
     /// The display asked for; `None` for the session's.
     pub fn display_name(&self) -> Option<&str> {
         self.display.as_deref()
@@ -132,6 +146,11 @@ impl OpenOptions {
     /// Whether an XWayland root may be captured.
     pub fn allows_xwayland(&self) -> bool {
         self.allow_xwayland
+    }
+
+    /// Whether the backend may ask the user; see [`may_ask_user`](Self::may_ask_user).
+    pub fn asks_user(&self) -> bool {
+        self.may_ask_user
     }
 
     /// The restore token given, if any; see [`restore_token`](Self::restore_token).

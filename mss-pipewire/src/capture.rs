@@ -41,6 +41,9 @@ pub struct PipeWireOptions {
     pub restore_token: Option<String>,
     /// Where the portal's restore token is kept between runs.
     pub token_store: TokenStore,
+    /// Whether the portal may be asked (it may show its dialog); `false` for a probe of what
+    /// the backend would answer, which is then refused saying so.
+    pub may_ask_user: bool,
 }
 
 impl PipeWireOptions {
@@ -52,6 +55,7 @@ impl PipeWireOptions {
             source: CastSource::Automatic,
             restore_token: None,
             token_store: TokenStore::StateDirectory,
+            may_ask_user: true,
         }
     }
 
@@ -73,6 +77,13 @@ impl PipeWireOptions {
     #[must_use]
     pub fn restore_token(mut self, token: Option<String>) -> Self {
         self.restore_token = token;
+        self
+    }
+
+    /// Sets [`may_ask_user`](Self::may_ask_user).
+    #[must_use]
+    pub fn may_ask_user(mut self, may: bool) -> Self {
+        self.may_ask_user = may;
         self
     }
 
@@ -155,6 +166,7 @@ impl PipeWireCapture {
                 timeout: options.timeout,
                 restore_token: options.restore_token,
                 token_store: options.token_store,
+                may_ask_user: options.may_ask_user,
             },
         )?;
         Ok(Self {

@@ -165,7 +165,8 @@ pub fn open(
     let pipewire_options = PipeWireOptions::new()
         .timeout(options.wait_timeout())
         .source(source)
-        .restore_token(options.given_restore_token().map(str::to_owned));
+        .restore_token(options.given_restore_token().map(str::to_owned))
+        .may_ask_user(options.asks_user());
     let capture = PipeWireCapture::open_with(options.display_name(), pipewire_options)?;
     Ok(Box::new(capture))
 }

@@ -106,6 +106,7 @@ pub(crate) struct SourceOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) restore_token: Option<String>,
     pub(crate) token_store: TokenStore,
+    pub(crate) may_ask_user: bool,
 }
 
 /// The source of the session at `places`, in the order of the [module docs](self).
@@ -150,8 +151,8 @@ pub(crate) fn open(
                         backend: BACKEND_NAME,
                         what: "capturing the screen",
                         reason: format!(
-                            "neither GNOME's screen cast nor the screen-cast portal is \
-                             there: {mutter_reason}; and {reason}"
+                            "neither GNOME's screen cast nor the screen-cast portal can be \
+                             used: {mutter_reason}; and {reason}"
                         ),
                     },
                     other => other,
@@ -342,6 +343,8 @@ pub(crate) struct PortalSource {
     started: Vec<bool>,
     pipewire: PipeWire,
     tokens: Tokens,
+    /// Why there is no session, when a new one could not be started.
+    no_session: Option<String>,
 }
 
 impl PortalSource {
@@ -353,6 +356,15 @@ impl PortalSource {
         options: &SourceOptions,
     ) -> Result<Self, Error> {
         let display = places.display.as_str();
+        if !options.may_ask_user {
+            return Err(Error::Unsupported {
+                backend: BACKEND_NAME,
+                what: "capturing the screen",
+                reason: "the screen-cast portal was not asked: it may show a dialog, and this \
+                         open may not ask the user"
+                    .to_owned(),
+            });
+        }
         let portal = PortalDbus::new(bus.connection().clone(), options.timeout);
         let offer = portal
             .offer()
@@ -383,6 +395,7 @@ impl PortalSource {
             started,
             pipewire,
             tokens,
+            no_session: None,
         })
     }
 
@@ -391,9 +404,11 @@ impl PortalSource {
             Some(session) if !session.is_closed() => Ok(session),
             _ => Err(Error::ConnectionLost {
                 display: self.display.clone(),
-                reason: "the desktop portal closed the screen-cast session (the portal, its \
-                         backend or the compositor stopped it or went away)"
-                    .to_owned(),
+                reason: self.no_session.clone().unwrap_or_else(|| {
+                    "the desktop portal closed the screen-cast session (the portal, its \
+                     backend or the compositor stopped it or went away)"
+                        .to_owned()
+                }),
                 source: None,
             }),
         }
@@ -484,7 +499,13 @@ impl Source for PortalSource {
                 cursor,
                 &self.display,
                 self.timeout,
-            )?;
+            )
+            .inspect_err(|error| {
+                self.no_session = Some(format!(
+                    "a new screen-cast session of the portal (for the pointer's new mode) could \
+                     not be started: {error}"
+                ));
+            })?;
             self.started = vec![false; session.streams().len()];
             self.session = Some(session);
             self.pipewire = pipewire;

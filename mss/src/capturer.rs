@@ -34,6 +34,7 @@ pub struct MssBuilder {
     session: Option<Session>,
     timeout: Option<Option<Duration>>,
     restore_token: Option<String>,
+    never_ask_user: bool,
 }
 
 impl MssBuilder {
@@ -96,6 +97,15 @@ impl MssBuilder {
     #[must_use]
     pub fn restore_token(mut self, token: impl Into<String>) -> Self {
         self.restore_token = Some(token.into());
+        self
+    }
+
+    /// Whether a backend may ask the user before it captures (the screen-cast portal's
+    /// dialog), `true` by default; `false` for code that only probes what backends would
+    /// answer ([`mss_core::OpenOptions::may_ask_user`]).
+    #[must_use]
+    pub fn may_ask_user(mut self, may: bool) -> Self {
+        self.never_ask_user = !may;
         self
     }
 
@@ -168,6 +178,7 @@ impl MssBuilder {
             .timeout(self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)))
             .allow_xwayland(self.allow_xwayland)
             .restore_token(restore_token)
+            .may_ask_user(!self.never_ask_user)
     }
 
     /// Connects to the display: with the forced backend if there is one, else with the first

@@ -271,4 +271,15 @@ fn through_the_portal_the_dialog_is_shown_once_and_the_token_kept() {
         &scene,
     );
     assert_eq!((portal.dialogs_shown(), portal.sessions_restored()), (1, 2));
+    // `mss bench` with no backend named: `wayland` cannot capture mutter, so the portal is
+    // asked (restored from the kept token) and measured.
+    let output = through_portal(&state, None, &["bench", "--frames", "2", "--json"]);
+    let results: serde_json::Value =
+        serde_json::from_str(&success_lines(&output).join("\n")).unwrap();
+    assert_eq!(results[0]["backend"], "pipewire", "{results}");
+    assert_eq!(
+        results[0]["method"], "org.freedesktop.portal.ScreenCast",
+        "{results}"
+    );
+    assert_eq!((portal.dialogs_shown(), portal.sessions_restored()), (1, 3));
 }

@@ -312,6 +312,15 @@ fn mutter_s_interface_comes_before_the_portal() {
     assert_eq!(capture.status().method, "org.gnome.Mutter.ScreenCast");
     assert_eq!(portal.dialogs_shown(), 0);
     assert!(capture.restore_token().is_none());
+    // A probe that may not ask the user (`mss info` asking a candidate it did not need) does
+    // not start a portal session: refused, saying why, and no dialog.
+    let error = open_with(&server, through_portal(tokens.path()).may_ask_user(false)).unwrap_err();
+    assert!(matches!(error, Error::Unsupported { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("may not ask the user"),
+        "{error}"
+    );
+    assert_eq!(portal.dialogs_shown(), 0);
 }
 
 /// The pointer drawn: a new portal session with the cursor embedded, restored from the token
