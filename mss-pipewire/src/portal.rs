@@ -577,9 +577,11 @@ impl PortalDbus {
 /// A `Response`: the number and the results.
 type Answer = (u32, HashMap<String, OwnedValue>);
 
-/// Watches the session at `path` for `Closed`, setting `closed` when it comes (on a thread
-/// that ends with the signal or the connection).
+/// Watches the session at `path` for `Closed`, and the portal for leaving the bus (its
+/// sessions go with it), setting `closed` when either comes (on threads that end with the
+/// signal or the connection).
 fn watch_closed(connection: &Connection, path: &str, closed: Arc<AtomicBool>) {
+    watch_portal_leaving(connection, Arc::clone(&closed));
     let rule = zbus::MatchRule::builder()
         .msg_type(zbus::message::Type::Signal)
         .interface(SESSION)
@@ -600,6 +602,39 @@ fn watch_closed(connection: &Connection, path: &str, closed: Arc<AtomicBool>) {
             // The iterator ends (`None`) when the connection closes: the session is gone then
             // too.
             let _ = signals.next();
+            closed.store(true, Ordering::SeqCst);
+        });
+}
+
+/// Sets `closed` when the portal's name loses its owner (`NameOwnerChanged` with no new
+/// owner): the portal went away, and its sessions with it.
+fn watch_portal_leaving(connection: &Connection, closed: Arc<AtomicBool>) {
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .sender("org.freedesktop.DBus")
+        .and_then(|rule| rule.interface("org.freedesktop.DBus"))
+        .and_then(|rule| rule.member("NameOwnerChanged"))
+        .and_then(|rule| rule.arg(0, PORTAL))
+        .map(|rule| rule.build());
+    let Ok(rule) = rule else {
+        return;
+    };
+    let Ok(signals) = zbus::blocking::MessageIterator::for_match_rule(rule, connection, Some(4))
+    else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("mss-pipewire-portal-owner".to_owned())
+        .spawn(move || {
+            for message in signals {
+                let left = message
+                    .and_then(|message| message.body().deserialize::<(String, String, String)>())
+                    .map_or(true, |(_, _, new_owner)| new_owner.is_empty());
+                if left {
+                    break;
+                }
+            }
+            // Also when the connection closed (the iterator ended).
             closed.store(true, Ordering::SeqCst);
         });
 }

@@ -504,3 +504,37 @@ fn a_monitor_reconfigured_ends_the_portal_s_stream_as_connection_lost() {
     );
     scene.assert_frame(&before);
 }
+
+/// The portal going away mid-capture (its process killed) takes its session with it: the
+/// next calls are `ConnectionLost` saying the portal closed the session, before the hang
+/// guard; frames taken before stay exact.
+#[test]
+fn the_portal_gone_mid_capture_is_connection_lost() {
+    let server = mutter(&[(320, 240)]);
+    let scene = scene(&server);
+    let portal = portal(&server, &FakePortalOptions::new());
+    let tokens = tempfile::tempdir().unwrap();
+    let mut capture = open_through(&server, &portal, tokens.path());
+    let held = capture.grab_screen().unwrap();
+    kill(portal.frontend_pid());
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    let error = loop {
+        match capture.grab(region(0, 0, 10, 10)) {
+            Ok(_) => assert!(
+                std::time::Instant::now() < deadline,
+                "capture went on after the portal went away"
+            ),
+            Err(error) => break error,
+        }
+    };
+    assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("closed the screen-cast session"),
+        "{error}"
+    );
+    assert!(matches!(
+        capture.monitors().unwrap_err(),
+        Error::ConnectionLost { .. }
+    ));
+    scene.assert_frame(&held);
+}
