@@ -344,9 +344,9 @@ impl PipeWireCapture {
                 self.learnt_sizes.insert(placed.connector.clone(), size);
                 expected = Some(size);
             }
-            let expected = expected.unwrap_or_default();
+            let wanted = expected.unwrap_or_default();
             match outcome {
-                Ok(picture) if (picture.width, picture.height) == expected => return Ok(picture),
+                Ok(picture) if (picture.width, picture.height) == wanted => return Ok(picture),
                 Ok(picture) if again && restarts => {
                     let _ = picture;
                     self.restart(&placed.connector);
@@ -358,7 +358,7 @@ impl PipeWireCapture {
                         message: format!(
                             "monitor {} is {}x{} pixels, but its screen cast sends frames of \
                              {}x{}",
-                            placed.connector, expected.0, expected.1, picture.width, picture.height
+                            placed.connector, wanted.0, wanted.1, picture.width, picture.height
                         ),
                         source: None,
                     };
