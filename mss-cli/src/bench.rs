@@ -133,7 +133,13 @@ pub fn run(arguments: &BenchArgs) -> Result<(), Failure> {
             backend: None,
             ..arguments.connect.clone()
         };
-        let builder = crate::shot::builder(&connect)?.backend(backend);
+        // A backend that would ask the user (the screen-cast portal's dialog) is asked only
+        // when named, or when nothing before it could be measured: `mss bench` on sway
+        // measures wlr-screencopy and shows no portal dialog.
+        let may_ask_user = named || (results.is_empty() && streams.is_empty());
+        let builder = crate::shot::builder(&connect)?
+            .backend(backend)
+            .may_ask_user(may_ask_user);
         let mut screen = match builder.open() {
             Ok(screen) => screen,
             // Without a backend named, each of the session's display system is measured; one

@@ -12,7 +12,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
     name = "mss",
     version,
     disable_version_flag = true,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = ENVIRONMENT
 )]
 pub struct Cli {
     /// Print the version and exit.
@@ -27,6 +28,15 @@ pub struct Cli {
     #[command(flatten)]
     pub shot: ShotArgs,
 }
+
+/// The environment variables `mss` reads, for `--help`.
+const ENVIRONMENT: &str = "Environment:
+  MSS_BACKEND                the backend to use when -b is not given
+  MSS_PIPEWIRE_SOURCE        mutter or portal: where the pipewire backend gets its screen casts
+                             (default: GNOME's own interface when it is there, else the portal)
+  MSS_PORTAL_RESTORE_TOKEN   a screen-cast portal restore token to try first (read from the
+                             environment, which other users cannot read, unlike arguments);
+                             the portal's tokens are kept in $XDG_STATE_HOME/mss/ by default";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -61,7 +71,7 @@ pub struct ConnectArgs {
     pub xwayland: bool,
 
     /// Seconds each wait may take (default 10; 0 waits without limit; at most 365 days): on
-    /// the display, and on the output (a FIFO nobody opens, a reader that stops reading, a
+    /// the display (the user's answer to a screen-cast portal's dialog too), and on the output (a FIFO nobody opens, a reader that stops reading, a
     /// recording's writer that takes no frame). A wait that ends without an answer (a client
     /// holding a server grab, a stopped server, a silent network, a stuck reader) is an
     /// error, exit code 1.

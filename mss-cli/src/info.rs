@@ -182,7 +182,9 @@ fn forced_by_name(forced_by: ForcedBy) -> &'static str {
 
 /// Every candidate of the choice with its answer in words: `chosen`, the refusal, or, for a
 /// candidate not asked because an earlier one opened, what it answers now that `info` asks it
-/// (it opens too, or its refusal), so a user sees what each backend would do.
+/// (it opens too, or its refusal), so a user sees what each backend would do. Those are asked
+/// without asking the user: a backend that would show a dialog (the screen-cast portal's)
+/// says so instead.
 fn candidate_answers(screen: &Mss, builder: &MssBuilder) -> Vec<(Backend, String)> {
     let chosen = screen.backend();
     screen
@@ -193,7 +195,7 @@ fn candidate_answers(screen: &Mss, builder: &MssBuilder) -> Vec<(Backend, String
             let backend = candidate.backend();
             let answer = match candidate.answer() {
                 Answer::NotTried(_) if screen.choice().chosen().is_some() => {
-                    match builder.clone().backend(backend).open() {
+                    match builder.clone().backend(backend).may_ask_user(false).open() {
                         Ok(other) => {
                             format!("opens too ({}); {chosen} comes first", other.status())
                         }

@@ -95,6 +95,15 @@ pub trait Capture: Send {
         })
     }
 
+    /// A token that restores the user's permission to capture without asking again, for
+    /// backends that ask (the screen-cast portal's dialog: the token it handed out for the
+    /// choice in use); pass it to a later open ([`crate::OpenOptions::restore_token`]).
+    /// `None` (the default) for backends that never ask, or when the portal gave none. It
+    /// lets its holder capture the screen without asking: keep it private.
+    fn restore_token(&self) -> Option<String> {
+        None
+    }
+
     /// Asks the backend to draw the pointer into its frames itself, as a Wayland compositor
     /// does when asked (screencopy's `overlay_cursor`), and returns whether it will. When it
     /// will not (the default, and every X11 backend), callers that want the pointer draw

@@ -34,14 +34,32 @@ pub type OpenBackend = fn(&OpenOptions) -> Result<Box<dyn Capture>, Error>;
 /// assert!(!options.allows_xwayland());
 /// assert_eq!(OpenOptions::new().wait_timeout(), Some(OpenOptions::DEFAULT_TIMEOUT));
 /// ```
-// Non-exhaustive with a builder, so that options a future backend needs (a portal's restore
-// token, say) can join without breaking backends or callers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+// Non-exhaustive with a builder, so that options a future backend needs (the screen-cast
+// portal's restore token joined so) can join without breaking backends or callers.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OpenOptions {
     display: Option<String>,
     timeout: Option<Duration>,
     allow_xwayland: bool,
+    restore_token: Option<String>,
+    may_ask_user: bool,
+}
+
+impl std::fmt::Debug for OpenOptions {
+    /// The restore token is not shown: it lets its holder capture the screen without asking.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenOptions")
+            .field("display", &self.display)
+            .field("timeout", &self.timeout)
+            .field("allow_xwayland", &self.allow_xwayland)
+            .field("may_ask_user", &self.may_ask_user)
+            .field(
+                "restore_token",
+                &self.restore_token.as_ref().map(|_| "(given)"),
+            )
+            .finish()
+    }
 }
 
 impl OpenOptions {
@@ -56,6 +74,8 @@ impl OpenOptions {
             display: None,
             timeout: Some(Self::DEFAULT_TIMEOUT),
             allow_xwayland: false,
+            restore_token: None,
+            may_ask_user: true,
         }
     }
 
@@ -92,6 +112,27 @@ impl OpenOptions {
         self
     }
 
+    /// A restore token from an earlier capturer ([`Capture::restore_token`]), for backends
+    /// that ask the user before they capture (the screen-cast portal's dialog): given back,
+    /// the user's earlier choice is restored without asking again, when the portal still
+    /// knows it. Other backends ignore it.
+    #[must_use]
+    pub fn restore_token(mut self, token: Option<String>) -> Self {
+        self.restore_token = token;
+        self
+    }
+
+    /// Whether the backend may ask the user before it captures (the screen-cast portal's
+    /// dialog); `true` by default. Code that only probes what a backend would answer (`mss
+    /// info` asking the candidates it did not need, `mss bench` measuring every backend)
+    /// says `false`, and such a backend then refuses with [`Error::Unsupported`] saying it
+    /// would have asked, rather than show a dialog nobody expects.
+    #[must_use]
+    pub fn may_ask_user(mut self, may: bool) -> Self {
+        self.may_ask_user = may;
+        self
+    }
+
     /// The display asked for; `None` for the session's.
     pub fn display_name(&self) -> Option<&str> {
         self.display.as_deref()
@@ -105,6 +146,16 @@ impl OpenOptions {
     /// Whether an XWayland root may be captured.
     pub fn allows_xwayland(&self) -> bool {
         self.allow_xwayland
+    }
+
+    /// Whether the backend may ask the user; see [`may_ask_user`](Self::may_ask_user).
+    pub fn asks_user(&self) -> bool {
+        self.may_ask_user
+    }
+
+    /// The restore token given, if any; see [`restore_token`](Self::restore_token).
+    pub fn given_restore_token(&self) -> Option<&str> {
+        self.restore_token.as_deref()
     }
 }
 

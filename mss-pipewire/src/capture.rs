@@ -13,15 +13,15 @@ use mss_core::{
     StreamOptions, StreamTarget,
 };
 
+use crate::BACKEND_NAME;
 use crate::cast::{Cast, CastError};
 use crate::layout::{self, Placed, pixels_of};
 use crate::mutter::CursorMode;
 use crate::picture::{Picture, Pixels};
-use crate::pipewire::{self, PipeWire};
 use crate::session::{self, Environment};
-use crate::source::{MutterSource, Source};
+use crate::source::{self, CastSource, Source, SourceOptions};
 use crate::stream::PipeWireStream;
-use crate::{BACKEND_NAME, METHOD};
+use crate::token::TokenStore;
 
 /// How long a wait on the session may take unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
@@ -30,16 +30,32 @@ pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PipeWireOptions {
-    /// The time each wait may take (a D-Bus call, a cast's first frame); `None` waits
-    /// without limit.
+    /// The time each wait may take (a D-Bus call, the user's answer to the portal's dialog,
+    /// a cast's first frame); `None` waits without limit.
     pub timeout: Option<Duration>,
+    /// Which interface to ask for screen casts: mutter's, else the portal's, by default.
+    pub source: CastSource,
+    /// A restore token of the screen-cast portal to try first (one that an earlier
+    /// capturer's [`PipeWireCapture::restore_token`] gave), instead of the one kept in
+    /// [`token_store`](Self::token_store).
+    pub restore_token: Option<String>,
+    /// Where the portal's restore token is kept between runs.
+    pub token_store: TokenStore,
+    /// Whether the portal may be asked (it may show its dialog); `false` for a probe of what
+    /// the backend would answer, which is then refused saying so.
+    pub may_ask_user: bool,
 }
 
 impl PipeWireOptions {
-    /// A 10-second timeout.
+    /// A 10-second timeout, mutter's interface else the portal, the portal's token kept in
+    /// the state directory.
     pub fn new() -> Self {
         Self {
             timeout: Some(DEFAULT_TIMEOUT),
+            source: CastSource::Automatic,
+            restore_token: None,
+            token_store: TokenStore::StateDirectory,
+            may_ask_user: true,
         }
     }
 
@@ -47,6 +63,34 @@ impl PipeWireOptions {
     #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Sets [`source`](Self::source).
+    #[must_use]
+    pub fn source(mut self, source: CastSource) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// Sets [`restore_token`](Self::restore_token).
+    #[must_use]
+    pub fn restore_token(mut self, token: Option<String>) -> Self {
+        self.restore_token = token;
+        self
+    }
+
+    /// Sets [`may_ask_user`](Self::may_ask_user).
+    #[must_use]
+    pub fn may_ask_user(mut self, may: bool) -> Self {
+        self.may_ask_user = may;
+        self
+    }
+
+    /// Sets [`token_store`](Self::token_store).
+    #[must_use]
+    pub fn token_store(mut self, store: TokenStore) -> Self {
+        self.token_store = store;
         self
     }
 }
@@ -57,18 +101,19 @@ impl Default for PipeWireOptions {
     }
 }
 
-/// Captures the monitors of a GNOME session through mutter's screen casts and PipeWire.
+/// Captures the monitors of a Wayland session through screen casts (mutter's own, or the
+/// desktop portal's) and PipeWire.
 ///
 /// See the [crate docs](crate) for what it does and how.
 pub struct PipeWireCapture {
-    source: Box<dyn Source>,
-    pipewire: PipeWire,
-    /// The casts started, by connector.
+    /// The casts started, by connector (first: they go before the source, see `Drop`).
     casts: HashMap<String, Cast>,
+    source: Box<dyn Source>,
+    /// Monitors' pixel sizes learnt from their casts' first frames, by connector, for
+    /// sources that do not say them.
+    learnt_sizes: HashMap<String, (u32, u32)>,
     cursor: CursorMode,
     display: String,
-    /// PipeWire's socket, for the status.
-    pipewire_socket: String,
     timeout: Option<Duration>,
     /// A grab has delivered pixels.
     proven: bool,
@@ -99,34 +144,50 @@ impl PipeWireCapture {
     }
 
     /// Opens the session of `display` with `options`: finds its bus and PipeWire (see the
-    /// crate docs), checks that mutter's screen cast is on the bus, reads the monitors, and
-    /// connects to PipeWire. Casts start when a monitor is first grabbed or streamed.
+    /// crate docs), asks mutter's screen cast when it is on the bus, else the desktop
+    /// portal's (whose dialog may ask the user, once: see the crate docs on restore tokens),
+    /// reads the monitors, and connects to PipeWire. mutter's casts start when a monitor is
+    /// first grabbed or streamed; the portal's streams run from the start.
     ///
     /// # Errors
     ///
-    /// [`Error::Unsupported`] when the session has no bus, when mutter's screen cast is not
-    /// on it (not a GNOME session: the message says the portal path is not implemented yet),
-    /// or when libpipewire cannot be loaded (naming the library and its Debian package);
-    /// [`Error::DisplayUnavailable`] when the Wayland socket named, the bus or PipeWire is not
-    /// there; [`Error::Timeout`] naming what did not answer in time.
+    /// [`Error::Unsupported`] when the session has no bus, when neither mutter's screen cast
+    /// nor the portal's is on it (naming what each answered), or when libpipewire cannot be
+    /// loaded (naming the library and its Debian package); [`Error::DisplayUnavailable`] when
+    /// the Wayland socket named, the bus or PipeWire is not there, or when the user refused
+    /// (or the portal cancelled) the portal's dialog; [`Error::Timeout`] naming what did not
+    /// answer in time (the user's choice in the portal's dialog among them).
     pub fn open_with(display: Option<&str>, options: PipeWireOptions) -> Result<Self, Error> {
         let places = session::find(display, &Environment::of_process())?;
-        let mut source = MutterSource::connect(&places.bus, &places.display, options.timeout)?;
-        // The layout is read once now, so a session that shows nothing is refused at once.
-        source.monitors()?;
-        let socket = pipewire::connect_socket(&places.pipewire, &places.display)?;
-        let pipewire = PipeWire::connect(socket, &places.display)?;
+        let source = source::open(
+            &places,
+            &SourceOptions {
+                source: options.source,
+                timeout: options.timeout,
+                restore_token: options.restore_token,
+                token_store: options.token_store,
+                may_ask_user: options.may_ask_user,
+            },
+        )?;
         Ok(Self {
-            source: Box::new(source),
-            pipewire,
             casts: HashMap::new(),
+            source,
+            learnt_sizes: HashMap::new(),
             cursor: CursorMode::Hidden,
             display: places.display,
-            pipewire_socket: places.pipewire.display().to_string(),
             timeout: options.timeout,
             proven: false,
             lost: None,
         })
+    }
+
+    /// The screen-cast portal's restore token for the choice the user made (or that was
+    /// restored), when the capturer casts through the portal and the portal handed one out:
+    /// pass it to a later capturer ([`PipeWireOptions::restore_token`]) to restore that
+    /// choice without the dialog. It is also kept in the [`TokenStore`] unless that is
+    /// [`TokenStore::Nowhere`].
+    pub fn restore_token(&self) -> Option<String> {
+        self.source.restore_token()
     }
 
     /// The monitors' casts running now, by connector, with the buffers each has.
@@ -170,9 +231,16 @@ impl PipeWireCapture {
     /// The monitors now; casts of monitors no longer there are stopped.
     pub(crate) fn placed(&mut self) -> Result<Vec<Placed>, Error> {
         self.check_usable()?;
-        let placed = self.source.monitors().map_err(|error| self.fail(error))?;
+        let mut placed = self.source.monitors().map_err(|error| self.fail(error))?;
         self.casts
             .retain(|connector, _| placed.iter().any(|placed| &placed.connector == connector));
+        for one in &mut placed {
+            if let Some(&(width, height)) = self.learnt_sizes.get(&one.connector) {
+                if (width, height) != one.monitor.pixel_size() {
+                    one.monitor = one.monitor.clone().with_pixel_size(width, height);
+                }
+            }
+        }
         Ok(placed)
     }
 
@@ -185,7 +253,7 @@ impl PipeWireCapture {
                 .start(placed, self.cursor)
                 .map_err(|error| self.fail(error))?;
             let cast = Cast::connect(
-                &self.pipewire,
+                self.source.pipewire(),
                 started.node,
                 placed.monitor.pixel_size(),
                 started.started_at,
@@ -203,12 +271,17 @@ impl PipeWireCapture {
         Ok(&self.casts[&placed.connector])
     }
 
+    /// The interface casts come from (the status's method).
+    pub(crate) fn method(&self) -> &'static str {
+        self.source.method()
+    }
+
     /// The cast of `connector`, when it runs.
     pub(crate) fn running_cast(&self, connector: &str) -> Option<&Cast> {
         self.casts.get(connector)
     }
 
-    /// Whether casts have mutter draw the pointer into frames.
+    /// Whether casts have the compositor draw the pointer into frames.
     pub(crate) fn draws_cursor(&self) -> bool {
         self.cursor == CursorMode::Embedded
     }
@@ -250,18 +323,31 @@ impl PipeWireCapture {
     }
 
     /// The newest picture of `placed`'s cast, of the monitor's size: the cast is started if
-    /// it is not running, and started again (once) when it ended without an error, ran out
-    /// of buffers, or sends pictures of another size than the monitor has now (its mode or
-    /// scale changed).
+    /// it is not running, and started again (once) when it ran out of buffers, or, when the
+    /// source can start ended casts again (mutter), when it ended without an error or sends
+    /// pictures of another size than the monitor has now (its mode or scale changed). A
+    /// source that does not know pixel sizes (the portal) learns each monitor's from its
+    /// first picture; a stream renegotiated to another size after it is an error.
     pub(crate) fn picture(&mut self, placed: &Placed) -> Result<Arc<Picture>, Error> {
-        let expected = placed.monitor.pixel_size();
+        let restarts = self.source.restarts_ended_casts();
+        let mut expected = if self.source.pixel_sizes_known() {
+            Some(placed.monitor.pixel_size())
+        } else {
+            self.learnt_sizes.get(&placed.connector).copied()
+        };
         let mut again = true;
         loop {
             let deadline = self.deadline();
             let outcome = self.cast(placed)?.newest(deadline);
+            if let (Ok(picture), None) = (&outcome, expected) {
+                let size = (picture.width, picture.height);
+                self.learnt_sizes.insert(placed.connector.clone(), size);
+                expected = Some(size);
+            }
+            let wanted = expected.unwrap_or_default();
             match outcome {
-                Ok(picture) if (picture.width, picture.height) == expected => return Ok(picture),
-                Ok(picture) if again => {
+                Ok(picture) if (picture.width, picture.height) == wanted => return Ok(picture),
+                Ok(picture) if again && restarts => {
                     let _ = picture;
                     self.restart(&placed.connector);
                 }
@@ -272,13 +358,16 @@ impl PipeWireCapture {
                         message: format!(
                             "monitor {} is {}x{} pixels, but its screen cast sends frames of \
                              {}x{}",
-                            placed.connector, expected.0, expected.1, picture.width, picture.height
+                            placed.connector, wanted.0, wanted.1, picture.width, picture.height
                         ),
                         source: None,
                     };
                     return Err(self.fail(error));
                 }
-                Err(CastError::Ended(_) | CastError::Starved) if again => {
+                Err(CastError::Ended(_)) if again && restarts => {
+                    self.restart(&placed.connector);
+                }
+                Err(CastError::Starved) if again => {
                     self.restart(&placed.connector);
                 }
                 Err(error) => return Err(self.cast_error(placed, error)),
@@ -370,14 +459,14 @@ impl Capture for PipeWireCapture {
     }
 
     fn status(&self) -> BackendStatus {
-        BackendStatus::new(BACKEND_NAME, METHOD)
+        let mut status = BackendStatus::new(BACKEND_NAME, self.source.method())
             .with_zero_copy(true)
             .with_proven(self.proven)
-            .with_connection(format!(
-                "{}; PipeWire at {} (libpipewire-0.3, loaded at run time)",
-                self.source.describe(),
-                self.pipewire_socket
-            ))
+            .with_connection(self.source.describe());
+        for caveat in self.source.caveats() {
+            status = status.with_caveat(caveat);
+        }
+        status
     }
 
     fn screen(&mut self) -> Result<ScreenInfo, Error> {
@@ -418,6 +507,12 @@ impl Capture for PipeWireCapture {
         self.assemble(region, all, &placed)
     }
 
+    /// The screen-cast portal's restore token, when the capturer casts through the portal;
+    /// see [`PipeWireCapture::restore_token`].
+    fn restore_token(&self) -> Option<String> {
+        self.source.restore_token()
+    }
+
     /// Not through screen casts of monitors.
     fn windows(&mut self) -> Result<Vec<mss_core::Window>, Error> {
         Err(windows_unsupported("listing windows"))
@@ -443,9 +538,14 @@ impl Capture for PipeWireCapture {
         })
     }
 
-    /// mutter draws the pointer into frames when asked (the cast's cursor mode `embedded`;
-    /// otherwise `hidden`). Casts already running are started again with the new mode.
+    /// The compositor draws the pointer into frames when asked (the cast's cursor mode
+    /// `embedded`; otherwise `hidden`). Casts already running are started again with the new
+    /// mode (through the portal, a new session, restored from its token). `false` when the
+    /// portal cannot draw the pointer.
     fn draw_cursor(&mut self, draw: bool) -> bool {
+        if draw && !self.source.can_draw_cursor() {
+            return false;
+        }
         let cursor = if draw {
             CursorMode::Embedded
         } else {

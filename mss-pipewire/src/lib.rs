@@ -1,6 +1,47 @@
-//! The PipeWire backend of mss-rs: captures the monitors of a GNOME session through mutter's
-//! own screen-cast interface (`org.gnome.Mutter.ScreenCast`, the one gnome-remote-desktop
-//! uses: no dialog) and PipeWire, with zero-copy frames.
+//! The PipeWire backend of mss-rs: captures the monitors of a Wayland session through screen
+//! casts and PipeWire, with zero-copy frames: on GNOME through mutter's own screen-cast
+//! interface (`org.gnome.Mutter.ScreenCast`, the one gnome-remote-desktop uses: no dialog),
+//! elsewhere (KDE, COSMIC, Hyprland and every desktop with a screen-cast portal backend)
+//! through the desktop portal's (`org.freedesktop.portal.ScreenCast`, a dialog once).
+//!
+//! # Which interface
+//!
+//! mutter's interface when it is on the session bus, else the portal; when neither is there,
+//! the refusal ([`mss_core::Error::Unsupported`]) says what each answered.
+//! [`PipeWireOptions::source`] (or `MSS_PIPEWIRE_SOURCE=mutter|portal` for [`open`], the
+//! facade's plug) forces one: the portal on GNOME too, say, as a sandboxed (Flatpak)
+//! application reaches it. The status's method names the interface used.
+//!
+//! # The portal
+//!
+//! The portal asks the user which monitors to share (every one may be chosen: each is a
+//! stream) in a dialog when a session starts; an open waits for the answer up to its timeout,
+//! then fails with [`mss_core::Error::Timeout`] saying the portal may be waiting for the user
+//! (and closes the request, so the dialog goes). A refused dialog (response 1), or one the
+//! portal ended otherwise (response 2), is [`mss_core::Error::DisplayUnavailable`] naming it;
+//! a portal without a screen cast, or no portal at all, is [`mss_core::Error::Unsupported`]
+//! naming which. The monitors are the streams, at the places and sizes the portal gives (in
+//! the compositor's coordinates), in its order; their pixel sizes are their streams' frames'.
+//! PipeWire is reached through the socket the portal hands out (`OpenPipeWireRemote`), which
+//! sees only the session's streams. The portal's streams run from the start; one that ends
+//! (the compositor, the portal or its backend stopped it or went away) cannot be started
+//! again, so it is [`mss_core::Error::ConnectionLost`]. The pointer is chosen with the
+//! monitors: [`Capture::draw_cursor`](mss_core::Capture::draw_cursor) starts a new session
+//! (restored from the token, so no second dialog where the portal keeps choices).
+//!
+//! # Restore tokens
+//!
+//! Sessions are asked to persist until the user revokes them (`persist_mode` 2): the portal
+//! then hands out a restore token, which restores the user's choice without the dialog next
+//! time. The token is kept in `$XDG_STATE_HOME/mss/` (`~/.local/state/mss/`), one file per
+//! desktop (`portal-restore-token-KDE`...), mode 0600, replaced atomically; see [`TokenStore`]
+//! for the key and the other places. A token the portal no longer knows makes it show the
+//! dialog (once; the new token replaces the old); one it refuses (not a token of its) is
+//! dropped and the session asked for once more without it. An application can pass its own
+//! ([`PipeWireOptions::restore_token`], the facade's `MssBuilder::restore_token` or
+//! `MSS_PORTAL_RESTORE_TOKEN`) and read the new one ([`PipeWireCapture::restore_token`],
+//! `Capture::restore_token`); a token lets its holder capture the screen without asking, so
+//! it is never printed.
 //!
 //! # How a grab works
 //!
@@ -59,11 +100,9 @@
 //!
 //! # Not supported yet
 //!
-//! The screen-cast portal (`org.freedesktop.portal.ScreenCast`: KDE, COSMIC and other
-//! desktops, and GNOME with a dialog): opening on a session without mutter's interface fails
-//! with [`mss_core::Error::Unsupported`] saying so. The sources of casts are behind one trait,
-//! so the portal joins as a second source. Reading the pointer (mutter's cursor metadata),
-//! windows (`RecordWindow`), DMA-BUF buffers.
+//! Reading the pointer (the casts' cursor metadata), windows (`RecordWindow`, the portal's
+//! window sources), DMA-BUF buffers (a producer that offers only those, as
+//! xdg-desktop-portal-wlr does on a GPU, cannot be read).
 #![forbid(unsafe_code)]
 
 mod capture;
@@ -73,29 +112,61 @@ mod layout;
 pub mod mutter;
 mod picture;
 mod pipewire;
+mod portal;
 mod session;
 mod source;
 mod stream;
+mod token;
 
 pub use capture::{DEFAULT_TIMEOUT, PipeWireCapture, PipeWireOptions};
+pub use source::CastSource;
+pub use token::TokenStore;
 
 /// The backend's name: its Cargo feature in the `mss` facade.
 pub(crate) const BACKEND_NAME: &str = "pipewire";
 
-/// The method the status reports: mutter's screen-cast interface.
+/// The method the status reports for mutter's screen-cast interface.
 pub(crate) const METHOD: &str = "org.gnome.Mutter.ScreenCast";
 
+/// The method the status reports for the desktop portal's screen cast.
+pub(crate) const PORTAL_METHOD: &str = "org.freedesktop.portal.ScreenCast";
+
+/// The environment variable that forces a source of casts on [`open`]: `mutter` or `portal`
+/// (`auto`, or unset: mutter's interface when it is there, else the portal).
+pub const SOURCE_VARIABLE: &str = "MSS_PIPEWIRE_SOURCE";
+
 /// Opens the `pipewire` backend on the session of `options.display_name()` (a Wayland socket's
-/// name or path; the environment's session when not given) with the options' timeout: the
-/// [`mss_core::OpenBackend`] the facade's registry names.
+/// name or path; the environment's session when not given) with the options' timeout and
+/// restore token, the portal's token kept in the state directory, and the source of casts
+/// that [`SOURCE_VARIABLE`] names: the [`mss_core::OpenBackend`] the facade's registry names.
 ///
 /// # Errors
 ///
-/// As [`PipeWireCapture::open_with`].
+/// As [`PipeWireCapture::open_with`]; [`mss_core::Error::Unsupported`] for a value of
+/// `MSS_PIPEWIRE_SOURCE` that names no source.
 pub fn open(
     options: &mss_core::OpenOptions,
 ) -> Result<Box<dyn mss_core::Capture>, mss_core::Error> {
-    let pipewire_options = PipeWireOptions::new().timeout(options.wait_timeout());
+    let source = match std::env::var(SOURCE_VARIABLE).as_deref() {
+        Err(_) | Ok("" | "auto") => CastSource::Automatic,
+        Ok("mutter") => CastSource::Mutter,
+        Ok("portal") => CastSource::Portal,
+        Ok(other) => {
+            return Err(mss_core::Error::Unsupported {
+                backend: BACKEND_NAME,
+                what: "the source of screen casts",
+                reason: format!(
+                    "{SOURCE_VARIABLE}={} names none: it is mutter, portal or auto",
+                    mss_core::printable(other)
+                ),
+            });
+        }
+    };
+    let pipewire_options = PipeWireOptions::new()
+        .timeout(options.wait_timeout())
+        .source(source)
+        .restore_token(options.given_restore_token().map(str::to_owned))
+        .may_ask_user(options.asks_user());
     let capture = PipeWireCapture::open_with(options.display_name(), pipewire_options)?;
     Ok(Box::new(capture))
 }

@@ -304,6 +304,11 @@ impl MutterDbus {
         }
     }
 
+    /// The bus connection (the portal's client shares it).
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
     /// The bus's address, as given.
     pub fn address(&self) -> &str {
         &self.address

@@ -1,5 +1,5 @@
-//! Where a desktop session's services are: the session bus mutter is on, and the PipeWire
-//! daemon its screen casts go through.
+//! Where a desktop session's services are: the session bus mutter (or the desktop portal) is
+//! on, and the PipeWire daemon screen casts go through.
 //!
 //! Without a display name, the session of the environment: the bus at
 //! `$DBUS_SESSION_BUS_ADDRESS` (else `$XDG_RUNTIME_DIR/bus`, the user bus of systemd
@@ -100,7 +100,7 @@ fn of_socket(name: &str, environment: &Environment) -> Result<SessionPlaces, Err
     if !bus.exists() {
         return Err(no_bus(format!(
             "the session of {name} has no bus beside its socket ({} does not exist), so \
-             org.gnome.Mutter.ScreenCast cannot be asked",
+             neither org.gnome.Mutter.ScreenCast nor the screen-cast portal can be asked",
             bus.display()
         )));
     }
@@ -121,7 +121,8 @@ fn of_environment(environment: &Environment) -> Result<SessionPlaces, Error> {
         (None, _) => {
             return Err(no_bus(
                 "there is no session bus ($DBUS_SESSION_BUS_ADDRESS is not set, and there is no \
-                 bus in $XDG_RUNTIME_DIR), so org.gnome.Mutter.ScreenCast cannot be asked"
+                 bus in $XDG_RUNTIME_DIR), so neither org.gnome.Mutter.ScreenCast nor the \
+                 screen-cast portal can be asked"
                     .to_owned(),
             ));
         }
@@ -155,7 +156,7 @@ fn of_environment(environment: &Environment) -> Result<SessionPlaces, Error> {
 fn no_bus(reason: String) -> Error {
     Error::Unsupported {
         backend: BACKEND_NAME,
-        what: "capturing through GNOME's screen cast",
+        what: "capturing through screen casts",
         reason,
     }
 }

@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 use mss_core::stream::{Pacer, sleep_until};
 use mss_core::{Changes, Error, FrameStream, Region, StreamFrame, StreamOptions};
 
-use crate::METHOD;
 use crate::capture::PipeWireCapture;
 use crate::cast::CastError;
 use crate::layout::Placed;
@@ -228,7 +227,8 @@ impl FrameStream for PipeWireStream<'_> {
             "changes from damage metadata when the compositor sends it"
         };
         format!(
-            "pipewire: {METHOD} of monitor {} through PipeWire, zero-copy, {pace}; {changes}",
+            "pipewire: {} of monitor {} through PipeWire, zero-copy, {pace}; {changes}",
+            self.capture.method(),
             self.placed.connector
         )
     }

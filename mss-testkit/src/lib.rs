@@ -10,7 +10,11 @@
 //!   unprivileged user when the tests run as root, optionally with XWayland, and can start a
 //!   rootful XWayland beside it. [`MutterServer`] starts GNOME's compositor headless
 //!   ([`MutterOptions`]: its virtual monitors) with a private session bus, PipeWire and
-//!   WirePlumber, for screen casts.
+//!   WirePlumber, for screen casts; [`FakePortal`] runs the real desktop portal
+//!   (`xdg-desktop-portal`) on its bus with a screen-cast backend of the test kit's own
+//!   ([`FakePortalOptions`]: with or without a screen cast, what its dialog answers), whose
+//!   streams are mutter's casts, which hands out and checks restore data, counts its dialogs
+//!   and ends its sessions on command.
 //! - [`xdg_scene`]: [`FullscreenScene`], the pattern full-screen on one output through
 //!   xdg-shell, for compositors without wlr-layer-shell (mutter), with rectangles painted on
 //!   command; [`XdgScene`], one on every output (mutter's known scene).
@@ -71,8 +75,8 @@ pub use filesystem::{SmallTmpfs, root_or_explain};
 pub use harness::{BackendUnderTest, KnownScene, ServerFamily, ServerSpec, TestServer};
 pub use scene::{Scene, SceneError};
 pub use server::{
-    DummyOptions, MutterOptions, MutterServer, ServerError, ServerKind, SwayOptions, WaylandServer,
-    XServer, XvfbOptions,
+    DialogAnswer, DummyOptions, FakePortal, FakePortalOptions, MutterOptions, MutterServer,
+    ServerError, ServerKind, SwayOptions, WaylandServer, XServer, XvfbOptions,
 };
 pub use wayland_scene::WaylandScene;
 pub use x11_windows::{TestWindows, WindowManager};

@@ -158,10 +158,9 @@ impl Wayland {
                     reason: format!(
                         "the compositor at {:?} does not offer wlr-screencopy \
                          (zwlr_screencopy_manager_v1), which wlroots-based compositors (sway, \
-                         Hyprland, river, wayfire, labwc, niri) do; GNOME is captured by the \
-                         pipewire backend (mutter's own screen cast), KDE and other desktops \
-                         through the desktop portal and PipeWire, which mss-rs does not \
-                         implement yet",
+                         Hyprland, river, wayfire, labwc, niri) do; GNOME, KDE and the other \
+                         desktops are captured by the pipewire backend (mutter's own screen \
+                         cast, else the desktop portal's, through PipeWire)",
                         self.display
                     ),
                 });

@@ -48,9 +48,9 @@
 //! # Not supported yet
 //!
 //! GNOME and KDE do not offer wlr-screencopy: opening fails with an error naming the missing
-//! protocol. GNOME is captured by the `pipewire` backend (`mss-pipewire`: mutter's own screen
-//! cast through PipeWire), which the `mss` facade tries after this one; KDE and the other
-//! desktops offer the desktop portal, which mss-rs does not implement yet.
+//! protocol. They are captured by the `pipewire` backend (`mss-pipewire`: mutter's own screen
+//! cast on GNOME, else the desktop portal's, through PipeWire), which the `mss` facade tries
+//! after this one.
 //! `ext-image-copy-capture` (wlr-screencopy's successor) and dmabuf buffers are not used.
 #![forbid(unsafe_code)]
 

@@ -33,6 +33,8 @@ pub struct MssBuilder {
     allow_xwayland: bool,
     session: Option<Session>,
     timeout: Option<Option<Duration>>,
+    restore_token: Option<String>,
+    never_ask_user: bool,
 }
 
 impl MssBuilder {
@@ -83,6 +85,27 @@ impl MssBuilder {
     #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// A restore token from an earlier capturer ([`Capture::restore_token`]): backends that
+    /// ask the user before capturing (the `pipewire` backend through the screen-cast portal)
+    /// restore the user's earlier choice with it instead of asking again. Without it, the
+    /// `MSS_PORTAL_RESTORE_TOKEN` environment variable's (unless
+    /// [`ignore_env`](Self::ignore_env)); the `pipewire` backend also keeps the portal's
+    /// token between runs by itself (see its docs).
+    #[must_use]
+    pub fn restore_token(mut self, token: impl Into<String>) -> Self {
+        self.restore_token = Some(token.into());
+        self
+    }
+
+    /// Whether a backend may ask the user before it captures (the screen-cast portal's
+    /// dialog), `true` by default; `false` for code that only probes what backends would
+    /// answer ([`mss_core::OpenOptions::may_ask_user`]).
+    #[must_use]
+    pub fn may_ask_user(mut self, may: bool) -> Self {
+        self.never_ask_user = !may;
         self
     }
 
@@ -140,12 +163,22 @@ impl MssBuilder {
         })
     }
 
-    /// What every backend is opened with: the display, the timeout, the XWayland choice.
+    /// What every backend is opened with: the display, the timeout, the XWayland choice,
+    /// the restore token (the one given, else `MSS_PORTAL_RESTORE_TOKEN`'s unless the
+    /// environment is ignored).
     pub fn open_options(&self) -> OpenOptions {
+        let restore_token = self.restore_token.clone().or_else(|| {
+            (!self.ignore_env)
+                .then(|| std::env::var(RESTORE_TOKEN_VARIABLE).ok())
+                .flatten()
+                .filter(|token| !token.is_empty())
+        });
         OpenOptions::new()
             .display_or_session(self.display.clone())
             .timeout(self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)))
             .allow_xwayland(self.allow_xwayland)
+            .restore_token(restore_token)
+            .may_ask_user(!self.never_ask_user)
     }
 
     /// Connects to the display: with the forced backend if there is one, else with the first
@@ -226,6 +259,11 @@ fn xwayland_advice() -> String {
 /// How long each wait on a display may take unless [`MssBuilder::timeout`] says otherwise
 /// (the same for every backend: [`OpenOptions::DEFAULT_TIMEOUT`]).
 pub const DEFAULT_TIMEOUT: Duration = OpenOptions::DEFAULT_TIMEOUT;
+
+/// The environment variable a restore token is read from when none is given
+/// ([`MssBuilder::restore_token`]): an environment variable rather than a command-line
+/// argument, since other users can read a process's arguments (`ps`) but not its environment.
+pub const RESTORE_TOKEN_VARIABLE: &str = "MSS_PORTAL_RESTORE_TOKEN";
 
 /// A screen capturer on the backend chosen at run time; itself a [`Capture`], so it plugs into
 /// code that takes `&mut dyn Capture`.
@@ -327,6 +365,10 @@ impl Capture for Mss {
 
     fn cursor(&mut self) -> Result<CursorImage, mss_core::Error> {
         self.inner.cursor()
+    }
+
+    fn restore_token(&self) -> Option<String> {
+        self.inner.restore_token()
     }
 
     fn windows(&mut self) -> Result<Vec<mss_core::Window>, mss_core::Error> {

@@ -86,7 +86,8 @@ fn main() -> Result<(), mss::Error> {
 //! `auto`); a forced backend is the only one asked, and its error is returned as it is.
 //! Otherwise the session's candidates ([`Backend::candidates`]) are asked in order and the
 //! first that opens is chosen: on a Wayland session its Wayland backends (`wayland`, for
-//! wlroots compositors, then `pipewire`, for GNOME), then its X11 ones, which meet XWayland;
+//! wlroots compositors, then `pipewire`, for GNOME and the desktops with a screen-cast portal),
+//! then its X11 ones, which meet XWayland;
 //! on X11, `x11-shm`, which grabs
 //! into shared memory with no copy and, when MIT-SHM cannot work (extension missing, a TCP
 //! display...), falls back to `GetImage` by itself, saying why, then `x11-getimage`. When none
@@ -107,15 +108,15 @@ fn main() -> Result<(), mss::Error> {
 //! named. [`MssBuilder::allow_xwayland`] (`--xwayland` on the command line) captures the root
 //! anyway; the status then carries a caveat. The `wayland` backend captures the Wayland desktop
 //! itself on wlroots compositors, the `pipewire` backend on GNOME (mutter's own screen cast,
-//! no dialog); KDE and the other desktops that offer only the screen-cast portal are not
-//! captured yet.
+//! no dialog) and on KDE and the other desktops through the screen-cast portal (its dialog
+//! once: the portal's restore token is kept, and can be given, [`MssBuilder::restore_token`]).
 //!
 //! # Cargo features
 //!
 //! - `x11-shm` (default): the MIT-SHM backend.
 //! - `wayland` (default): the wlr-screencopy backend (pure Rust, no libwayland).
-//! - `pipewire` (default): GNOME's screen cast through PipeWire (libpipewire loaded at run
-//!   time, so nothing to link or build against).
+//! - `pipewire` (default): screen casts through PipeWire, GNOME's own or the desktop
+//!   portal's (libpipewire loaded at run time, so nothing to link or build against).
 //! - `x11-getimage`: the plain `GetImage` backend.
 //! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
 //!   and atomic writes; levels and settings are documented in [`png_file`], where the bytes go
@@ -151,7 +152,7 @@ mod save;
 mod session;
 pub mod template;
 
-pub use capturer::{DEFAULT_TIMEOUT, Mss, MssBuilder, open};
+pub use capturer::{DEFAULT_TIMEOUT, Mss, MssBuilder, RESTORE_TOKEN_VARIABLE, open};
 pub use choice::{Answer, Candidate, Choice, ForcedBy, Refusals};
 pub use error::Error;
 #[cfg(feature = "image")]

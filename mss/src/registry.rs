@@ -100,12 +100,14 @@ registry! {
         summary: "Wayland, wlr-screencopy (wlroots compositors: sway, Hyprland, river, ...) into pooled shared memory: zero-copy frames",
         open: mss_wayland::open,
     },
-    /// `pipewire`: GNOME's screen casts (`org.gnome.Mutter.ScreenCast`, no dialog) read from
-    /// PipeWire, zero-copy frames; after `wayland`, so wlroots compositors keep wlr-screencopy.
+    /// `pipewire`: screen casts read from PipeWire, zero-copy frames: GNOME's own
+    /// (`org.gnome.Mutter.ScreenCast`, no dialog), else the desktop portal's (KDE, COSMIC,
+    /// Hyprland...: a dialog once); after `wayland`, so wlroots compositors keep
+    /// wlr-screencopy.
     PIPEWIRE {
         name: "pipewire",
         system: Wayland,
-        summary: "Wayland, GNOME's screen cast (org.gnome.Mutter.ScreenCast, no dialog) through PipeWire: zero-copy frames",
+        summary: "Wayland, screen casts through PipeWire: GNOME's own (org.gnome.Mutter.ScreenCast, no dialog), else the desktop portal's (a dialog once): zero-copy frames",
         open: mss_pipewire::open,
     },
     /// `fake`: a made-up screen of no display server, for tests; never chosen automatically.

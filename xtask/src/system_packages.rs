@@ -153,6 +153,11 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         probe: Probe::Program("dbus-daemon"),
     },
     Requirement {
+        package: "xdg-desktop-portal",
+        needed_for: "the desktop portal's frontend (and its permission store) the screen-cast portal tests run through",
+        probe: Probe::File("/usr/libexec/xdg-desktop-portal"),
+    },
+    Requirement {
         package: "python3-venv",
         // Debian's python3 has no ensurepip of its own, so `python3 -m venv` needs this; it
         // brings python3 with it.

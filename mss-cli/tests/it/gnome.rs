@@ -1,11 +1,15 @@
 //! The command line on a GNOME session (a headless mutter) with no flag: `wayland` refuses,
 //! `pipewire` is chosen, and shots, `mss info`, `mss record` and `mss bench` work; on sway
-//! `wayland` is still the one chosen.
+//! `wayland` is still the one chosen; through the screen-cast portal (the real frontend and
+//! the test kit's backend), the dialog is shown once and the token kept restores it.
 
 use std::process::{Command, Output};
 
 use mss_core::{Frame, PixelFormat};
-use mss_testkit::{MutterOptions, MutterServer, SwayOptions, WaylandServer, XdgScene};
+use mss_testkit::{
+    FakePortal, FakePortalOptions, MutterOptions, MutterServer, SwayOptions, WaylandServer,
+    XdgScene,
+};
 
 use crate::support::{assert_png_shows, region, success_lines};
 
@@ -188,4 +192,94 @@ fn a_stream_benchmark_on_a_still_screen_ends_after_the_timeout_saying_why() {
         "the pipewire stream gave no frame within 1 s (a stream of a screen cast gets a frame \
          only when the screen changes)",
     );
+}
+
+/// `mss` through the screen-cast portal (`MSS_PIPEWIRE_SOURCE=portal`, as on a desktop without
+/// GNOME's interface): the first run shows the dialog and keeps the token under
+/// `$XDG_STATE_HOME/mss`; later runs are restored from it without the dialog; a token passed
+/// in `MSS_PORTAL_RESTORE_TOKEN` is used where none is kept; `mss info` names the portal.
+#[test]
+fn through_the_portal_the_dialog_is_shown_once_and_the_token_kept() {
+    let server = MutterServer::start(&MutterOptions::new().monitors(&[(640, 480), (320, 240)]))
+        .unwrap_or_else(|error| panic!("cannot start mutter ({error}); run `cargo xtask test`"));
+    let scene = XdgScene::show(&server.wayland_display()).unwrap();
+    let portal = FakePortal::start(&server, &FakePortalOptions::new()).unwrap_or_else(|error| {
+        panic!("cannot start the portal ({error}); run `cargo xtask test`")
+    });
+    let directory = tempfile::tempdir().unwrap();
+    let state = directory.path().join("state");
+    let through_portal = |state: &std::path::Path, token: Option<&str>, arguments: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mss"));
+        command
+            .args(arguments)
+            .current_dir(directory.path())
+            .env_remove("MSS_BACKEND")
+            .env_remove("DISPLAY")
+            .env_remove("PIPEWIRE_REMOTE")
+            .env_remove("XDG_CURRENT_DESKTOP")
+            .env_remove("MSS_PORTAL_RESTORE_TOKEN")
+            .env("MSS_PIPEWIRE_SOURCE", "portal")
+            .env("XDG_STATE_HOME", state)
+            .env("HOME", directory.path())
+            .env("WAYLAND_DISPLAY", server.wayland_display())
+            .env("XDG_RUNTIME_DIR", server.runtime_dir())
+            .env("DBUS_SESSION_BUS_ADDRESS", server.bus_address());
+        if let Some(token) = token {
+            command.env("MSS_PORTAL_RESTORE_TOKEN", token);
+        }
+        command.output().expect("the mss binary runs")
+    };
+    success_lines(&through_portal(&state, None, &["-m", "2", "-o", "two.png"]));
+    assert_png_shows(
+        &directory.path().join("two.png"),
+        region(640, 0, 320, 240),
+        &scene,
+    );
+    assert_eq!(portal.dialogs_shown(), 1);
+    let kept = state.join("mss/portal-restore-token");
+    let token = std::fs::read_to_string(&kept).unwrap();
+    let token = token.trim_end();
+    let json = success_lines(&through_portal(&state, None, &["info", "--json"])).join("\n");
+    let info: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(info["backend"], "pipewire", "{info}");
+    assert_eq!(
+        info["method"], "org.freedesktop.portal.ScreenCast",
+        "{info}"
+    );
+    assert!(
+        info["connection"]
+            .as_str()
+            .is_some_and(|connection| connection.contains("OpenPipeWireRemote")),
+        "{info}"
+    );
+    assert_eq!(info["monitors"][1]["left"], 640, "{info}");
+    assert_eq!(
+        (portal.dialogs_shown(), portal.sessions_restored()),
+        (1, 1),
+        "restored from the kept token"
+    );
+    // The token given in the environment, nothing kept where this run looks.
+    let elsewhere = directory.path().join("elsewhere");
+    success_lines(&through_portal(
+        &elsewhere,
+        Some(token),
+        &["-m", "1", "-o", "one.png"],
+    ));
+    assert_png_shows(
+        &directory.path().join("one.png"),
+        region(0, 0, 640, 480),
+        &scene,
+    );
+    assert_eq!((portal.dialogs_shown(), portal.sessions_restored()), (1, 2));
+    // `mss bench` with no backend named: `wayland` cannot capture mutter, so the portal is
+    // asked (restored from the kept token) and measured.
+    let output = through_portal(&state, None, &["bench", "--frames", "2", "--json"]);
+    let results: serde_json::Value =
+        serde_json::from_str(&success_lines(&output).join("\n")).unwrap();
+    assert_eq!(results[0]["backend"], "pipewire", "{results}");
+    assert_eq!(
+        results[0]["method"], "org.freedesktop.portal.ScreenCast",
+        "{results}"
+    );
+    assert_eq!((portal.dialogs_shown(), portal.sessions_restored()), (1, 3));
 }

@@ -10,6 +10,8 @@
 //! - `changes`: changes reaching grabs and streams, changes-only, rates.
 //! - `buffers`: frames holding mutter's buffers, up to what it can spare.
 //! - `failures`: refusals at open, mutter or PipeWire killed while capturing.
+//! - `portal`: the screen-cast portal (the real xdg-desktop-portal with the test kit's
+//!   backend): its streams as monitors, the restore token, refusals, the producer killed.
 #![forbid(unsafe_code)]
 
 mod buffers;
@@ -18,4 +20,5 @@ mod client;
 mod failures;
 mod grabs;
 mod monitors;
+mod portal;
 mod support;

@@ -17,6 +17,7 @@
 //!   the packages; tests that need a server fail with it, they are never skipped.
 
 mod mutter;
+mod portal;
 mod process;
 mod sway;
 mod xorg;
@@ -30,6 +31,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 pub use mutter::{MutterOptions, MutterServer};
+pub use portal::{DialogAnswer, FakePortal, FakePortalOptions};
 pub use sway::{SwayOptions, WaylandServer};
 pub use xorg::DummyOptions;
 pub use xvfb::XvfbOptions;

@@ -25,6 +25,11 @@
 //!   taken for a stale first frame of mutter's screen casts.
 //! - Every program runs in one process group (the bus's), stopped with SIGTERM, then SIGKILL
 //!   after a grace period, and reaped.
+//! - The bus starts only the services of its own directory (its configuration names no
+//!   system directory), so nothing of the machine's is started behind a test's back: no
+//!   desktop portal unless a test starts one ([`FakePortal`](super::FakePortal)), whose
+//!   permission store (`xdg-permission-store`, where it keeps restore data) the bus starts
+//!   on demand from that directory.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt as _;
@@ -208,9 +213,21 @@ impl MutterServer {
     /// Starts the session bus and reads the address it prints once it listens.
     fn start_bus(&mut self, deadline: Instant, timeout: Duration) -> Result<(), ServerError> {
         let socket = self.runtime_dir.path().join("bus");
+        let services = self.runtime_dir.path().join("dbus-services");
+        let config = self.runtime_dir.path().join("dbus-session.conf");
+        std::fs::create_dir_all(&services)
+            .and_then(|()| {
+                std::fs::write(
+                    services.join("org.freedesktop.impl.portal.PermissionStore.service"),
+                    "[D-BUS Service]\nName=org.freedesktop.impl.portal.PermissionStore\n\
+                     Exec=/usr/libexec/xdg-permission-store\n",
+                )
+            })
+            .and_then(|()| std::fs::write(&config, bus_config(&services)))
+            .map_err(|source| io_error("writing the session bus's configuration", source))?;
         let mut command = Command::new("dbus-daemon");
         command.args([
-            "--session".to_owned(),
+            format!("--config-file={}", config.display()),
             "--nofork".to_owned(),
             "--nopidfile".to_owned(),
             format!("--address=unix:path={}", socket.display()),
@@ -255,6 +272,15 @@ impl MutterServer {
                 log: self.log(),
             }),
         }
+    }
+
+    /// A command running `program` in this server's session: its environment only (runtime,
+    /// home and XDG directories, the bus), so a program started by a test finds the bus,
+    /// PipeWire and the Wayland socket as the server's own programs do.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        self.environment(&mut command);
+        command
     }
 
     /// The environment every program gets: only this server's directories and bus.
@@ -413,4 +439,30 @@ impl Drop for MutterServer {
             let _ = child.wait();
         }
     }
+}
+
+/// The session bus's configuration: a session bus that starts only the services of
+/// `services`, where everyone may own and call every name, as on a desktop's session bus.
+fn bus_config(services: &Path) -> String {
+    let services = services
+        .display()
+        .to_string()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;");
+    format!(
+        r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:tmpdir=/tmp</listen>
+  <servicedir>{services}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#
+    )
 }

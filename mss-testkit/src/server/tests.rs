@@ -356,3 +356,42 @@ fn mutter_serves_two_monitors_and_leaves_nothing_behind() {
     assert!(processes_in_group(group).is_empty());
     assert!(!runtime_dir.exists(), "the runtime directory is removed");
 }
+
+/// mutter's bus starts none of the machine's services (no portal behind a test's back); the
+/// fake portal's frontend owns the portal's name once started, runs in a process group of its
+/// own, and is gone after the drop.
+#[test]
+fn the_fake_portal_runs_the_real_frontend_and_leaves_nothing_behind() {
+    let server = MutterServer::start(&MutterOptions::new().monitors(&[(320, 240)]))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let bus = zbus::blocking::connection::Builder::address(server.bus_address())
+        .and_then(|builder| builder.build())
+        .unwrap();
+    let names = zbus::blocking::fdo::DBusProxy::new(&bus).unwrap();
+    let portal_name = zbus::names::BusName::try_from("org.freedesktop.portal.Desktop").unwrap();
+    let activatable: Vec<String> = names
+        .list_activatable_names()
+        .unwrap()
+        .into_iter()
+        .map(|name| name.to_string())
+        .collect();
+    assert!(
+        !activatable
+            .iter()
+            .any(|name| name.contains("portal.Desktop")),
+        "{activatable:?}"
+    );
+    assert!(!names.name_has_owner(portal_name.clone()).unwrap());
+    let portal = FakePortal::start(&server, &FakePortalOptions::new())
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(names.name_has_owner(portal_name.clone()).unwrap());
+    let frontend = portal.frontend_pid();
+    assert!(process_exists(frontend));
+    assert_eq!(portal.dialogs_shown(), 0);
+    drop(portal);
+    assert!(
+        !process_exists(frontend),
+        "the frontend is stopped and reaped"
+    );
+    assert!(processes_in_group(frontend).is_empty());
+}

@@ -1,10 +1,11 @@
 //! The facade on a GNOME session (a headless mutter): with no backend named, `wayland` refuses
 //! (mutter has no wlr-screencopy) and `pipewire` is chosen; frames and saves are exact; on
-//! sway the choice still takes `wayland`.
+//! sway the choice still takes `wayland`; with the screen-cast portal there too, mutter's own
+//! interface is still the one asked (no dialog), and a restore token given is passed on.
 
 use mss::prelude::*;
 use mss::{Answer, Backend, Session};
-use mss_testkit::{MutterOptions, MutterServer, XdgScene};
+use mss_testkit::{FakePortal, FakePortalOptions, MutterOptions, MutterServer, XdgScene};
 
 fn mutter(sizes: &[(u32, u32)]) -> MutterServer {
     MutterServer::start(&MutterOptions::new().monitors(sizes)).unwrap_or_else(|error| {
@@ -152,4 +153,32 @@ fn on_sway_the_choice_still_takes_wayland() {
         .unwrap_err();
     let message = error.to_string();
     assert!(message.contains("org.gnome.Mutter.ScreenCast"), "{message}");
+}
+
+/// With the portal on the bus too, the `pipewire` backend casts through mutter's own
+/// interface: no dialog, no restore token; a token given to the builder reaches the backend's
+/// options (and is not shown by their `Debug`, since it grants capture).
+#[test]
+fn with_the_portal_there_too_mutter_s_interface_is_asked_and_no_dialog_shown() {
+    let server = mutter(&[(320, 240)]);
+    let scene = XdgScene::show(&server.wayland_display()).unwrap();
+    let portal = FakePortal::start(&server, &FakePortalOptions::new()).unwrap_or_else(|error| {
+        panic!("cannot start the portal ({error}); run `cargo xtask test`")
+    });
+    let builder = Mss::builder()
+        .backend(Backend::PIPEWIRE)
+        .display(server.wayland_display_name())
+        .ignore_env()
+        .restore_token("5f0c6a4e-2b1d-4c1a-9f00-0123456789ab");
+    let options = builder.open_options();
+    assert_eq!(
+        options.given_restore_token(),
+        Some("5f0c6a4e-2b1d-4c1a-9f00-0123456789ab")
+    );
+    assert!(!format!("{options:?}").contains("5f0c6a4e"), "{options:?}");
+    let mut screen = builder.open().unwrap();
+    assert_eq!(screen.status().method, "org.gnome.Mutter.ScreenCast");
+    scene.assert_frame(&screen.grab_screen().unwrap());
+    assert_eq!(screen.restore_token(), None);
+    assert_eq!(portal.dialogs_shown(), 0);
 }
