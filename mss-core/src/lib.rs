@@ -41,6 +41,8 @@
 #![forbid(unsafe_code)]
 
 mod capture;
+#[cfg(test)]
+mod conversion_oracle;
 pub mod cursor;
 mod error;
 mod format;
