@@ -6,7 +6,7 @@
 //! every block size the kernels use, rows with padding, first pixels at any offset, and targets
 //! that are empty, of the right size with stale bytes, or of another size.
 
-use crate::{Frame, PixelFormat};
+use crate::{Frame, PixelFormat, Region};
 
 /// `Frame::to_rgb` as it was: a zeroed vector, then each row converted.
 pub(crate) fn to_rgb(frame: &Frame) -> Vec<u8> {
@@ -83,50 +83,52 @@ fn bgr32_to_rgb(source: &[u8], target: &mut [u8]) {
     }
 }
 
+// Test helpers, shared with the kernels' own tests.
+
+/// Every format.
+pub(crate) const FORMATS: [PixelFormat; 7] = [
+    PixelFormat::Bgrx8888,
+    PixelFormat::Bgra8888,
+    PixelFormat::Rgb565,
+    PixelFormat::Xrgb1555,
+    PixelFormat::Xrgb2101010,
+    PixelFormat::Rgbx8888,
+    PixelFormat::Rgba8888,
+];
+
+/// Bytes from a xorshift generator: every bit pattern, padding bytes included.
+pub(crate) fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// A frame of noise at (-3, 4): `padding` bytes after each row, the first pixel at `offset`.
+pub(crate) fn noise_frame(
+    format: PixelFormat,
+    width: u32,
+    height: u32,
+    padding: usize,
+    offset: usize,
+    seed: u64,
+) -> Frame {
+    let stride = width as usize * format.bytes_per_pixel() + padding;
+    let bytes = noise(offset + stride * height as usize, seed);
+    let region = Region::new(-3, 4, width, height).unwrap();
+    Frame::new(bytes, offset, region, stride, format).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::Region;
-
-    const FORMATS: [PixelFormat; 7] = [
-        PixelFormat::Bgrx8888,
-        PixelFormat::Bgra8888,
-        PixelFormat::Rgb565,
-        PixelFormat::Xrgb1555,
-        PixelFormat::Xrgb2101010,
-        PixelFormat::Rgbx8888,
-        PixelFormat::Rgba8888,
-    ];
-
-    /// Bytes from a xorshift generator: every bit pattern, padding bytes included.
-    fn noise(len: usize, seed: u64) -> Vec<u8> {
-        let mut state = seed | 1;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 24) as u8
-            })
-            .collect()
-    }
-
-    /// A frame of noise: `padding` bytes after each row, the first pixel at `offset`.
-    fn frame(
-        format: PixelFormat,
-        width: u32,
-        height: u32,
-        padding: usize,
-        offset: usize,
-        seed: u64,
-    ) -> Frame {
-        let stride = width as usize * format.bytes_per_pixel() + padding;
-        let bytes = noise(offset + stride * height as usize, seed);
-        let region = Region::new(-3, 4, width, height).unwrap();
-        Frame::new(bytes, offset, region, stride, format).unwrap()
-    }
 
     /// Every way of asking for a conversion gives the oracle's bytes.
     fn assert_matches_oracle(frame: &Frame) -> Result<(), TestCaseError> {
@@ -162,7 +164,7 @@ mod tests {
             seed in any::<u64>(),
         ) {
             let format = FORMATS[format_index];
-            assert_matches_oracle(&frame(format, width, height, padding, offset, seed))?;
+            assert_matches_oracle(&noise_frame(format, width, height, padding, offset, seed))?;
         }
     }
 
@@ -174,7 +176,7 @@ mod tests {
             for (width, height, padding) in
                 [(4099, 3, 0), (4099, 3, 4), (1920, 9, 0), (777, 41, 12)]
             {
-                let frame = frame(format, width, height, padding, 1, u64::from(width) * 31);
+                let frame = noise_frame(format, width, height, padding, 1, u64::from(width) * 31);
                 assert_matches_oracle(&frame).unwrap_or_else(|error| {
                     panic!("{format:?} {width}x{height}+{padding}: {error}")
                 });
