@@ -18,9 +18,11 @@
 //! - **The instruction set, at run time (the `simd` feature).** x86-64's baseline, SSE2, has no
 //!   byte shuffle, which packing 4-byte pixels into 3 bytes needs; compiled for it the RGB
 //!   kernel runs at about half of memory speed. With the `simd` feature the same code is compiled
-//!   again for AVX-512, AVX2 and SSE4.2, and `fearless_simd` runs the best one the processor has.
-//!   Its dispatch is safe to call (the `unsafe` of calling a `#[target_feature]` function lives in
-//!   that crate, behind its detection), so this crate still forbids unsafe code.
+//!   again for AVX-512, AVX2 and SSE4.2, and `fearless_simd` runs the best one the processor has;
+//!   there RGB packs four pixels with one byte shuffle (`pshufb`, `shuffle_to_rgb`) instead of
+//!   the word kernel's shifts and masks. The dispatch and the shuffle are safe to call (the
+//!   `unsafe` of calling `#[target_feature]` code lives in that crate, behind its detection), so
+//!   this crate still forbids unsafe code.
 //! - Other formats (16-bit, 2-10-10-10) decode pixel by pixel with [`PixelFormat::decode`]:
 //!   exact, not fast.
 //!
@@ -104,7 +106,7 @@ pub(crate) fn convert(format: PixelFormat, runs: Runs<'_>, packed: Packed, targe
         job.run_at(fearless_simd::Level::new());
         return;
     }
-    job.run();
+    job.run(Words);
 }
 
 /// One conversion: what to convert, how, and where to.
@@ -119,13 +121,13 @@ impl Job<'_, '_> {
     /// `level` allows): the same code, compiled once per instruction set.
     #[cfg(feature = "simd")]
     fn run_at(self, level: fearless_simd::Level) {
-        fearless_simd::dispatch!(level, _simd => self.run());
+        fearless_simd::dispatch!(level, simd => self.run(Shuffles(simd)));
     }
 
     // Inlined with every kernel into each instruction set's build in `run_at`: code the
     // dispatch called without inlining would be compiled for the baseline only.
     #[inline(always)]
-    fn run(self) {
+    fn run(self, packer: impl Packer) {
         let Self {
             kernel,
             runs,
@@ -136,7 +138,7 @@ impl Job<'_, '_> {
         let len = target_run * runs.count;
         if target.len() == len {
             for (run, target_run) in runs.iter().zip(target.chunks_exact_mut(target_run)) {
-                kernel.convert(run, target_run);
+                kernel.convert(packer, run, target_run);
             }
             return;
         }
@@ -146,7 +148,7 @@ impl Job<'_, '_> {
             for piece in run.chunks(PIECE_PIXELS * source_pixel) {
                 let start = target.len();
                 target.resize(start + piece.len() / source_pixel * target_pixel, 0);
-                kernel.convert(piece, &mut target[start..]);
+                kernel.convert(packer, piece, &mut target[start..]);
             }
         }
     }
@@ -208,7 +210,7 @@ impl Kernel {
 
     /// Converts the whole pixels of `source` into `target`, which has room for them.
     #[inline(always)]
-    fn convert(self, source: &[u8], target: &mut [u8]) {
+    fn convert(self, packer: impl Packer, source: &[u8], target: &mut [u8]) {
         match self {
             Self::WordsToRgba { swap: true, alpha } => words_to_rgba::<true>(source, target, alpha),
             Self::WordsToRgba {
@@ -218,8 +220,8 @@ impl Kernel {
             Self::WordsToRgba { swap: false, alpha } => {
                 words_to_rgba::<false>(source, target, alpha);
             }
-            Self::WordsToRgb { swap: true } => words_to_rgb::<true>(source, target),
-            Self::WordsToRgb { swap: false } => words_to_rgb::<false>(source, target),
+            Self::WordsToRgb { swap: true } => packer.to_rgb::<true>(source, target),
+            Self::WordsToRgb { swap: false } => packer.to_rgb::<false>(source, target),
             Self::Decode(format, Packed::Rgba) => decode(format, source, target, |pixel| {
                 [pixel.r, pixel.g, pixel.b, pixel.a]
             }),
@@ -228,6 +230,81 @@ impl Kernel {
             }
         }
     }
+}
+
+/// How 32-bit pixels are packed into RGB: with integer words (`Words`, every build) or with a
+/// byte shuffle where the instruction set has one (`Shuffles`, the `simd` feature).
+trait Packer: Copy {
+    /// 32-bit pixels to RGB; `SWAP` swaps red and blue.
+    fn to_rgb<const SWAP: bool>(self, source: &[u8], target: &mut [u8]);
+}
+
+/// Integer words only: what the compiler vectorises on its own.
+#[derive(Clone, Copy, Debug)]
+struct Words;
+
+impl Packer for Words {
+    #[inline(always)]
+    fn to_rgb<const SWAP: bool>(self, source: &[u8], target: &mut [u8]) {
+        words_to_rgb::<SWAP>(source, target);
+    }
+}
+
+/// The byte shuffle of `fearless_simd`'s instruction set `S` (SSSE3's `pshufb` and up), where
+/// it is one instruction; elsewhere (SSE2, the scalar fallback) integer words.
+#[cfg(feature = "simd")]
+#[derive(Clone, Copy, Debug)]
+struct Shuffles<S>(S);
+
+#[cfg(feature = "simd")]
+impl<S: fearless_simd::Simd> Packer for Shuffles<S> {
+    #[inline(always)]
+    fn to_rgb<const SWAP: bool>(self, source: &[u8], target: &mut [u8]) {
+        let level = self.0.level();
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        let shuffles = level.as_sse4_2().is_some();
+        #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+        let shuffles = !level.is_fallback();
+        if shuffles {
+            shuffle_to_rgb::<S, SWAP>(self.0, source, target);
+        } else {
+            words_to_rgb::<SWAP>(source, target);
+        }
+    }
+}
+
+/// 32-bit pixels to RGB four at a time with one byte shuffle: 16 bytes in, the 12 wanted bytes
+/// first, stored as 16 bytes whose last 4 the next store (or the last pixels, one by one)
+/// overwrites. `SWAP` swaps red and blue. The auto-vectorised word kernel needs several shifts
+/// and masks for the same work, which AVX2 machines feel at 4K.
+#[cfg(feature = "simd")]
+#[inline(always)]
+fn shuffle_to_rgb<S: fearless_simd::Simd, const SWAP: bool>(
+    simd: S,
+    source: &[u8],
+    target: &mut [u8],
+) {
+    use fearless_simd::{SimdBase as _, u8x16};
+    // The bytes of each 4-byte pixel to keep, in target order; the last four (the padding
+    // bytes, which any store overwrites) only fill the vector.
+    let order: [u8; 16] = if SWAP {
+        [2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 3, 7, 11, 15]
+    } else {
+        [0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 3, 7, 11, 15]
+    };
+    let order = u8x16::from_slice(simd, &order);
+    let pixels = source.len() / 4;
+    // Blocks of four pixels whose 16-byte store stays inside the target.
+    let blocks = if target.len() >= 16 {
+        ((target.len() - 16) / 12 + 1).min(pixels / 4)
+    } else {
+        0
+    };
+    for (block, from) in source.chunks_exact(16).take(blocks).enumerate() {
+        let packed = simd.swizzle_dyn_within_blocks_u8x16(u8x16::from_slice(simd, from), order);
+        packed.store_slice(&mut target[block * 12..block * 12 + 16]);
+    }
+    words_to_rgb::<SWAP>(&source[blocks * 16..], &mut target[blocks * 12..]);
 }
 
 /// Red and blue of a 32-bit pixel read little-endian swapped: `B, G, R, X` becomes
@@ -313,7 +390,7 @@ mod tests {
     /// Every way this build can run a conversion: as compiled for the baseline, and (with the
     /// `simd` feature, on x86) for each instruction set this processor has.
     fn ways() -> Vec<Way> {
-        let ways: Vec<Way> = vec![("baseline", |job| job.run())];
+        let ways: Vec<Way> = vec![("baseline", |job| job.run(Words))];
         #[cfg(all(feature = "simd", any(target_arch = "x86", target_arch = "x86_64")))]
         let ways = {
             use fearless_simd::Level;
