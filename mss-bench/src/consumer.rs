@@ -1,4 +1,5 @@
-//! What a consumer of frames costs: reading every byte, and CPU time from `/proc`.
+//! What a consumer of frames costs: reading every byte, and CPU time and page faults from
+//! `/proc`.
 
 use std::time::Duration;
 
@@ -29,6 +30,24 @@ pub fn read_every_byte(frame: &Frame) -> u64 {
 ///
 /// When the file cannot be read or parsed (the process is gone).
 pub fn cpu_time(pid: Option<u32>) -> std::io::Result<Duration> {
+    // utime and stime are fields 14 and 15.
+    let total = stat_fields(pid, &[14, 15])?.iter().sum::<u64>();
+    let per_second = rustix::param::clock_ticks_per_second();
+    Ok(Duration::from_secs_f64(total as f64 / per_second as f64))
+}
+
+/// The minor page faults of this process so far (`minflt`, from `/proc/self/stat`): pages the
+/// kernel had to map in on first touch, such as those of a freshly mapped allocation.
+///
+/// # Errors
+///
+/// When the file cannot be read or parsed.
+pub fn minor_page_faults() -> std::io::Result<u64> {
+    Ok(stat_fields(None, &[10])?[0])
+}
+
+/// Numeric fields of `/proc/PID/stat` (`None`: this process), numbered as in proc(5).
+fn stat_fields(pid: Option<u32>, numbers: &[usize]) -> std::io::Result<Vec<u64>> {
     let path = match pid {
         Some(pid) => format!("/proc/{pid}/stat"),
         None => "/proc/self/stat".to_owned(),
@@ -36,19 +55,19 @@ pub fn cpu_time(pid: Option<u32>) -> std::io::Result<Duration> {
     let stat = std::fs::read_to_string(path)?;
     let malformed = || std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed stat");
     // The command name (field 2) is in parentheses and may hold spaces: fields after it count
-    // from its closing parenthesis. utime and stime are fields 14 and 15.
+    // from its closing parenthesis.
     let after_name = &stat[stat.rfind(')').ok_or_else(malformed)? + 1..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |index: usize| -> std::io::Result<u64> {
-        fields
-            .get(index)
-            .and_then(|field| field.parse().ok())
-            .ok_or_else(malformed)
-    };
-    // Field 3 (state) is the first after the name: field N is at index N - 3.
-    let total = ticks(14 - 3)? + ticks(15 - 3)?;
-    let per_second = rustix::param::clock_ticks_per_second();
-    Ok(Duration::from_secs_f64(total as f64 / per_second as f64))
+    numbers
+        .iter()
+        .map(|number| {
+            // Field 3 (state) is the first after the name: field N is at index N - 3.
+            fields
+                .get(number - 3)
+                .and_then(|field| field.parse().ok())
+                .ok_or_else(malformed)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -76,6 +95,24 @@ mod tests {
         let mut changed = frame.to_owned_frame();
         changed.bytes_mut()[23] ^= 1;
         assert_ne!(read_every_byte(&changed), expected, "the last byte is read");
+    }
+
+    #[test]
+    fn minor_page_faults_count_fresh_pages_touched() {
+        // 64 MB is far above malloc's threshold for mapping an allocation of its own, so its
+        // pages are fresh and each first write faults (one fault per huge page where the kernel
+        // hands out transparent huge pages: at least one either way).
+        let before = minor_page_faults().unwrap();
+        let touched = std::hint::black_box(vec![1u8; 64 << 20]);
+        let after = minor_page_faults().unwrap();
+        assert!(after > before, "{before} then {after}");
+        // Reading it back faults nothing more.
+        let again = minor_page_faults().unwrap();
+        assert_eq!(
+            touched.iter().map(|&byte| u64::from(byte)).sum::<u64>(),
+            64 << 20
+        );
+        assert!(minor_page_faults().unwrap() - again < 16, "reading faulted");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::convert::{self, Packed, Runs};
 use crate::{Error, PixelFormat, Region, Rgba};
 
 /// Memory that holds a frame's pixels: a `Vec` filled by the backend, a reply buffer from the
@@ -218,32 +219,36 @@ impl Frame {
         )
     }
 
-    /// The pixels as packed 8-bit RGB, 3 bytes a pixel, rows without padding.
+    /// The pixels as packed 8-bit RGB, 3 bytes a pixel, rows without padding, in a new vector.
+    ///
+    /// The vector is written once, never zeroed first. How fast the 32-bit formats convert
+    /// depends on the `simd` feature (see the crate docs); the bytes do not.
     pub fn to_rgb(&self) -> Vec<u8> {
-        // A fresh zeroed allocation comes from zeroed pages, not a pass of writes.
-        let mut target = vec![0; self.width() as usize * self.height() as usize * 3];
+        let mut target = Vec::new();
         self.write_rgb(&mut target);
         target
     }
 
-    /// The pixels as packed 8-bit RGBA, 4 bytes a pixel, rows without padding. Formats without
-    /// alpha give 255.
+    /// The pixels as packed 8-bit RGBA, 4 bytes a pixel, rows without padding, in a new vector.
+    /// Formats without alpha give 255.
     pub fn to_rgba(&self) -> Vec<u8> {
-        let mut target = vec![0; self.width() as usize * self.height() as usize * 4];
+        let mut target = Vec::new();
         self.write_rgba(&mut target);
         target
     }
 
     /// Like [`to_rgb`](Self::to_rgb), into a buffer the caller reuses across frames: `target`
-    /// is resized to `width * height * 3` and overwritten.
+    /// ends up holding exactly `width * height * 3` bytes. A buffer of that length already is
+    /// overwritten in place, with no allocation.
     pub fn write_rgb(&self, target: &mut Vec<u8>) {
-        self.convert_into(target, 3, PixelFormat::row_to_rgb);
+        convert::convert(self.format, self.runs(), Packed::Rgb, target);
     }
 
     /// Like [`to_rgba`](Self::to_rgba), into a buffer the caller reuses across frames: `target`
-    /// is resized to `width * height * 4` and overwritten.
+    /// ends up holding exactly `width * height * 4` bytes. A buffer of that length already is
+    /// overwritten in place, with no allocation.
     pub fn write_rgba(&self, target: &mut Vec<u8>) {
-        self.convert_into(target, 4, PixelFormat::row_to_rgba);
+        convert::convert(self.format, self.runs(), Packed::Rgba, target);
     }
 
     /// A frame that owns a packed copy of these pixels, releasing nothing the backend reuses.
@@ -256,23 +261,14 @@ impl Frame {
             .expect("a packed copy always fits its layout")
     }
 
-    fn convert_into(
-        &self,
-        target: &mut Vec<u8>,
-        bytes_per_target_pixel: usize,
-        convert_row: fn(PixelFormat, &[u8], &mut [u8]),
-    ) {
-        let target_row = self.width() as usize * bytes_per_target_pixel;
-        let len = target_row * self.height() as usize;
-        // Every byte is overwritten below, so a buffer of the right size is not cleared first:
-        // a caller reusing one buffer across frames pays for the conversion only.
-        if target.len() != len {
-            target.clear();
-            target.resize(len, 0);
-        }
-        for (source, row) in self.rows().zip(target.chunks_exact_mut(target_row)) {
-            convert_row(self.format, source, row);
-        }
+    /// The pixel bytes as runs of contiguous pixels, for the conversions.
+    pub(crate) fn runs(&self) -> Runs<'_> {
+        Runs::new(
+            self.bytes(),
+            self.row_bytes(),
+            self.stride,
+            self.height() as usize,
+        )
     }
 
     fn row_bytes(&self) -> usize {

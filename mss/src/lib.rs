@@ -124,6 +124,10 @@ fn main() -> Result<(), mss::Error> {
 //!   [`destination`].
 //! - `image`: `ToImage` conversions to `image::RgbaImage` / `RgbImage` (copies; see its
 //!   docs for why there is no zero-copy view).
+//! - `simd` (default): frame conversions to RGB(A) (`Frame::to_rgb` and the others, and so PNG
+//!   encoding) at about memory speed, compiled for several instruction sets and chosen at run
+//!   time (mss-core's `simd` feature). Without it the bytes are the same, RGB about twice as
+//!   slow.
 //!
 //! At least one backend feature is required; without one the build stops with an error
 //! naming them.

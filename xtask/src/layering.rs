@@ -9,7 +9,8 @@
 //! crates ([`Layer::forbidden_third_party`]): the floors must share no code with the backends'
 //! X11 stack, so they may not depend on x11rb. A test-only backend (its manifest says
 //! `[package.metadata.mss] test-only = true`) may also depend on the test kit, whose scenes it
-//! shows.
+//! shows. And `mss-core` keeps its promise to downstream libraries: no third-party crate but
+//! those of [`CORE_THIRD_PARTY`].
 
 use crate::facade::{FACADE, backend_features};
 use crate::workspace::Member;
@@ -43,6 +44,11 @@ pub enum Layer {
     /// Project automation (`xtask`): no crate of the workspace, so it builds while they break.
     Tooling,
 }
+
+/// The only third-party crates `mss-core` may depend on (ARCHITECTURE.md, `mss-core`): `std`
+/// and `thiserror`, and `fearless_simd` (no dependencies of its own) behind the optional `simd`
+/// feature, for run-time dispatched conversions.
+pub const CORE_THIRD_PARTY: &[&str] = &["thiserror", "fearless_simd"];
 
 /// The layer of every crate that is not a backend.
 pub const LAYERS: &[(&str, Layer)] = &[
@@ -113,6 +119,17 @@ pub fn layering_problems(members: &[Member]) -> Vec<String> {
             continue;
         };
         for dependency in &member.dependencies {
+            let workspace_crate = members.iter().any(|other| &other.name == dependency);
+            if member.name == "mss-core"
+                && !workspace_crate
+                && !CORE_THIRD_PARTY.contains(&dependency.as_str())
+            {
+                problems.push(format!(
+                    "mss-core may not depend on {dependency}: downstream libraries depend on it \
+                     alone, which brings std, thiserror and (with `simd`) fearless_simd only"
+                ));
+                continue;
+            }
             if layer.forbidden_third_party().contains(&dependency.as_str()) {
                 problems.push(format!(
                     "{} ({layer:?}) may not depend on {dependency}: it must share no code with \
@@ -122,9 +139,7 @@ pub fn layering_problems(members: &[Member]) -> Vec<String> {
                 continue;
             }
             // Other third-party crates are not the layering's business.
-            let Some(dependency_layer) = members
-                .iter()
-                .any(|other| &other.name == dependency)
+            let Some(dependency_layer) = workspace_crate
                 .then(|| layer_of(dependency, members))
                 .flatten()
             else {
@@ -208,6 +223,26 @@ mod tests {
     fn the_real_workspace_keeps_its_layering() {
         let members = crate::workspace::members().unwrap();
         assert_eq!(layering_problems(&members), Vec::<String>::new());
+    }
+
+    #[test]
+    fn mss_core_takes_no_third_party_crate_but_its_own_few() {
+        let mut members = workspace();
+        let core = members.iter_mut().find(|m| m.name == "mss-core").unwrap();
+        core.dependencies.push("fearless_simd".to_owned());
+        assert_eq!(layering_problems(&members), Vec::<String>::new());
+        let core = members.iter_mut().find(|m| m.name == "mss-core").unwrap();
+        core.dependencies.push("pulp".to_owned());
+        let problems = layering_problems(&members);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("mss-core may not depend on pulp:"),
+            "{problems:?}"
+        );
+        // Other foundations may take what they need.
+        let buffer = members.iter_mut().find(|m| m.name == "mss-buffer").unwrap();
+        buffer.dependencies.push("pulp".to_owned());
+        assert_eq!(layering_problems(&members).len(), 1);
     }
 
     #[test]
