@@ -120,7 +120,7 @@ fn main() -> Result<(), mss::Error> {
 //! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
 //!   and atomic writes; levels and settings are documented in [`png_file`], where the bytes go
 //!   (descriptors, FIFOs, atomic files, recordings as `NAME.part`, bounded waits) in
-//!   [`destination`].
+//!   [`destination`]; recordings (PNG sequences, raw frames for ffmpeg) in [`record`].
 //! - `image`: `ToImage` conversions to `image::RgbaImage` / `RgbImage` (copies; see its
 //!   docs for why there is no zero-copy view).
 //!
@@ -145,6 +145,8 @@ mod error;
 mod image_interop;
 #[cfg(feature = "png")]
 pub mod png_file;
+#[cfg(feature = "png")]
+pub mod record;
 mod registry;
 #[cfg(feature = "png")]
 mod save;
