@@ -147,14 +147,15 @@ impl RecordOptions {
     }
 
     /// Checks what can be checked before a display is opened: the output (a PNG sequence
-    /// needs `{n}` unless it goes to one destination), the template and the level.
+    /// needs `{n}` unless it goes to one destination), the template, the level and the rate.
     ///
     /// # Errors
     ///
-    /// [`RecordError::NeedsFrameNumber`], or [`Error::Template`] and [`Error::InvalidLevel`]
-    /// in [`RecordError::Mss`].
+    /// [`RecordError::NeedsFrameNumber`], or [`Error::Template`], [`Error::InvalidLevel`] and
+    /// [`mss_core::Error::InvalidRate`] in [`RecordError::Mss`].
     pub fn check(&self) -> Result<(), RecordError> {
         crate::check_level(self.level)?;
+        self.stream.period()?;
         Plan::new(&self.output, self.format).map(drop)
     }
 }
@@ -475,7 +476,14 @@ pub fn record(
     let plan = Plan::new(&options.output, options.format)?;
     let region = options.stream.target_region(capture)?;
     let writers = Writers::start(plan, options, region)?;
-    let mut stream = capture.stream(&options.stream)?;
+    let mut stream = match capture.stream(&options.stream) {
+        Ok(stream) => stream,
+        Err(error) => {
+            // No frame was sent: the writers name nothing and leave no `NAME.part`.
+            let _ = writers.finish();
+            return Err(error.into());
+        }
+    };
     observer.started(&stream.describe());
 
     let mut recorded = Recorded {
@@ -623,6 +631,17 @@ mod tests {
             check("f-{nope}.png", RecordFormat::Png).unwrap_err(),
             RecordError::Mss(Error::Template { .. })
         ));
+        let rate = RecordOptions::new("f-{n}.png", RecordFormat::Png)
+            .stream(StreamOptions::new().rate(Rate::PerSecond(0.0)))
+            .check()
+            .unwrap_err();
+        assert!(
+            matches!(
+                rate,
+                RecordError::Mss(Error::Capture(mss_core::Error::InvalidRate { .. }))
+            ),
+            "{rate:?}"
+        );
     }
 
     #[test]
