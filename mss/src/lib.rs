@@ -159,7 +159,9 @@ pub use error::Error;
 #[cfg(feature = "image")]
 pub use image_interop::ToImage;
 #[cfg(feature = "png")]
-pub use png_file::{DEFAULT_LEVEL, SavePng, check_level, encode_png, write_png, write_png_with};
+pub use png_file::{
+    DEFAULT_LEVEL, SavePng, check_level, encode_png, encode_png_rgb, write_png, write_png_with,
+};
 pub use registry::{BACKEND_ENV_VAR, Backend, backend_from_env};
 pub use session::Session;
 pub use template::{TemplateValues, render_template};
