@@ -40,6 +40,20 @@ fn backend_named(name: &str) -> Result<Option<Backend>, Failure> {
     Backend::from_name(&name).map(Some).map_err(Failure::from)
 }
 
+/// What a stream or a recording captures: `region`, or window `window`, or the whole screen.
+fn stream_target(region: Option<&Bound<'_, PyAny>>, window: Option<u64>) -> PyResult<StreamTarget> {
+    Ok(match (region, window) {
+        (Some(_), Some(_)) => {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "a stream takes a region or a window, not both",
+            ));
+        }
+        (Some(region), None) => StreamTarget::Region(region_from_py(region)?),
+        (None, Some(window)) => StreamTarget::Window(window),
+        (None, None) => StreamTarget::Screen,
+    })
+}
+
 /// A rectangle as Python gets it: `(left, top, width, height)`.
 type Rectangle = (i32, i32, u32, u32);
 
@@ -191,6 +205,18 @@ impl Capturer {
         ScreenShot::create(py, frame, None)
     }
 
+    /// For the benchmarks (`mss-python/bench`): grabs `region` from Rust and drops the frame,
+    /// as `grab` does but with no Python object made, and returns the nanoseconds that took,
+    /// measured in Rust with the GIL released. `grab` from Python is compared with it.
+    fn _time_grab(&self, py: Python<'_>, region: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let region = region_from_py(region)?;
+        self.with_open(py, "take a screenshot", |mss| {
+            let start = std::time::Instant::now();
+            drop(packed_bgra(mss.grab(region)?));
+            Ok(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX))
+        })
+    }
+
     /// Grabs window `window` (an id from [`windows`](Self::windows)) whole.
     fn grab_window<'py>(&self, py: Python<'py>, window: u64) -> PyResult<Bound<'py, ScreenShot>> {
         let frame = self.with_open(py, "capture a window", |mss| {
@@ -248,16 +274,7 @@ impl Capturer {
             }
             .into_py_err(py));
         }
-        let target = match (region, window) {
-            (Some(_), Some(_)) => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "a stream takes a region or a window, not both",
-                ));
-            }
-            (Some(region), None) => StreamTarget::Region(region_from_py(region)?),
-            (None, Some(window)) => StreamTarget::Window(window),
-            (None, None) => StreamTarget::Screen,
-        };
+        let target = stream_target(region, window)?;
         let rate = fps.map_or(Rate::AsFastAsPossible, Rate::PerSecond);
         let options = StreamOptions::new()
             .target(target)
@@ -267,6 +284,69 @@ impl Capturer {
             .use_damage(use_damage)
             .with_cursor(with_cursor);
         Stream::open(py, self.builder.clone(), options)
+    }
+
+    /// Records frames to `output` (a template with `{n}` for a PNG sequence, else a path) on a
+    /// capturer of its own, without the GIL, until `frames` or `duration` (seconds) is
+    /// reached, `stop.is_set()` is true, or Ctrl-C (raised once every frame captured is
+    /// written whole). Returns the summary as a dict; `mss.MSS.record` documents the rest.
+    #[pyo3(signature = (output, region=None, *, window=None, format="png", fps=Some(30.0), frames=None, duration=None, level=6, changes_only=false, in_flight=2, use_damage=true, with_cursor=false, overwrite=false, stop=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn record<'py>(
+        &self,
+        py: Python<'py>,
+        output: String,
+        region: Option<&Bound<'py, PyAny>>,
+        window: Option<u64>,
+        format: &str,
+        fps: Option<f64>,
+        frames: Option<u64>,
+        duration: Option<f64>,
+        level: u8,
+        changes_only: bool,
+        in_flight: usize,
+        use_damage: bool,
+        with_cursor: bool,
+        overwrite: bool,
+        stop: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        if self.closed() {
+            return Err(Failure::Closed { what: "record" }.into_py_err(py));
+        }
+        let target = stream_target(region, window)?;
+        let duration = duration
+            .map(|seconds| {
+                Duration::try_from_secs_f64(seconds)
+                    .ok()
+                    .filter(|duration| !duration.is_zero())
+                    .ok_or_else(|| {
+                        pyo3::exceptions::PyValueError::new_err(format!(
+                            "duration must be a positive number of seconds or None, not {seconds}"
+                        ))
+                    })
+            })
+            .transpose()?;
+        if frames == Some(0) {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "frames must be at least 1, or None",
+            ));
+        }
+        let request = crate::record::Request {
+            output,
+            target,
+            format: crate::record::Request::format(format)?,
+            fps,
+            frames,
+            duration,
+            level,
+            changes_only,
+            in_flight,
+            use_damage,
+            with_cursor,
+            overwrite,
+            stop: stop.map(Bound::unbind),
+        };
+        crate::record::record(py, self.builder.clone(), request)
     }
 
     /// Closes the connection (at once; frames still held stay readable, and their slots are

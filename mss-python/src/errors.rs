@@ -14,6 +14,8 @@ use pyo3::types::PyDict;
 pub enum Failure {
     /// An error of the facade, or of a backend through it.
     Mss(mss::Error),
+    /// A recording that failed (its frames captured before are written).
+    Record(mss::record::RecordError),
     /// The capturer was closed.
     Closed {
         /// What was asked for.
@@ -70,6 +72,7 @@ impl Failure {
         let message = self.to_string();
         let (class, kind) = match self {
             Failure::Mss(error) => describe_mss(&error, &details)?,
+            Failure::Record(error) => describe_record(&error, &details)?,
             Failure::Closed { what } => {
                 details.set_item("operation", what)?;
                 ("ClosedError", "Closed")
@@ -85,6 +88,10 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Mss(error) => write!(f, "{error}"),
+            Failure::Record(error) if error.is_existing_file() => {
+                write!(f, "{error} (overwrite=True replaces it)")
+            }
+            Failure::Record(error) => write!(f, "{error}"),
             Failure::Closed { what } => {
                 write!(f, "cannot {what}: the capturer is closed")
             }
@@ -118,6 +125,56 @@ pub fn error(py: Python<'_>, class: &'static str, kind: &'static str, message: S
         message,
     }
     .into_py_err(py)
+}
+
+/// The class and kind of a recording's failure, its fields put into `details`.
+fn describe_record(
+    error: &mss::record::RecordError,
+    details: &Bound<'_, PyDict>,
+) -> PyResult<(&'static str, &'static str)> {
+    use mss::record::RecordError as R;
+    Ok(match error {
+        R::NeedsFrameNumber { output } => {
+            details.set_item("template", output)?;
+            ("TemplateError", "NeedsFrameNumber")
+        }
+        R::Exists { error } => {
+            if let mss::Error::Write { path, .. } = error {
+                details.set_item("path", path)?;
+            }
+            ("ExistingFileError", "Exists")
+        }
+        R::WriterStuck {
+            destination,
+            waited,
+            frame,
+        } => {
+            details.set_item("destination", destination)?;
+            details.set_item("seconds", waited.as_secs_f64())?;
+            details.set_item("frame", frame)?;
+            ("RecordingError", "WriterStuck")
+        }
+        R::SizeChanged {
+            path,
+            frame,
+            shape,
+            first,
+            kept,
+        } => {
+            details.set_item("path", path)?;
+            details.set_item("frame", frame)?;
+            details.set_item("size", (shape.width, shape.height))?;
+            details.set_item("first_size", (first.width, first.height))?;
+            details.set_item("kept", kept.to_string().trim_start_matches("; "))?;
+            ("RecordingError", "SizeChanged")
+        }
+        R::Write { error, kept } => {
+            details.set_item("kept", kept.to_string().trim_start_matches("; "))?;
+            describe_mss(error, details)?
+        }
+        R::Mss(error) => describe_mss(error, details)?,
+        _ => ("RecordingError", "Other"),
+    })
 }
 
 /// The class and kind of a facade error, its fields put into `details`.

@@ -3,7 +3,7 @@
 //! The package (`python/mss/`) is Python where python-mss's API is Python's business (the
 //! `MSS` class, its `save()` generator and file name templates, `Monitor` and `Region`, the
 //! exceptions) and this crate where pixels are: the capturer, the screenshots, the streams,
-//! the PNG writer and the `mss` console command. It is built with maturin into `mss._mss`.
+//! recordings, the PNG writer and the `mss` console command. It is built with maturin into `mss._mss`.
 //!
 //! # The data path
 //!
@@ -37,6 +37,7 @@ mod capturer;
 mod cli;
 mod errors;
 mod png;
+mod record;
 mod region;
 mod screenshot;
 mod stream;

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use mss_core::{Frame, PixelFormat, Region};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -49,25 +48,17 @@ pub fn to_png<'py>(
             ),
         ));
     }
-    let region =
-        Region::new(0, 0, width, height).map_err(|error| Failure::from(error).into_py_err(py))?;
     let encoded = py.detach(move || -> Result<Option<Vec<u8>>, Failure> {
-        // The encoder takes frames; packed RGB becomes BGRx, which it turns back into RGB.
-        let mut bgrx = vec![0; rgb.len() / 3 * 4];
-        for (source, target) in rgb.chunks_exact(3).zip(bgrx.chunks_exact_mut(4)) {
-            target[..3].copy_from_slice(&[source[2], source[1], source[0]]);
-        }
-        let frame = Frame::from_vec(bgrx, region, PixelFormat::Bgrx8888)?;
+        // Encoded from the RGB given, with no conversion.
+        let shown = output.as_deref().unwrap_or(std::path::Path::new("<bytes>"));
+        let mut png = Vec::new();
+        mss::encode_png_rgb(&rgb, (width, height), level, &mut png, shown)?;
         match output {
             Some(path) => {
-                mss::write_png(&frame, path, level)?;
+                mss::destination::write_bytes(&path, &png)?;
                 Ok(None)
             }
-            None => {
-                let mut png = Vec::new();
-                mss::encode_png(&frame, level, &mut png, std::path::Path::new("<bytes>"))?;
-                Ok(Some(png))
-            }
+            None => Ok(Some(png)),
         }
     });
     match encoded {

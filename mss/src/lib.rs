@@ -121,7 +121,7 @@ fn main() -> Result<(), mss::Error> {
 //! - `png` (default): [`SavePng`], [`Mss::save`], file name templates ([`render_template`])
 //!   and atomic writes; levels and settings are documented in [`png_file`], where the bytes go
 //!   (descriptors, FIFOs, atomic files, recordings as `NAME.part`, bounded waits) in
-//!   [`destination`].
+//!   [`destination`]; recordings (PNG sequences, raw frames for ffmpeg) in [`record`].
 //! - `image`: `ToImage` conversions to `image::RgbaImage` / `RgbImage` (copies; see its
 //!   docs for why there is no zero-copy view).
 //! - `simd` (default): frame conversions to RGB(A) (`Frame::to_rgb` and the others, and so PNG
@@ -150,6 +150,8 @@ mod error;
 mod image_interop;
 #[cfg(feature = "png")]
 pub mod png_file;
+#[cfg(feature = "png")]
+pub mod record;
 mod registry;
 #[cfg(feature = "png")]
 mod save;
@@ -162,7 +164,9 @@ pub use error::Error;
 #[cfg(feature = "image")]
 pub use image_interop::ToImage;
 #[cfg(feature = "png")]
-pub use png_file::{DEFAULT_LEVEL, SavePng, check_level, encode_png, write_png, write_png_with};
+pub use png_file::{
+    DEFAULT_LEVEL, SavePng, check_level, encode_png, encode_png_rgb, write_png, write_png_with,
+};
 pub use registry::{BACKEND_ENV_VAR, Backend, backend_from_env};
 pub use session::Session;
 pub use template::{TemplateValues, render_template};

@@ -77,8 +77,30 @@ pub const DEFAULT_LEVEL: u8 = 6;
 ///
 /// [`Error::InvalidLevel`] for a level above 9, [`Error::Encode`] or [`Error::Write`] when the
 /// encoder or the writer fails.
-pub fn encode_png<W: Write>(
-    frame: &Frame,
+pub fn encode_png<W: Write>(frame: &Frame, level: u8, writer: W, path: &Path) -> Result<(), Error> {
+    check_level(level)?;
+    encode_png_rgb(
+        &frame.to_rgb(),
+        (frame.width(), frame.height()),
+        level,
+        writer,
+        path,
+    )
+}
+
+/// Encodes `rgb`, packed 8-bit RGB pixels of `(width, height)`, as a PNG at compression
+/// `level` (0-9) into `writer`, as [`encode_png`] encodes a frame: for pixels that are RGB
+/// already (python-mss's `tools.to_png`), with no conversion.
+///
+/// `path` is only used in error messages.
+///
+/// # Errors
+///
+/// [`Error::InvalidLevel`] for a level above 9, [`Error::Encode`] when `rgb` is not
+/// `width * height * 3` bytes or the encoder fails, [`Error::Write`] when the writer fails.
+pub fn encode_png_rgb<W: Write>(
+    rgb: &[u8],
+    (width, height): (u32, u32),
     level: u8,
     mut writer: W,
     path: &Path,
@@ -88,15 +110,13 @@ pub fn encode_png<W: Write>(
         path: path.to_owned(),
         source,
     };
-    let rgb = frame.to_rgb();
-    let encode =
-        |(deflate, filter)| encode_rgb(&rgb, frame.width(), frame.height(), deflate, filter);
+    let encode = |(deflate, filter)| encode_rgb(rgb, width, height, deflate, filter);
     let png = match plan {
         Plan::Single(settings) => encode(settings).map_err(encode_error)?,
         Plan::FastThenThorough { fast, thorough } => {
             let fast_png = encode(fast).map_err(encode_error)?;
             let worth_trying = fast_png.len() * 2 < rgb.len()
-                || thorough_gains_on_sample(&rgb, frame.width(), frame.height(), fast, thorough)
+                || thorough_gains_on_sample(rgb, width, height, fast, thorough)
                     .map_err(encode_error)?;
             let fast = fast_png;
             if worth_trying {
@@ -302,6 +322,27 @@ mod tests {
         let region = Region::new(0, 0, 3, 2).unwrap();
         let bytes = (0..24u8).collect();
         Frame::from_vec(bytes, region, PixelFormat::Bgrx8888).unwrap()
+    }
+
+    #[test]
+    fn rgb_pixels_encode_as_the_frame_does_and_a_wrong_length_is_an_error() {
+        let rgb = frame().to_rgb();
+        for level in [0, 1, 6, 9] {
+            let (mut from_frame, mut from_rgb) = (Vec::new(), Vec::new());
+            encode_png(&frame(), level, &mut from_frame, Path::new("f.png")).unwrap();
+            encode_png_rgb(&rgb, (3, 2), level, &mut from_rgb, Path::new("f.png")).unwrap();
+            assert_eq!(from_frame, from_rgb, "level {level}");
+        }
+        for wrong in [&rgb[..17], &rgb[..], &[0u8; 19][..]] {
+            let size = if wrong.len() == rgb.len() {
+                (2, 2)
+            } else {
+                (3, 2)
+            };
+            let error =
+                encode_png_rgb(wrong, size, 6, &mut Vec::new(), Path::new("f.png")).unwrap_err();
+            assert!(matches!(error, Error::Encode { .. }), "{error:?}");
+        }
     }
 
     #[test]

@@ -23,21 +23,24 @@ fn venv_directory() -> PathBuf {
 }
 
 /// The environment's interpreter.
-fn venv_python(venv: &Path) -> PathBuf {
+pub fn venv_python(venv: &Path) -> PathBuf {
     venv.join("bin").join("python")
 }
 
-/// Creates the environment unless a working one is there.
-fn ensure_venv(venv: &Path) -> Result<()> {
-    let python = venv_python(venv);
-    let works = Cmd::new(&python)
+/// Creates the environment with `python` (`python -m venv`) unless a working one is there.
+///
+/// # Errors
+///
+/// The failure of `python -m venv`.
+pub fn ensure_venv(python: &Path, venv: &Path) -> Result<()> {
+    let works = Cmd::new(venv_python(venv))
         .args(["-c", "import pip"])
         .output_unchecked()
         .is_ok_and(|output| output.status.success());
     if works {
         return Ok(());
     }
-    Cmd::new(DEBIAN_PYTHON)
+    Cmd::new(python)
         .args(["-m", "venv", "--clear"])
         .arg(venv)
         .run()
@@ -51,7 +54,7 @@ fn ensure_venv(venv: &Path) -> Result<()> {
 pub fn run_tests(counts: &mut TestCounts) -> Result<()> {
     let root = crate::paths::project_root();
     let venv = venv_directory();
-    ensure_venv(&venv)?;
+    ensure_venv(Path::new(DEBIAN_PYTHON), &venv)?;
     let python = venv_python(&venv);
     let pip = |arguments: &[&str]| {
         Cmd::new(&python)

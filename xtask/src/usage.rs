@@ -13,10 +13,15 @@ commands:
              showing a known scene, checked pixel for pixel
                --virtual            use a private Xvfb even when DISPLAY is set
                --output-dir DIR     where the PNGs go (default: target/xtask-demo)
-  bench      run the mss-bench criterion benchmarks, then print the ratios to their floors
-             and write target/mss-bench/{results.json,results.md,chart.svg}
-               --quick              smoke mode for CI (tiny times, small screen)
-               other arguments      passed to criterion (filters, --sample-size N, ...)
+  bench      run the mss-bench criterion benchmarks, then the Python benchmarks (mss-rs's
+             module against Rust and python-mss, on Debian's Python and 3.13 from pyenv),
+             print the ratios and write target/mss-bench/{results.json,results.md,chart.svg}
+               --quick              smoke mode for CI (tiny times, small screen, one Python)
+               --python-only        the Python benchmarks alone
+               other arguments      passed to criterion (filters, --sample-size N, ...);
+                                    with a filter the Python benchmarks are not run
+             MSS_BENCH_PYTHON_MSS_MAIN=DIR takes python-mss's main branch from a local copy
+             of its repository instead of GitHub
   valgrind   run the tests of the crate with unsafe code, and of the pool and the backends
              that lend its memory to a server (MIT-SHM, Wayland), under valgrind memcheck
   tidy       check the project rules (forbid(unsafe_code) in every crate root, SAFETY

@@ -7,8 +7,8 @@
         shot = sct.grab(sct.monitors[1])             # a ScreenShot: the captured frame
         pixels = numpy.asarray(shot)                 # (height, width, 4) BGRA, no copy
 
-Beyond python-mss: Wayland desktops (wlroots compositors), ``windows()`` and
-``grab_window()``, and ``stream()``.
+Beyond python-mss: Wayland desktops (wlroots compositors, GNOME), ``windows()`` and
+``grab_window()``, ``stream()`` and ``record()``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from mss._mss import __version__ as _version
 from mss._mss import backends
 from mss.base import MSS
 from mss.exception import ScreenShotError
-from mss.models import Monitor, Pos, Region, Size, Window
+from mss.models import Monitor, Pos, Recording, Region, Size, Window
 from mss.screenshot import ScreenShot
 
 __version__: str = _version
@@ -30,6 +30,7 @@ __all__ = [
     "MSS",
     "Monitor",
     "Pos",
+    "Recording",
     "Region",
     "ScreenShot",
     "ScreenShotError",

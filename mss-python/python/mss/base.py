@@ -4,7 +4,7 @@ The capturer does the work without the GIL; this class gives it python-mss's sha
 keyword-only constructor, ``monitors`` numbered from 0 (the whole screen), ``grab()`` of any
 region, the lazy ``save()`` generator with its file name templates and callback, ``shot()``,
 ``cls_image``, the context manager. mss-rs's own additions keep the same style:
-``windows()``, ``grab_window()`` and ``stream()``.
+``windows()``, ``grab_window()``, ``stream()`` and ``record()``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 
 from mss import _mss
 from mss.exception import ClosedError, MonitorNotFoundError, ScreenShotError, TemplateError
-from mss.models import Monitor, Region, Window
+from mss.models import Monitor, Recording, Region, Size, Window
 from mss.screenshot import ScreenShot
 
 __all__ = ["MSS"]
@@ -215,6 +215,68 @@ class MSS:
             in_flight=in_flight,
             use_damage=use_damage,
             with_cursor=self._with_cursor,
+        )
+
+    def record(
+        self,
+        output: str | os.PathLike[str],
+        monitor: Any = None,
+        *,
+        window: Window | int | None = None,
+        fps: float | None = 30,
+        frames: int | None = None,
+        duration: float | None = None,
+        format: str = "png",
+        level: int | None = None,
+        changes_only: bool = False,
+        in_flight: int = 2,
+        use_damage: bool = True,
+        overwrite: bool = False,
+        stop: Any = None,
+    ) -> Recording:
+        """Records ``monitor`` (any region, as ``grab()`` takes; ``None``: the whole screen)
+        or ``window`` to ``output``, ``fps`` frames a second (``None``: as fast as they come),
+        until ``frames`` frames or ``duration`` seconds, until ``stop.is_set()`` (a
+        ``threading.Event`` set from another thread), or until Ctrl-C.
+
+        ``format="png"``: ``output`` is a file name template with ``{n}``, the frame number
+        (``"frame-{n:05}.png"``; the placeholders of ``save()`` too), each PNG written
+        atomically at ``level`` (``compression_level`` by default); without ``{n}`` it must be
+        ``-``, a FIFO or a device, which get the PNGs one after another.
+        ``format="raw"``: the frames' own bytes (packed BGRx), one after another, into a file
+        (written as ``NAME.part`` and named ``NAME`` at the end), ``-``, a FIFO or a device;
+        the returned ``Recording.ffmpeg_input`` has the arguments ffmpeg reads them with.
+
+        The recording runs without the GIL, on a capturer of its own (this object stays free
+        for grabs), and stops cleanly: every frame captured is written whole, and a
+        ``KeyboardInterrupt`` is raised only after that. Existing files are kept
+        (``ExistingFileError``) unless ``overwrite``.
+        """
+        window_id = window.id if isinstance(window, Window) else window
+        summary = self._capturer.record(
+            os.fspath(output),
+            monitor,
+            window=window_id,
+            format=format,
+            fps=fps,
+            frames=frames,
+            duration=duration,
+            level=self.compression_level if level is None else level,
+            changes_only=changes_only,
+            in_flight=in_flight,
+            use_damage=use_damage,
+            with_cursor=self._with_cursor,
+            overwrite=overwrite,
+            stop=stop,
+        )
+        size = summary["size"]
+        return Recording(
+            frames=summary["frames"],
+            missed=summary["missed"],
+            ended=summary["ended"],
+            size=None if size is None else Size(*size),
+            pixel_format=summary["pixel_format"],
+            ffmpeg_input=summary["ffmpeg_input"],
         )
 
     # Files.

@@ -19,12 +19,14 @@ __all__ = [
     "ConnectionLostError",
     "DisplayTimeoutError",
     "DisplayUnavailableError",
+    "ExistingFileError",
     "InvalidLevelError",
     "InvalidRateError",
     "InvalidRegionError",
     "MonitorNotFoundError",
     "PixelOutOfRangeError",
     "ProtocolError",
+    "RecordingError",
     "RegionOutOfBoundsError",
     "SharedMemoryError",
     "TemplateError",
@@ -113,6 +115,16 @@ class InvalidLevelError(ScreenShotError, ValueError):
 
 class WriteError(ScreenShotError, OSError):
     """A file could not be written."""
+
+
+class ExistingFileError(WriteError, FileExistsError):
+    """A recording would write a file that exists, and ``overwrite=False`` keeps it."""
+
+
+class RecordingError(ScreenShotError):
+    """A recording could not go on: a raw frame of another size (the screen's mode changed),
+    or a writer that took no frame in time. The frames before are written whole
+    (``details["kept"]`` says where)."""
 
 
 class ClosedError(ScreenShotError):

@@ -1,5 +1,6 @@
 """The plain types of the API: where a screenshot is (``Pos``, ``Size``), what to grab
-(``Region``), the monitors (``Monitor``) and the applications' windows (``Window``).
+(``Region``), the monitors (``Monitor``), the applications' windows (``Window``) and what a
+recording did (``Recording``).
 
 ``Monitor`` and ``Region`` answer ``monitor["width"]`` as python-mss's do, for code written
 when monitors were dicts; unlike python-mss's they are also read as mappings
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Iterator, NamedTuple
 
-__all__ = ["Monitor", "Pos", "Region", "Size", "Window"]
+__all__ = ["Monitor", "Pos", "Recording", "Region", "Size", "Window"]
 
 
 class Pos(NamedTuple):
@@ -114,3 +115,24 @@ class Window(_Keys):
     def as_region(self) -> Region:
         """The window's rectangle on the screen as a new ``Region``."""
         return Region(self.left, self.top, self.width, self.height)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What ``MSS.record()`` recorded.
+
+    ``frames`` were written (all of them, whole); ``missed`` ticks gave no frame (the screen
+    was unchanged with ``changes_only``, or the writers were busy); ``ended`` says why it
+    stopped: ``"limit"`` (``frames`` or ``duration`` reached), ``"stopped"`` (``stop`` was
+    set) or ``"reader closed"`` (the pipe's reader went away). ``size`` and ``pixel_format``
+    are the frames' (``None`` when no frame came; ``"bgr0"`` is packed BGRx), and
+    ``ffmpeg_input`` the arguments that read a raw recording
+    (``-f rawvideo -pixel_format bgr0 -video_size 640x480 -framerate 30 -i out.raw``).
+    """
+
+    frames: int
+    missed: int
+    ended: str
+    size: Size | None
+    pixel_format: str | None
+    ffmpeg_input: str | None

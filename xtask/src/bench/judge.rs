@@ -86,14 +86,18 @@ pub const PAIRS: &[Pair] = &[
 ];
 
 impl Measure {
-    /// `PASS` or `MISS` against the bounds, `-` without any, `n/a` in a quick run.
+    /// `PASS` or `MISS` against the bounds, `-` without any, `n/a` in a quick run, `not
+    /// available` when it could not be measured.
     pub fn verdict(&self, quick: bool) -> &'static str {
+        let Some(value) = self.value else {
+            return "not available";
+        };
         if self.at_least.is_none() && self.at_most.is_none() {
             "-"
         } else if quick {
             "n/a"
-        } else if self.at_least.is_none_or(|bound| self.value >= bound)
-            && self.at_most.is_none_or(|bound| self.value <= bound)
+        } else if self.at_least.is_none_or(|bound| value >= bound)
+            && self.at_most.is_none_or(|bound| value <= bound)
         {
             "PASS"
         } else {

@@ -13,6 +13,9 @@
 //!   floors. The SVG is written by hand (a few rectangles and labels): the `plotters` crate
 //!   would add a dozen crates to xtask, which must stay quick to build.
 //!
+//! Then the Python benchmarks ([`python`]) time mss-rs's module against the same grab from
+//! Rust and against python-mss on each Python, and add their measures to the same table.
+//!
 //! Ratios use the median of criterion's samples, which a shared machine's occasional stall
 //! moves less than the mean. A missed target is printed as `MISS` but fails nothing: timings
 //! on a shared two-core machine are evidence, not a gate. `--quick` is the CI smoke mode: tiny
@@ -28,11 +31,13 @@
 //!   against the targets;
 //! - [`chart`]: the SVG chart;
 //! - [`report`]: the markdown tables and the JSON document;
+//! - [`python`]: the Python benchmarks (interpreters, environments, the driver's plan);
 //! - [`mod@run`]: the whole command, from the build to the files written.
 
 mod chart;
 mod judge;
 mod options;
+mod python;
 mod report;
 mod results;
 mod run;

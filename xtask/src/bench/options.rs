@@ -1,27 +1,37 @@
-//! The command line of `cargo xtask bench`: `--quick` is ours, the rest goes to criterion.
+//! The command line of `cargo xtask bench`: `--quick` and `--python-only` are ours, the rest
+//! goes to criterion.
 
 /// Options of `cargo xtask bench`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BenchOptions {
     /// The smoke mode: tiny measurement times and a small screen; never judged on timings.
     pub quick: bool,
+    /// Only the Python benchmarks (no criterion run).
+    pub python_only: bool,
     /// Arguments passed to the criterion binary as they are (filters, `--sample-size`, ...).
     pub criterion_arguments: Vec<String>,
 }
 
 impl BenchOptions {
-    /// Reads the arguments after `bench`: `--quick` is ours, a lone `--` is skipped, and
-    /// everything else goes to criterion.
+    /// Reads the arguments after `bench`: `--quick` and `--python-only` are ours, a lone `--`
+    /// is skipped, and everything else goes to criterion.
     pub fn parse(arguments: &[String]) -> Self {
         let mut options = Self::default();
         for argument in arguments {
             match argument.as_str() {
                 "--quick" => options.quick = true,
+                "--python-only" => options.python_only = true,
                 "--" => {}
                 other => options.criterion_arguments.push(other.to_owned()),
             }
         }
         options
+    }
+
+    /// Whether the Python benchmarks run: always, unless criterion was given arguments (a
+    /// filter picks Rust benchmarks); `--python-only` runs them alone.
+    pub fn runs_python(&self) -> bool {
+        self.python_only || self.criterion_arguments.is_empty()
     }
 
     /// The arguments the criterion binary gets.
@@ -64,5 +74,12 @@ mod tests {
         let command_line = options.criterion_command_line();
         assert_eq!(command_line[0], "--quick");
         assert_eq!(command_line.last().map(String::as_str), Some("20"));
+        assert!(
+            !options.runs_python(),
+            "a criterion filter picks Rust benchmarks"
+        );
+        assert!(BenchOptions::parse(&[]).runs_python());
+        let python = BenchOptions::parse(&["--python-only".to_owned()]);
+        assert!(python.python_only && python.runs_python());
     }
 }

@@ -118,9 +118,11 @@ pub fn measures_table(measures: &[Measure], quick: bool) -> String {
     for measure in measures {
         let _ = writeln!(
             text,
-            "| {} | {:.3} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             measure.id,
-            measure.value,
+            measure
+                .value
+                .map_or_else(|| "-".to_owned(), |value| format!("{value:.3}")),
             measure.unit,
             measure.bounds(),
             measure.verdict(quick),
@@ -187,10 +189,14 @@ mod tests {
         let text = r#"[
             {"id": "idle/cpu", "value": 0.4, "unit": "%", "at_least": null, "at_most": 2.0, "detail": "10 s"},
             {"id": "rate/frames", "value": 590, "unit": "frames", "at_least": 594.0, "at_most": 606.0, "detail": "d"},
-            {"id": "rate/p99", "value": 17.1, "unit": "ms", "at_least": null, "at_most": null, "detail": "d"}
+            {"id": "rate/p99", "value": 17.1, "unit": "ms", "at_least": null, "at_most": null, "detail": "d"},
+            {"id": "py/ratio", "value": null, "unit": "ratio", "at_least": null, "at_most": 1.15, "detail": "not available: no Python 3.13"}
         ]"#;
         let measures = parse_measures(text).unwrap();
-        assert_eq!(measures.len(), 3);
+        assert_eq!(measures.len(), 4);
+        assert_eq!(measures[3].value, None);
+        assert_eq!(measures[3].verdict(false), "not available");
+        assert_eq!(measures[3].verdict(true), "not available");
         assert_eq!(measures[0].verdict(false), "PASS");
         assert_eq!(measures[1].verdict(false), "MISS");
         assert_eq!(measures[1].verdict(true), "n/a");
@@ -199,6 +205,12 @@ mod tests {
         let table = measures_table(&measures, false);
         assert!(
             table.contains("| idle/cpu | 0.400 | % | <= 2 | PASS | 10 s |"),
+            "{table}"
+        );
+        assert!(
+            table.contains(
+                "| py/ratio | - | ratio | <= 1.15 | not available | not available: no Python 3.13 |"
+            ),
             "{table}"
         );
         for bad in ["{}", "[{\"id\": \"x\"}]", "not json"] {

@@ -17,8 +17,8 @@ use crate::error::{Result, XtaskError};
 pub struct Measure {
     /// `idle_changes_only_60fps/cpu_percent_of_one_core`.
     pub id: String,
-    /// The value measured.
-    pub value: f64,
+    /// The value measured; `None` when it could not be (the detail says why).
+    pub value: Option<f64>,
     /// Its unit.
     pub unit: String,
     /// The claimed lower bound, if any.
@@ -30,7 +30,8 @@ pub struct Measure {
 }
 
 /// Parses the bench's `measures.json`: `[{"id", "value", "unit", "at_least", "at_most",
-/// "detail"}]`.
+/// "detail"}]`; a `value` of `null` is a measure that could not be taken, its detail saying
+/// why.
 pub fn parse_measures(text: &str) -> Result<Vec<Measure>> {
     let unexpected = |detail: String| XtaskError::UnexpectedOutput {
         command: "cargo bench -p mss-bench".to_owned(),
@@ -52,9 +53,12 @@ pub fn parse_measures(text: &str) -> Result<Vec<Measure>> {
             };
             Ok(Measure {
                 id: text("id")?,
-                value: entry["value"].as_f64().ok_or_else(|| {
-                    unexpected("measures.json: an entry has no `value`".to_owned())
-                })?,
+                value: match &entry["value"] {
+                    Value::Null if entry.get("value").is_some() => None,
+                    value => Some(value.as_f64().ok_or_else(|| {
+                        unexpected("measures.json: an entry has no `value`".to_owned())
+                    })?),
+                },
                 unit: text("unit")?,
                 at_least: entry["at_least"].as_f64(),
                 at_most: entry["at_most"].as_f64(),

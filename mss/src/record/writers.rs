@@ -1,4 +1,4 @@
-//! The writer threads of `mss record` and the bounded channel that feeds them.
+//! The writer threads of a recording and the bounded channel that feeds them.
 //!
 //! A PNG sequence is written by up to two encoders, each PNG atomically (a kill leaves every
 //! finished PNG whole and no other name). One destination (raw frames, or PNGs one after
@@ -6,19 +6,18 @@
 //! renamed to `NAME` at the end; a write that fails part-way (a full disk, a file-size limit)
 //! or a frame of another size ends the recording with the whole frames kept under `NAME`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam::channel::{Receiver, SendTimeoutError, Sender};
-use mss::destination::{Existing, Output, WriteOptions, hold_for_tests};
-use mss::{PixelFormat, Region, StreamFrame, TemplateValues};
+use mss_core::{Region, StreamFrame};
 
-use super::Plan;
-use crate::Failure;
-use crate::cli::{RecordArgs, RecordFormat};
+use super::{FrameShape, Kept, Plan, RecordError, RecordFormat, RecordOptions, exists};
+use crate::destination::{Existing, Output, WriteOptions, hold_for_tests};
+use crate::{Error, TemplateValues};
 
 /// The most PNG encoders: with the frames queued and in flight, well inside the backend's
 /// pool of buffers (a held frame holds one).
@@ -31,12 +30,12 @@ pub(super) struct Job {
 }
 
 /// Why a writer stopped early.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(super) enum Stop {
     /// The reader of a pipe or socket went away: the recording ends quietly.
     Closed,
     /// Writing failed.
-    Failed(String),
+    Failed(RecordError),
 }
 
 /// The writer threads and the channel that feeds them.
@@ -51,55 +50,31 @@ pub(super) struct Writers {
     destination: String,
 }
 
-/// The message for a file in the way.
-fn exists(path: &Path) -> String {
-    format!(
-        "{}: the file exists (--overwrite replaces it)",
-        path.display()
-    )
-}
-
-/// The error for a write that failed, with a hint where `--overwrite` would help.
-fn write_failure(error: &mss::Error) -> Stop {
-    match error {
-        mss::Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => {
+/// A write that failed: the end of a pipe (quiet), an existing file refused, or a failure
+/// with what the destination keeps.
+fn write_failure(error: Error, kept: Kept) -> Stop {
+    match &error {
+        Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => {
             Stop::Closed
         }
-        mss::Error::Write { path, source }
-            if source.kind() == std::io::ErrorKind::AlreadyExists =>
-        {
-            // Other messages of the destination (a leftover NAME.part) say more.
-            if source.to_string().starts_with("the file exists") {
-                Stop::Failed(exists(path))
-            } else {
-                Stop::Failed(format!("{error} (--overwrite replaces it)"))
-            }
+        Error::Write { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            Stop::Failed(RecordError::Exists { error })
         }
-        other => Stop::Failed(other.to_string()),
+        _ => Stop::Failed(RecordError::Write { error, kept }),
     }
 }
 
-/// `duration` in seconds for messages.
-fn seconds(duration: Duration) -> String {
-    format!("{} s", duration.as_secs_f64())
-}
-
 impl Writers {
-    /// Starts the writers for `plan`.
+    /// Starts the writers for `plan`; `region` is the one recorded, for the first file name.
     pub(super) fn start(
         plan: Plan,
-        arguments: &RecordArgs,
-        monitor: i64,
+        options: &RecordOptions,
         region: Region,
-    ) -> Result<Self, Failure> {
-        let existing = if arguments.overwrite {
-            Existing::Replace
-        } else {
-            Existing::Refuse
-        };
-        let timeout = crate::shot::wait_limit(&arguments.connect);
-        let options = WriteOptions::new().existing(existing).timeout(timeout);
-        let level = arguments.level;
+    ) -> Result<Self, RecordError> {
+        let write = options.write;
+        let timeout = write.wait_limit();
+        let level = options.level;
+        let monitor = options.monitor;
         let stopped = Arc::new(AtomicBool::new(false));
         let (sender, receiver) = crossbeam::channel::bounded::<Job>(1);
         let mut threads = Vec::new();
@@ -107,14 +82,14 @@ impl Writers {
             Plan::Files { template } => {
                 // The first name is checked now, so an existing file stops the recording
                 // before anything is captured.
-                let first = mss::render_template(
+                let first = crate::render_template(
                     &template,
                     &TemplateValues::new(monitor, region).with_frame(1),
                 )?;
-                if !arguments.overwrite
+                if write.existing_rule() == Existing::Refuse
                     && std::fs::metadata(&first).is_ok_and(|file| file.is_file())
                 {
-                    return Err(Failure::Capture(exists(Path::new(&first))));
+                    return Err(exists(PathBuf::from(first)));
                 }
                 let encoders = std::thread::available_parallelism()
                     .map_or(1, usize::from)
@@ -124,7 +99,7 @@ impl Writers {
                     let template = template.clone();
                     let stopped = Arc::clone(&stopped);
                     threads.push(std::thread::spawn(move || {
-                        let result = write_files(&receiver, &template, monitor, level, &options);
+                        let result = write_files(&receiver, &template, monitor, level, &write);
                         if result.is_err() {
                             stopped.store(true, Ordering::SeqCst);
                         }
@@ -134,13 +109,14 @@ impl Writers {
                 template
             }
             Plan::Stream { path, format } => {
-                let output =
-                    Output::create(&path, &options).map_err(|error| {
-                        match write_failure(&error) {
-                            Stop::Failed(message) => Failure::Capture(message),
-                            Stop::Closed => Failure::Capture(error.to_string()),
-                        }
-                    })?;
+                let output = Output::create(&path, &write).map_err(|error| match &error {
+                    Error::Write { source, .. }
+                        if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                    {
+                        RecordError::Exists { error }
+                    }
+                    _ => RecordError::Mss(error),
+                })?;
                 let destination = output.target().display().to_string();
                 let stopped = Arc::clone(&stopped);
                 threads.push(std::thread::spawn(move || {
@@ -169,7 +145,7 @@ impl Writers {
     ///
     /// When no writer took the frame in time: the writers are stuck (a write that never
     /// returns), and the recording ends saying so.
-    pub(super) fn send(&self, job: Job) -> Result<bool, Failure> {
+    pub(super) fn send(&self, job: Job) -> Result<bool, RecordError> {
         let Some(sender) = &self.sender else {
             return Ok(false);
         };
@@ -183,12 +159,11 @@ impl Writers {
         match sent {
             Ok(()) => Ok(true),
             Err(SendTimeoutError::Disconnected(_)) => Ok(false),
-            Err(SendTimeoutError::Timeout(_)) => Err(Failure::Capture(format!(
-                "{}: no frame was taken by the writer within {} (frame {number} was waiting); \
-                 writing is stuck, so the recording ended",
-                self.destination,
-                seconds(self.timeout.unwrap_or_default())
-            ))),
+            Err(SendTimeoutError::Timeout(_)) => Err(RecordError::WriterStuck {
+                destination: self.destination.clone(),
+                waited: self.timeout.unwrap_or_default(),
+                frame: number,
+            }),
         }
     }
 
@@ -202,9 +177,15 @@ impl Writers {
         drop(self.sender.take());
         let mut outcome = Ok(());
         for thread in self.threads.drain(..) {
-            let result = thread
-                .join()
-                .unwrap_or_else(|_| Err(Stop::Failed("a writer thread panicked".to_owned())));
+            let result = thread.join().unwrap_or_else(|_| {
+                Err(Stop::Failed(RecordError::Write {
+                    error: Error::Write {
+                        path: PathBuf::from(&self.destination),
+                        source: std::io::Error::other("a writer thread panicked"),
+                    },
+                    kept: Kept::AsWritten,
+                }))
+            });
             if let (Ok(()), Err(stop)) = (&outcome, result) {
                 outcome = Err(stop);
             }
@@ -224,28 +205,20 @@ fn write_files(
     let mut png = Vec::new();
     for job in receiver {
         let values = TemplateValues::new(monitor, job.frame.frame.region()).with_frame(job.number);
-        let name = mss::render_template(template, &values)
-            .map_err(|error| Stop::Failed(error.to_string()))?;
+        let name = crate::render_template(template, &values)
+            .map_err(|error| Stop::Failed(RecordError::Mss(error)))?;
         let path = PathBuf::from(name);
         png.clear();
-        mss::encode_png(&job.frame.frame, level, &mut png, &path)
-            .map_err(|error| Stop::Failed(error.to_string()))?;
+        crate::encode_png(&job.frame.frame, level, &mut png, &path)
+            .map_err(|error| write_failure(error, Kept::AsWritten))?;
         let number = job.number;
         // The backend's buffer goes back before the file is written.
         drop(job);
-        mss::destination::write_bytes_with(&path, &png, options)
-            .map_err(|error| write_failure(&error))?;
+        crate::destination::write_bytes_with(&path, &png, options)
+            .map_err(|error| write_failure(error, Kept::AsWritten))?;
         hold_for_tests(&format!("record:frame-written:{number}"));
     }
     Ok(())
-}
-
-/// The size and layout of a raw recording's frames, which must not change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Shape {
-    width: u32,
-    height: u32,
-    format: PixelFormat,
 }
 
 /// The one writer of a single destination: PNGs or raw frames one after another, then the
@@ -261,11 +234,11 @@ pub(super) fn write_stream(
     // Bytes and count of the whole frames written.
     let mut whole = 0u64;
     let mut frames = 0u64;
-    let mut first: Option<Shape> = None;
+    let mut first: Option<FrameShape> = None;
     for job in receiver {
         let frame = &job.frame.frame;
         if format == RecordFormat::Raw {
-            let shape = Shape {
+            let shape = FrameShape {
                 width: frame.width(),
                 height: frame.height(),
                 format: frame.format(),
@@ -273,20 +246,14 @@ pub(super) fn write_stream(
             match first {
                 None => first = Some(shape),
                 Some(first) if first != shape => {
-                    let problem = format!(
-                        "{}: frame {} is {}x{} {}, but the recording's frames are {}x{} {} (the \
-                         output's mode or scale changed); raw video has one frame size, so the \
-                         recording ended",
-                        path.display(),
-                        job.number,
-                        shape.width,
-                        shape.height,
-                        shape.format.ffmpeg_pixel_format(),
-                        first.width,
-                        first.height,
-                        first.format.ffmpeg_pixel_format(),
-                    );
-                    return Err(end_early(output, whole, frames, problem));
+                    let kept = end_early(output, whole, frames);
+                    return Err(Stop::Failed(RecordError::SizeChanged {
+                        path,
+                        frame: job.number,
+                        shape,
+                        first,
+                        kept,
+                    }));
                 }
                 Some(_) => {}
             }
@@ -295,21 +262,24 @@ pub(super) fn write_stream(
             RecordFormat::Raw => write_raw(&mut output, frame),
             RecordFormat::Png => {
                 png.clear();
-                mss::encode_png(frame, level, &mut png, &path)
-                    .map_err(|error| Stop::Failed(error.to_string()))?;
+                crate::encode_png(frame, level, &mut png, &path)
+                    .map_err(|error| write_failure(error, Kept::AsWritten))?;
                 std::io::Write::write_all(&mut output, &png).map(|()| png.len() as u64)
             }
         };
         let bytes = match written {
             Ok(bytes) => bytes,
             Err(source) => {
-                let error = mss::Error::Write {
+                let error = Error::Write {
                     path: path.clone(),
                     source,
                 };
-                return Err(match write_failure(&error) {
-                    Stop::Closed => Stop::Closed,
-                    Stop::Failed(problem) => end_early(output, whole, frames, problem),
+                return Err(match write_failure(error, Kept::AsWritten) {
+                    Stop::Failed(RecordError::Write { error, .. }) => {
+                        let kept = end_early(output, whole, frames);
+                        Stop::Failed(RecordError::Write { error, kept })
+                    }
+                    other => other,
                 });
             }
         };
@@ -319,15 +289,19 @@ pub(super) fn write_stream(
     }
     if frames == 0 {
         // Stopped before the first frame: no file named, an old one left as it was.
-        output.discard().map_err(|error| write_failure(&error))?;
+        output
+            .discard()
+            .map_err(|error| write_failure(error, Kept::AsWritten))?;
         return Ok(());
     }
-    output.finish().map_err(|error| write_failure(&error))?;
+    output
+        .finish()
+        .map_err(|error| write_failure(error, Kept::AsWritten))?;
     Ok(())
 }
 
 /// Writes `frame`'s rows packed (with no copy when they already are); returns the bytes.
-fn write_raw(output: &mut Output, frame: &mss::Frame) -> std::io::Result<u64> {
+fn write_raw(output: &mut Output, frame: &mss_core::Frame) -> std::io::Result<u64> {
     use std::io::Write as _;
     if frame.is_packed() {
         output.write_all(frame.bytes())?;
@@ -341,32 +315,34 @@ fn write_raw(output: &mut Output, frame: &mss::Frame) -> std::io::Result<u64> {
     Ok(bytes)
 }
 
-/// Ends a recording that cannot go on (`problem`): a regular file keeps its `frames` whole
-/// frames (`whole` bytes) under its name; with none, nothing is named.
-fn end_early(output: Output, whole: u64, frames: u64, problem: String) -> Stop {
+/// Ends a recording that cannot go on: a regular file keeps its `frames` whole frames
+/// (`whole` bytes) under its name; with none, nothing is named. Returns what it keeps.
+fn end_early(output: Output, whole: u64, frames: u64) -> Kept {
     if !output.is_named_file() {
-        return Stop::Failed(problem);
+        return Kept::AsWritten;
     }
-    let target = output.target().display().to_string();
+    let target = output.target().to_owned();
     if frames == 0 {
         return match output.discard() {
-            Ok(()) => Stop::Failed(format!("{problem}; no whole frame was written")),
-            Err(error) => Stop::Failed(format!("{problem}; then {error}")),
+            Ok(()) => Kept::Nothing,
+            Err(error) => Kept::Failed(Box::new(error)),
         };
     }
     match output.finish_truncated(whole) {
-        Ok(_) => Stop::Failed(format!(
-            "{problem}; the {frames} whole frames written before are in {target}"
-        )),
-        Err(error) => Stop::Failed(format!("{problem}; then {error}")),
+        Ok(_) => Kept::Frames {
+            count: frames,
+            path: target,
+        },
+        Err(error) => Kept::Failed(Box::new(error)),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
     use std::time::Instant;
 
-    use mss::{Changes, Frame};
+    use mss_core::{Changes, Frame, PixelFormat};
 
     use super::*;
 
@@ -407,9 +383,21 @@ mod tests {
             ],
         )
         .unwrap_err();
-        let Stop::Failed(message) = stop else {
+        let Stop::Failed(error) = stop else {
             panic!("{stop:?}")
         };
+        assert!(
+            matches!(
+                &error,
+                RecordError::SizeChanged {
+                    frame: 3,
+                    kept: Kept::Frames { count: 2, .. },
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let message = error.to_string();
         assert!(
             message.contains(
                 "frame 3 is 8x4 bgr0, but the recording's frames are 4x2 bgr0 (the output's \
