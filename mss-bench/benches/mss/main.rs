@@ -13,6 +13,7 @@ mod grab;
 mod interleave;
 mod measure_file;
 mod measures;
+mod pipewire;
 mod png;
 mod pool;
 mod region;
@@ -86,5 +87,6 @@ fn main() {
     };
     let mut measures = measures::run(largest, run_for);
     measures.extend(wayland::measures(plan.quick));
+    measures.extend(pipewire::measures(plan.quick));
     measure_file::write(measures);
 }
