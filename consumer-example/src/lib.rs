@@ -78,7 +78,7 @@ pub fn summarize_frame(frame: &Frame) -> PixelSummary {
 /// If `rgb` is empty or its length is not a multiple of 3.
 pub fn summarize_rgb(rgb: &[u8]) -> PixelSummary {
     assert!(
-        !rgb.is_empty() && rgb.len() % 3 == 0,
+        !rgb.is_empty() && rgb.len().is_multiple_of(3),
         "packed RGB needs whole pixels, got {} bytes",
         rgb.len()
     );

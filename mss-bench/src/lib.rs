@@ -36,6 +36,6 @@ mod consumer;
 mod plan;
 mod screen;
 
-pub use consumer::{cpu_time, minor_page_faults, read_every_byte};
+pub use consumer::{cpu_time, minor_page_faults, precise_cpu_time, read_every_byte};
 pub use plan::{BenchPlan, ScreenSize};
 pub use screen::{BenchScreen, ScreenError};

@@ -144,7 +144,7 @@ fn check(bytes: &[u8], depth: u32) -> Result<usize, String> {
             if child_size == 0 && (elements > 0 || pod_type == CHOICE) {
                 return Err(format!("a POD of type {pod_type} has elements of 0 bytes"));
             }
-            if child_size > 0 && elements % child_size != 0 {
+            if child_size > 0 && !elements.is_multiple_of(child_size) {
                 return Err(format!(
                     "{elements} bytes of elements of {child_size} bytes each"
                 ));

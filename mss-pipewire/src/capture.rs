@@ -235,10 +235,10 @@ impl PipeWireCapture {
         self.casts
             .retain(|connector, _| placed.iter().any(|placed| &placed.connector == connector));
         for one in &mut placed {
-            if let Some(&(width, height)) = self.learnt_sizes.get(&one.connector) {
-                if (width, height) != one.monitor.pixel_size() {
-                    one.monitor = one.monitor.clone().with_pixel_size(width, height);
-                }
+            if let Some(&(width, height)) = self.learnt_sizes.get(&one.connector)
+                && (width, height) != one.monitor.pixel_size()
+            {
+                one.monitor = one.monitor.clone().with_pixel_size(width, height);
             }
         }
         Ok(placed)
@@ -384,10 +384,10 @@ impl PipeWireCapture {
         region: Region,
         placed: &Placed,
     ) -> Result<Frame, Error> {
-        if let Some(cast) = self.casts.get(&placed.connector) {
-            if let Err(error) = cast.may_hold(&picture) {
-                return Err(self.cast_error(placed, error));
-            }
+        if let Some(cast) = self.casts.get(&placed.connector)
+            && let Err(error) = cast.may_hold(&picture)
+        {
+            return Err(self.cast_error(placed, error));
         }
         let rect = pixels_of(region, placed.region(), (picture.width, picture.height));
         let offset = picture.offset

@@ -301,10 +301,10 @@ impl Tokens {
         if self.latest.as_deref() == Some(token) {
             self.latest = None;
         }
-        if let Some(file) = &self.file {
-            if file.read().as_deref() == Some(token) {
-                let _ = file.remove();
-            }
+        if let Some(file) = &self.file
+            && file.read().as_deref() == Some(token)
+        {
+            let _ = file.remove();
         }
     }
 

@@ -275,10 +275,10 @@ pub(crate) fn on_screen(
             clip(top, region.top(), region.bottom()),
             clip(bottom, region.top(), region.bottom()),
         );
-        if let Ok(clipped) = Region::from_signed(left, top, right - left, bottom - top) {
-            if !rectangles.contains(&clipped) {
-                rectangles.push(clipped);
-            }
+        if let Ok(clipped) = Region::from_signed(left, top, right - left, bottom - top)
+            && !rectangles.contains(&clipped)
+        {
+            rectangles.push(clipped);
         }
     }
     rectangles

@@ -138,22 +138,22 @@ impl ScreenShot {
         let py = data.py();
         let region = region_from_py(monitor)?;
         let (width, height) = size.unwrap_or((region.width(), region.height()));
-        if let Ok(shot) = data.cast::<PixelBuffer>() {
-            if let Some(frame) = shot.get().frame() {
-                if (frame.width(), frame.height()) != (width, height) {
-                    return Err(errors::error(
-                        py,
-                        "ScreenShotError",
-                        "SizeMismatch",
-                        format!(
-                            "the pixels are {}x{}, not the {width}x{height} given",
-                            frame.width(),
-                            frame.height()
-                        ),
-                    ));
-                }
-                return Ok(Self::initializer(Arc::clone(frame), region, None));
+        if let Ok(shot) = data.cast::<PixelBuffer>()
+            && let Some(frame) = shot.get().frame()
+        {
+            if (frame.width(), frame.height()) != (width, height) {
+                return Err(errors::error(
+                    py,
+                    "ScreenShotError",
+                    "SizeMismatch",
+                    format!(
+                        "the pixels are {}x{}, not the {width}x{height} given",
+                        frame.width(),
+                        frame.height()
+                    ),
+                ));
             }
+            return Ok(Self::initializer(Arc::clone(frame), region, None));
         }
         let buffer = pyo3::buffer::PyBuffer::<u8>::get(data)?;
         let bytes = buffer.to_vec(py)?;

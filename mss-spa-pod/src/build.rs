@@ -206,7 +206,7 @@ fn write_header(out: &mut Vec<u8>, size: u32, pod_type: u32) {
 }
 
 fn pad(out: &mut Vec<u8>) {
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push(0);
     }
 }

@@ -141,7 +141,7 @@ impl<'a> Pod<'a> {
         let child_size = u32_at(self.body, 8)? as usize;
         let child_type = u32_at(self.body, 12)?;
         let elements = &self.body[16.min(self.body.len())..];
-        if child_size == 0 || elements.len() % child_size != 0 || elements.is_empty() {
+        if child_size == 0 || !elements.len().is_multiple_of(child_size) || elements.is_empty() {
             return Err(PodError::BadChoice {
                 child_size: child_size as u32,
                 bytes: elements.len(),

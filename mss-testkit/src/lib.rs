@@ -18,6 +18,10 @@
 //! - [`xdg_scene`]: [`FullscreenScene`], the pattern full-screen on one output through
 //!   xdg-shell, for compositors without wlr-layer-shell (mutter), with rectangles painted on
 //!   command; [`XdgScene`], one on every output (mutter's known scene).
+//! - [`repainting_window`]: [`RepaintingWindow`], a full-screen xdg-shell window that
+//!   repaints a numbered square at every frame callback, so a compositor produces one frame
+//!   per refresh and each frame says which commit it shows: the producer of the screen-cast
+//!   benchmarks.
 //! - [`scene`]: [`Scene`] paints a pattern whose every pixel encodes its coordinates on an X
 //!   root window, encoded for the screen's own format, and checks frames against it pixel by
 //!   pixel ([`Scene::assert_frame`]).
@@ -63,6 +67,7 @@ pub mod harness;
 mod macros;
 pub mod memory;
 pub mod pattern;
+pub mod repainting_window;
 pub mod scene;
 pub mod server;
 pub mod wayland_scene;
@@ -73,6 +78,7 @@ pub use fake::{FakeCapture, FakeFailure};
 pub use fake_compositor::FakeCompositor;
 pub use filesystem::{SmallTmpfs, root_or_explain};
 pub use harness::{BackendUnderTest, KnownScene, ServerFamily, ServerSpec, TestServer};
+pub use repainting_window::RepaintingWindow;
 pub use scene::{Scene, SceneError};
 pub use server::{
     DialogAnswer, DummyOptions, FakePortal, FakePortalOptions, MutterOptions, MutterServer,

@@ -790,10 +790,10 @@ impl TestWindows {
                 return Ok(false);
             }
             for list in lists {
-                if let Some(clients) = windows.root_window_list(list)? {
-                    if !clients.contains(&window) {
-                        return Ok(false);
-                    }
+                if let Some(clients) = windows.root_window_list(list)?
+                    && !clients.contains(&window)
+                {
+                    return Ok(false);
                 }
             }
             Ok(true)

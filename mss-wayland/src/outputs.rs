@@ -47,10 +47,10 @@ pub(crate) fn monitor(output: &Output, region: Region) -> Monitor {
     if let Some(description) = &output.description {
         monitor = monitor.with_description(description.clone());
     }
-    if let Some((width, height, _)) = output.mode {
-        if let (Ok(width), Ok(height)) = (u32::try_from(width), u32::try_from(height)) {
-            monitor = monitor.with_pixel_size(width, height);
-        }
+    if let Some((width, height, _)) = output.mode
+        && let (Ok(width), Ok(height)) = (u32::try_from(width), u32::try_from(height))
+    {
+        monitor = monitor.with_pixel_size(width, height);
     }
     monitor
 }

@@ -27,7 +27,7 @@ fn ten_thousand_grabs_keep_memory_and_descriptors_flat() {
     let mut grab = |index: u32| {
         // Alternate the whole screen and a moving region, holding one frame across the next
         // grab half the time, so both segments and both code paths are exercised.
-        let region = if index % 2 == 0 {
+        let region = if index.is_multiple_of(2) {
             Region::new(0, 0, 640, 480).unwrap()
         } else {
             Region::new((index % 600) as i32, (index % 440) as i32, 40, 40).unwrap()

@@ -220,13 +220,13 @@ impl AutoConnection {
         for _ in 0..SETUP_RETRIES {
             match Self::connect_once(display, preference, limits, false) {
                 Err(error) if is_server_reset(&error) => {
-                    if let Some((timeout, deadline)) = limits {
-                        if Instant::now() + delay >= deadline {
-                            return Err(AutoConnectError::Timeout {
-                                waiting_for: SETUP.to_owned(),
-                                timeout,
-                            });
-                        }
+                    if let Some((timeout, deadline)) = limits
+                        && Instant::now() + delay >= deadline
+                    {
+                        return Err(AutoConnectError::Timeout {
+                            waiting_for: SETUP.to_owned(),
+                            timeout,
+                        });
                     }
                     std::thread::sleep(delay);
                     delay *= 2;

@@ -140,10 +140,10 @@ impl MssBuilder {
         if let Some(backend) = self.backend {
             return Ok(Some((backend, ForcedBy::Caller)));
         }
-        if !self.ignore_env {
-            if let Some(backend) = backend_from_env(std::env::var_os(BACKEND_ENV_VAR).as_deref())? {
-                return Ok(Some((backend, ForcedBy::Environment)));
-            }
+        if !self.ignore_env
+            && let Some(backend) = backend_from_env(std::env::var_os(BACKEND_ENV_VAR).as_deref())?
+        {
+            return Ok(Some((backend, ForcedBy::Environment)));
         }
         Ok(None)
     }

@@ -284,13 +284,11 @@ fn ask(
         .filter(|(_, candidate)| matches!(candidate.answer, Answer::Refused(_)))
         .map(|(index, _)| index)
         .collect();
-    if let [only] = refusals[..] {
-        if matches!(&candidates[only].answer, Answer::Refused(error) if is_the_displays_answer(error))
-        {
-            if let Answer::Refused(error) = candidates.swap_remove(only).answer {
-                return Err(Error::Capture(error));
-            }
-        }
+    if let [only] = refusals[..]
+        && matches!(&candidates[only].answer, Answer::Refused(error) if is_the_displays_answer(error))
+        && let Answer::Refused(error) = candidates.swap_remove(only).answer
+    {
+        return Err(Error::Capture(error));
     }
     Err(Error::NoBackendOpened(Refusals {
         session: session.describe(),

@@ -367,7 +367,7 @@ pub enum RecordError {
     },
 
     /// A file to be written exists, and the options keep existing files
-    /// ([`Existing::Refuse`]); it is left as it was.
+    /// ([`Existing::Refuse`](crate::destination::Existing::Refuse)); it is left as it was.
     #[error("{}", exists_message(.error))]
     Exists {
         /// The refusal ([`Error::Write`] of kind [`io::ErrorKind::AlreadyExists`]).

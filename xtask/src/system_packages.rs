@@ -17,6 +17,9 @@ pub enum Probe {
     File(&'static str),
     /// Modules Debian's Python ([`DEBIAN_PYTHON`]) imports once the package is installed.
     PythonModules(&'static str),
+    /// A GStreamer element `gst-inspect-1.0` finds once the package is installed (plugin files
+    /// live under an architecture's directory, so no fixed path names them).
+    GstElement(&'static str),
 }
 
 /// The Python Debian ships, which the Python module is tested on (`python3 -m venv`), whatever
@@ -30,6 +33,10 @@ impl Probe {
             Probe::File(path) => std::path::Path::new(path).exists(),
             Probe::PythonModules(modules) => Cmd::new(DEBIAN_PYTHON)
                 .args(["-c", &format!("import {modules}")])
+                .output_unchecked()
+                .is_ok_and(|output| output.status.success()),
+            Probe::GstElement(element) => Cmd::new("gst-inspect-1.0")
+                .arg(element)
                 .output_unchecked()
                 .is_ok_and(|output| output.status.success()),
         }
@@ -156,6 +163,26 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         package: "xdg-desktop-portal",
         needed_for: "the desktop portal's frontend (and its permission store) the screen-cast portal tests run through",
         probe: Probe::File("/usr/libexec/xdg-desktop-portal"),
+    },
+    Requirement {
+        package: "gstreamer1.0-tools",
+        needed_for: "gst-launch-1.0, GStreamer's reader of a PipeWire node: the floor of the PipeWire stream benchmarks",
+        probe: Probe::Program("gst-launch-1.0"),
+    },
+    Requirement {
+        package: "gstreamer1.0-pipewire",
+        needed_for: "GStreamer's pipewiresrc, which reads a screen cast in the PipeWire stream benchmarks",
+        probe: Probe::GstElement("pipewiresrc"),
+    },
+    Requirement {
+        package: "gstreamer1.0-plugins-base",
+        needed_for: "GStreamer's videoconvert, the PipeWire benchmarks' reader of every byte",
+        probe: Probe::GstElement("videoconvert"),
+    },
+    Requirement {
+        package: "gstreamer1.0-plugins-good",
+        needed_for: "GStreamer's common elements (pngenc), for reading screen casts independently of mss",
+        probe: Probe::GstElement("pngenc"),
     },
     Requirement {
         package: "python3-venv",

@@ -96,9 +96,9 @@ pub fn report_paired() {
         );
     }
     json.push_str("}\n");
-    if let Some(path) = std::env::var_os("MSS_BENCH_PAIRED_JSON") {
-        if let Err(error) = std::fs::write(&path, json) {
-            panic!("cannot write {}: {error}", path.to_string_lossy());
-        }
+    if let Some(path) = std::env::var_os("MSS_BENCH_PAIRED_JSON")
+        && let Err(error) = std::fs::write(&path, json)
+    {
+        panic!("cannot write {}: {error}", path.to_string_lossy());
     }
 }

@@ -13,6 +13,7 @@ mod grab;
 mod interleave;
 mod measure_file;
 mod measures;
+mod pipewire;
 mod png;
 mod pool;
 mod region;
@@ -67,13 +68,14 @@ fn main() {
     pool::bench(&mut criterion);
     png::bench(&mut criterion, plan.screens[0]);
 
-    // Streams on the largest screen; the changing square on a screen of its own, so the
-    // others keep showing the scene they were checked with.
+    // Streams on the largest screen; the changing square and the screen changing whole on a
+    // screen of their own, so the others keep showing the scene they were checked with.
     let largest = screens.last().expect("a plan has screens");
     stream::bench(&mut criterion, largest);
     let mut changing = BenchScreen::start(largest.size())
         .unwrap_or_else(|error| panic!("{error}\n(run `cargo xtask bench`, which installs Xvfb)"));
     stream::bench_changes(&mut criterion, &mut changing);
+    stream::bench_changing(&mut criterion, &mut changing);
     drop(changing);
     window::bench(&mut criterion, plan.screens[0], plan.region);
 
@@ -86,5 +88,6 @@ fn main() {
     };
     let mut measures = measures::run(largest, run_for);
     measures.extend(wayland::measures(plan.quick));
+    measures.extend(pipewire::measures(plan.quick));
     measure_file::write(measures);
 }

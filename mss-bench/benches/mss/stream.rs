@@ -1,5 +1,6 @@
-//! Streams: `stream_WxH` (a consumer reading every byte) and `changes_64x64_WxH` (a small
-//! square changing every frame).
+//! Streams: `stream_WxH` (a consumer reading every byte, on a still screen),
+//! `changing_stream_WxH` (the same with the whole screen changing before every frame) and
+//! `changes_64x64_WxH` (a small square changing every frame).
 //!
 //! `stream_WxH`, on the still scene:
 //! - `read`: reading every byte of one held frame, the consumer's own cost (its floor).
@@ -10,6 +11,19 @@
 //! - `stream_read_whole_frames`: the stream without damage, so every frame is a whole
 //!   `ShmGetImage` overlapped with the reading of the previous one: what pipelining alone
 //!   gives.
+//!
+//! `changing_stream_WxH`: the whole screen changes before every frame: another X client fills
+//! it with one colour, then the other (`PolyFillRectangle` on the root, and on the scene's
+//! pixmap), and waits for the server. Every side includes that painting, so `xtask` compares
+//! them net of `paint`:
+//! - `paint`: the painting alone.
+//! - `sequential_read`: paint, an SHM grab of the whole screen, then reading every byte; the
+//!   frame must show the colour just painted.
+//! - `stream_read`: paint, then the next frame of the default stream (two in flight, DAMAGE),
+//!   read in full. Everything changed since every slot was filled, so each frame is a whole
+//!   copy; being pipelined, a frame may show the screen before the latest painting, so it must
+//!   show one of the two last colours, the same at every pixel looked at.
+//! - `stream_read_whole_frames`: the same without damage.
 //!
 //! `changes_64x64_WxH`: a 64x64 square in the middle of the screen changes colour before
 //! every frame (another X client paints it, waiting for the server each time). Each frame is
@@ -58,6 +72,95 @@ pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
                 black_box(read_every_byte(&stream.next_frame().expect("frame").frame));
             });
         });
+    }
+    group.finish();
+}
+
+/// Pixels looked at in each frame of a changing screen (the rest is read, not checked): a
+/// grid over the whole frame, corners included.
+fn sample_points(width: u32, height: u32) -> Vec<(u32, u32)> {
+    let steps = [0, 1, 2, 3];
+    steps
+        .iter()
+        .flat_map(|&i| {
+            steps
+                .iter()
+                .map(move |&j| ((width - 1) * i / 3, (height - 1) * j / 3))
+        })
+        .collect()
+}
+
+/// The colour every sampled pixel of `frame` shows, or a panic naming the first that differs.
+fn uniform_colour(frame: &Frame, points: &[(u32, u32)]) -> Rgba {
+    let colour = frame
+        .pixel(points[0].0, points[0].1)
+        .expect("inside the frame");
+    for &(x, y) in &points[1..] {
+        assert_eq!(
+            frame.pixel(x, y),
+            Some(colour),
+            "pixel ({x}, {y}) of a whole-screen fill"
+        );
+    }
+    colour
+}
+
+pub fn bench_changing(criterion: &mut Criterion, screen: &mut BenchScreen) {
+    let size = screen.size();
+    let region = size.region();
+    let points = sample_points(size.width, size.height);
+    let mut group = criterion.benchmark_group(format!("changing_stream_{}", size.label()));
+    group.throughput(Throughput::Bytes(size.frame_bytes() as u64));
+    group.sampling_mode(SamplingMode::Flat);
+    let mut capture = screen.open_shm().expect("SHM capturer");
+    let mut turn = 0usize;
+    let mut paint = |screen: &mut BenchScreen| {
+        turn += 1;
+        let colour = COLOURS[turn % 2];
+        screen
+            .scene_mut()
+            .paint_rect(region, colour)
+            .expect("painting the screen");
+        colour
+    };
+
+    group.bench_function("paint", |bencher| {
+        bencher.iter(|| paint(screen));
+    });
+    group.bench_function("sequential_read", |bencher| {
+        bencher.iter(|| {
+            let colour = paint(screen);
+            let frame = capture.grab(region).expect("grab");
+            assert_eq!(uniform_colour(&frame, &points), colour);
+            black_box(read_every_byte(&frame));
+        });
+    });
+    for (name, damage) in [("stream_read", true), ("stream_read_whole_frames", false)] {
+        let mut stream = capture
+            .stream(&StreamOptions::new().use_damage(damage))
+            .expect("stream");
+        screen
+            .scene()
+            .assert_frame(&stream.next_frame().expect("frame").frame);
+        eprintln!("mss-bench: changing {name}: {}", stream.describe());
+        group.bench_function(name, |bencher| {
+            bencher.iter(|| {
+                paint(screen);
+                let frame = stream.next_frame().expect("frame").frame;
+                let shown = uniform_colour(&frame, &points);
+                assert!(COLOURS.contains(&shown), "{shown:?} is neither colour");
+                black_box(read_every_byte(&frame));
+            });
+        });
+        // After timing: once the painting stops, the frames in flight are followed by whole
+        // frames of exactly the screen.
+        paint(screen);
+        for _ in 0..2 {
+            drop(stream.next_frame().expect("frame"));
+        }
+        screen
+            .scene()
+            .assert_frame(&stream.next_frame().expect("frame").frame);
     }
     group.finish();
 }

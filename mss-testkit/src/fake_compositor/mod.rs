@@ -180,10 +180,11 @@ impl FakeCompositor {
 impl Drop for FakeCompositor {
     fn drop(&mut self) {
         drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() && !std::thread::panicking() {
-                panic!("the fake compositor's thread panicked");
-            }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+            && !std::thread::panicking()
+        {
+            panic!("the fake compositor's thread panicked");
         }
     }
 }

@@ -637,14 +637,14 @@ impl Dispatch<ZwlrScreencopyManagerV1, ()> for Compositor {
             Answer::Silent => {}
             Answer::Disconnect => disconnect(client),
             Answer::Endless => {
-                if let Some(data) = client.get_data::<FakeClient>() {
-                    if let Ok(socket) = data.socket.try_clone() {
-                        state.flood = Some(Flood {
-                            frame,
-                            event: FloodEvent::Buffer(flooded),
-                            socket,
-                        });
-                    }
+                if let Some(data) = client.get_data::<FakeClient>()
+                    && let Ok(socket) = data.socket.try_clone()
+                {
+                    state.flood = Some(Flood {
+                        frame,
+                        event: FloodEvent::Buffer(flooded),
+                        socket,
+                    });
                 }
             }
         }
@@ -767,14 +767,14 @@ fn copy(
         Answer::Disconnect => disconnect(client),
         Answer::Endless => {
             let last = damage.last().copied().unwrap_or(copied);
-            if let Some(data) = client.get_data::<FakeClient>() {
-                if let Ok(socket) = data.socket.try_clone() {
-                    state.flood = Some(Flood {
-                        frame: frame.clone(),
-                        event: FloodEvent::Damage(last),
-                        socket,
-                    });
-                }
+            if let Some(data) = client.get_data::<FakeClient>()
+                && let Ok(socket) = data.socket.try_clone()
+            {
+                state.flood = Some(Flood {
+                    frame: frame.clone(),
+                    event: FloodEvent::Damage(last),
+                    socket,
+                });
             }
         }
     }

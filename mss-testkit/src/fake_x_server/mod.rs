@@ -169,11 +169,11 @@ fn remove_if_stale(lock: &std::path::Path, socket: &std::path::Path) {
         .ok()
         .and_then(|text| text.trim().parse::<i32>().ok())
         .and_then(rustix::process::Pid::from_raw);
-    if let Some(owner) = owner {
-        if rustix::process::test_kill_process(owner) == Err(rustix::io::Errno::SRCH) {
-            let _ = std::fs::remove_file(socket);
-            let _ = std::fs::remove_file(lock);
-        }
+    if let Some(owner) = owner
+        && rustix::process::test_kill_process(owner) == Err(rustix::io::Errno::SRCH)
+    {
+        let _ = std::fs::remove_file(socket);
+        let _ = std::fs::remove_file(lock);
     }
 }
 

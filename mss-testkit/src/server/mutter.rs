@@ -60,6 +60,7 @@ const WAYLAND_SOCKET: &str = "wayland-mutter";
 #[derive(Clone, Debug, PartialEq)]
 pub struct MutterOptions {
     monitors: Vec<(u32, u32)>,
+    refresh_rate: Option<u32>,
     timeout: Duration,
 }
 
@@ -71,10 +72,11 @@ impl Default for MutterOptions {
 }
 
 impl MutterOptions {
-    /// One 1280x720 virtual monitor, 30 s to come up.
+    /// One 1280x720 virtual monitor at mutter's default rate (60 Hz), 30 s to come up.
     pub fn new() -> Self {
         Self {
             monitors: vec![(1280, 720)],
+            refresh_rate: None,
             timeout: Duration::from_secs(30),
         }
     }
@@ -83,6 +85,15 @@ impl MutterOptions {
     #[must_use]
     pub fn monitors(mut self, sizes: &[(u32, u32)]) -> Self {
         self.monitors = sizes.to_vec();
+        self
+    }
+
+    /// Every virtual monitor's refresh rate, in hertz (`--virtual-monitor WxH@R`; mutter's
+    /// default is 60). A screen cast sends at most one frame per refresh interval, by mutter's
+    /// own clock.
+    #[must_use]
+    pub fn refresh_rate(mut self, hertz: u32) -> Self {
+        self.refresh_rate = Some(hertz);
         self
     }
 
@@ -182,7 +193,10 @@ impl MutterServer {
         ];
         for (width, height) in &options.monitors {
             arguments.push("--virtual-monitor".to_owned());
-            arguments.push(format!("{width}x{height}"));
+            arguments.push(match options.refresh_rate {
+                Some(hertz) => format!("{width}x{height}@{hertz}"),
+                None => format!("{width}x{height}"),
+            });
         }
         server.spawn("mutter", &arguments)?;
         server.wait_for(deadline, options.timeout, "mutter", |server| {

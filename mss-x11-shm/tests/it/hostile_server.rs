@@ -68,13 +68,13 @@ fn capture_case(
             }
             Err(error) => printable_error(&error)?,
         }
-        if let Some(stats) = capture.pool_stats() {
-            if stats.live > MAX_BUFFERS {
-                return Err(format!(
-                    "{} segments for a limit of {MAX_BUFFERS}",
-                    stats.live
-                ));
-            }
+        if let Some(stats) = capture.pool_stats()
+            && stats.live > MAX_BUFFERS
+        {
+            return Err(format!(
+                "{} segments for a limit of {MAX_BUFFERS}",
+                stats.live
+            ));
         }
     }
     if hostile.benign && shm_works && !held.is_empty() && !capture.is_shm_active() {

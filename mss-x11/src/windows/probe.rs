@@ -405,10 +405,10 @@ impl<C: X11Connection> X11Display<C> {
     pub(super) fn finish_probe(&mut self, probe: WindowProbe) -> Result<WindowSource, Error> {
         let result = self.read_probe(&probe);
         if result.is_err() {
-            if let Some((pixmap, _)) = probe.pixmap {
-                if let Ok(cookie) = self.connection().free_pixmap(pixmap) {
-                    cookie.ignore_error();
-                }
+            if let Some((pixmap, _)) = probe.pixmap
+                && let Ok(cookie) = self.connection().free_pixmap(pixmap)
+            {
+                cookie.ignore_error();
             }
             self.window_state.sources.remove(&probe.window);
         }
@@ -577,10 +577,10 @@ impl<C: X11Connection> X11Display<C> {
 
     /// Frees what [`finish_probe`](Self::finish_probe) named for a capture (no round trip).
     pub(super) fn release_window_source(&self, source: &WindowSource) {
-        if let Some(pixmap) = source.pixmap {
-            if let Ok(cookie) = self.connection().free_pixmap(pixmap) {
-                cookie.ignore_error();
-            }
+        if let Some(pixmap) = source.pixmap
+            && let Ok(cookie) = self.connection().free_pixmap(pixmap)
+        {
+            cookie.ignore_error();
         }
     }
 

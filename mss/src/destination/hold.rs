@@ -45,10 +45,10 @@ pub fn hold_for_tests(step: &str) {
     if !steps.iter().any(|wanted| wanted == step) {
         return;
     }
-    if let Ok(mut stream) = UnixStream::connect(socket) {
-        if writeln!(stream, "{step}").is_ok() {
-            let _ = stream.read(&mut [0; 1]);
-        }
+    if let Ok(mut stream) = UnixStream::connect(socket)
+        && writeln!(stream, "{step}").is_ok()
+    {
+        let _ = stream.read(&mut [0; 1]);
     }
 }
 

@@ -165,10 +165,10 @@ impl Atomic {
 
 impl Drop for Atomic {
     fn drop(&mut self) {
-        if !self.done {
-            if let Some(temporary) = &self.temporary {
-                let _ = rustix::fs::unlinkat(&self.place.directory, temporary, AtFlags::empty());
-            }
+        if !self.done
+            && let Some(temporary) = &self.temporary
+        {
+            let _ = rustix::fs::unlinkat(&self.place.directory, temporary, AtFlags::empty());
         }
     }
 }

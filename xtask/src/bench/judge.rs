@@ -18,6 +18,27 @@ pub struct Pair {
     pub reference: &'static str,
     /// The claimed upper bound of `subject / reference`, if the project claims one.
     pub target: Option<f64>,
+    /// A benchmark of the same group that both sides include and that is no part of what is
+    /// compared (the painting of a changing screen): subtracted from both before the ratio.
+    pub net_of: Option<&'static str>,
+}
+
+impl Pair {
+    /// The subject as the tables show it: `stream_read - paint` when measured net of another.
+    pub fn subject_label(&self) -> String {
+        match self.net_of {
+            Some(net_of) => format!("{} - {net_of}", self.subject),
+            None => self.subject.to_owned(),
+        }
+    }
+
+    /// The reference as the tables show it.
+    pub fn reference_label(&self) -> String {
+        match self.net_of {
+            Some(net_of) => format!("{} - {net_of}", self.reference),
+            None => self.reference.to_owned(),
+        }
+    }
 }
 
 const fn pair(
@@ -31,6 +52,24 @@ const fn pair(
         subject,
         reference,
         target,
+        net_of: None,
+    }
+}
+
+/// A pair compared net of `net_of`, a cost both sides include.
+const fn net_pair(
+    group_prefix: &'static str,
+    subject: &'static str,
+    reference: &'static str,
+    net_of: &'static str,
+    target: Option<f64>,
+) -> Pair {
+    Pair {
+        group_prefix,
+        subject,
+        reference,
+        target,
+        net_of: Some(net_of),
     }
 }
 
@@ -78,6 +117,25 @@ pub const PAIRS: &[Pair] = &[
     // full grab.
     pair("changes_", "changes_only_stream", "full_grab", Some(0.10)),
     pair("changes_", "paint", "full_grab", None),
+    // The same stream with the whole screen changing before every frame (another client
+    // paints it, waiting for the server; both sides include that painting, so the ratio is
+    // taken net of it): every frame is a whole copy, as for grab-then-read. Reported beside
+    // the still screen's, no claim.
+    net_pair(
+        "changing_stream_",
+        "stream_read",
+        "sequential_read",
+        "paint",
+        None,
+    ),
+    net_pair(
+        "changing_stream_",
+        "stream_read_whole_frames",
+        "sequential_read",
+        "paint",
+        None,
+    ),
+    pair("changing_stream_", "paint", "sequential_read", None),
     // A window captured whole (covered parts included) through Composite: within 1.10x of an
     // SHM grab of a region of its size.
     pair("window_", "shm", "shm_region", Some(1.10)),
@@ -113,9 +171,9 @@ pub struct Ratio {
     pub group: String,
     /// The pairing.
     pub pair: Pair,
-    /// Subject's median, ms.
+    /// Subject's median, ms (less the median of [`Pair::net_of`], when there is one).
     pub subject_ms: f64,
-    /// Reference's median, ms.
+    /// Reference's median, ms (less the median of [`Pair::net_of`], when there is one).
     pub reference_ms: f64,
     /// For pairs the bench times alternately: the mean ms of subject and reference over the
     /// same alternating calls (see `mss-bench/benches/mss/interleave.rs`).
@@ -172,9 +230,16 @@ pub fn ratios(estimates: &[Estimate], paired: &BTreeMap<String, (f64, f64)>) -> 
             if !group.starts_with(pair.group_prefix) {
                 continue;
             }
-            if let (Some(&subject_ms), Some(&reference_ms)) =
-                (functions.get(pair.subject), functions.get(pair.reference))
-            {
+            let net_of_ms = match pair.net_of {
+                None => Some(0.0),
+                Some(net_of) => functions.get(net_of).copied(),
+            };
+            if let (Some(&subject_ms), Some(&reference_ms), Some(net_of_ms)) = (
+                functions.get(pair.subject),
+                functions.get(pair.reference),
+                net_of_ms,
+            ) {
+                let (subject_ms, reference_ms) = (subject_ms - net_of_ms, reference_ms - net_of_ms);
                 found.push(Ratio {
                     group: (*group).to_owned(),
                     pair: *pair,
@@ -196,7 +261,9 @@ pub fn missing_pairs(found: &[Ratio]) -> Vec<String> {
         .map(|pair| {
             format!(
                 "{}*/{} vs {}",
-                pair.group_prefix, pair.subject, pair.reference
+                pair.group_prefix,
+                pair.subject_label(),
+                pair.reference_label()
             )
         })
         .collect()
@@ -253,5 +320,38 @@ mod tests {
         let missing = missing_pairs(&found);
         assert!(missing.contains(&"convert_*/to_rgba vs memcpy_to_vec".to_owned()));
         assert!(!missing.contains(&"grab_*/shm vs floor_shm_libxcb".to_owned()));
+        assert!(missing.contains(
+            &"changing_stream_*/stream_read - paint vs sequential_read - paint".to_owned()
+        ));
+    }
+
+    #[test]
+    fn pairs_net_of_a_shared_cost_subtract_it_from_both_sides() {
+        let estimates = [
+            estimate("changing_stream_3840x2160", "paint", 2.0),
+            estimate("changing_stream_3840x2160", "sequential_read", 10.0),
+            estimate("changing_stream_3840x2160", "stream_read", 8.0),
+        ];
+        let found = ratios(&estimates, &BTreeMap::new());
+        let net = found
+            .iter()
+            .find(|ratio| ratio.pair.subject == "stream_read" && ratio.pair.net_of.is_some())
+            .unwrap();
+        // (8 - 2) / (10 - 2), not 8 / 10.
+        assert!((net.value() - 0.75).abs() < 1e-9);
+        assert_eq!(net.pair.subject_label(), "stream_read - paint");
+        assert_eq!(net.pair.reference_label(), "sequential_read - paint");
+        let paint = found
+            .iter()
+            .find(|ratio| ratio.pair.subject == "paint")
+            .unwrap();
+        assert!((paint.value() - 0.2).abs() < 1e-9);
+        // Without the shared cost's own benchmark, the net pair is not reported.
+        let without_paint = ratios(&estimates[1..], &BTreeMap::new());
+        assert!(
+            without_paint
+                .iter()
+                .all(|ratio| ratio.pair.net_of.is_none())
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! under `target/python-bench/` (every package imports as `mss`), mss-rs's module built with
 //! pip as a user builds it (optimised; cargo's `dev` profile in `--quick`), the test kit's
 //! display helper, and the plan. The driver writes measures in the bench's format, which
-//! [`run`](super::run) judges and prints with the others.
+//! [`run`](super::run()) judges and prints with the others.
 //!
 //! Nothing is left out silently: an interpreter or a package that is missing (no Python 3.13
 //! on the machine, no network to fetch python-mss's main branch) gives rows that say "not

@@ -80,8 +80,8 @@ pub fn markdown_table(
             text,
             "| {} | {} | {} | {} | {} | {:.3} | {} | {target} | {} |",
             ratio.group,
-            ratio.pair.subject,
-            ratio.pair.reference,
+            ratio.pair.subject_label(),
+            ratio.pair.reference_label(),
             format_ms(ratio.subject_ms),
             format_ms(ratio.reference_ms),
             ratio.value(),
@@ -144,7 +144,7 @@ pub fn results_json(
     json!({
         "mode": if quick { "quick" } else { "full" },
         "machine": machine,
-        "statistic_for_ratios": "median; paired_ratio (judged when present) is the mean over the same alternating calls",
+        "statistic_for_ratios": "median (less the median of net_of, when set, on both sides); paired_ratio (judged when present) is the mean over the same alternating calls",
         "benchmarks": estimates.iter().map(|estimate| json!({
             "id": estimate.id(),
             "group": estimate.group,
@@ -158,6 +158,7 @@ pub fn results_json(
             "group": ratio.group,
             "subject": ratio.pair.subject,
             "reference": ratio.pair.reference,
+            "net_of": ratio.pair.net_of,
             "subject_ms": ratio.subject_ms,
             "reference_ms": ratio.reference_ms,
             "ratio": ratio.value(),
