@@ -12,11 +12,13 @@ use mss_core::{
     StreamTarget,
 };
 
-use crate::connection::{BACKEND_NAME, Wayland};
-use crate::engine::{Copied, OutputRegion, ScreencopyEngine};
+use crate::BACKEND_NAME;
+use crate::connection::Wayland;
+use crate::engine::{Copied, ScreencopyEngine};
+use crate::layout::{BYTES_PER_PIXEL, OutputRegion};
 use crate::limit::check_frame_size;
 use crate::outputs::{bounding_box, monitor, outputs_now};
-use crate::slot::{BYTES_PER_PIXEL, LeasedSlot};
+use crate::slot::LeasedSlot;
 use crate::stream::WaylandStream;
 
 /// The method `status` reports.

@@ -11,11 +11,9 @@ use mss_core::Error;
 use wayland_client::backend::WaylandError;
 use wayland_client::{Connection, EventQueue, QueueHandle};
 
+use crate::BACKEND_NAME;
 use crate::limit::MAX_EVENTS_PER_WAIT;
 use crate::state::State;
-
-/// The backend's name, as the registry and errors spell it.
-pub(crate) const BACKEND_NAME: &str = "wayland";
 
 /// The highest `zwlr_screencopy_manager_v1` version used (3 adds `buffer_done` and
 /// `linux_dmabuf`).

@@ -9,9 +9,8 @@
 
 use mss_core::Region;
 
-use crate::engine::OutputRegion;
+use crate::layout::{BufferLayout, OutputRegion};
 use crate::limit::MAX_DAMAGE_RECTANGLES;
-use crate::state::BufferLayout;
 
 /// A damaged rectangle in device pixels, with exclusive right and bottom edges that cannot
 /// overflow (each is at most 2^33).

@@ -19,38 +19,15 @@
 use std::time::Instant;
 
 use mss_buffer::{AcquireError, Lease, Pool, PoolStats};
-use mss_core::{Error, PixelFormat, Region};
+use mss_core::{Error, PixelFormat};
 use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1::ZwlrScreencopyFrameV1;
 
 use crate::connection::Wayland;
 use crate::damage::Damage;
+use crate::layout::{BufferLayout, OutputRegion};
 use crate::limit::check_frame_size;
 use crate::slot::{Slot, flip_rows};
-use crate::state::{BufferLayout, FrameState};
-
-/// A region of one output to capture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct OutputRegion {
-    /// The output's index in the connection's output list.
-    pub(crate) output: usize,
-    /// Where the output is on the screen (damage comes in its coordinates).
-    pub(crate) placed: Region,
-    /// The region captured, in screen coordinates, inside `placed`.
-    pub(crate) region: Region,
-}
-
-impl OutputRegion {
-    /// The region in the output's own logical coordinates, as `capture_output_region` takes
-    /// it: left, top, width, height.
-    pub(crate) fn local(&self) -> (i32, i32, i32, i32) {
-        (
-            self.region.left() - self.placed.left(),
-            self.region.top() - self.placed.top(),
-            self.region.width() as i32,
-            self.region.height() as i32,
-        )
-    }
-}
+use crate::state::FrameState;
 
 /// A frame the compositor was asked for, with the buffer layout chosen among those it offered;
 /// nothing is copied yet.
@@ -403,24 +380,5 @@ fn capture_failed(display: &str) -> Error {
                   away or changed mode meanwhile)"
             .to_owned(),
         source: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn region(left: i32, top: i32, width: u32, height: u32) -> Region {
-        Region::new(left, top, width, height).unwrap()
-    }
-
-    #[test]
-    fn a_region_is_given_to_the_compositor_in_the_outputs_coordinates() {
-        let target = OutputRegion {
-            output: 1,
-            placed: region(640, 100, 400, 300),
-            region: region(650, 120, 30, 20),
-        };
-        assert_eq!(target.local(), (10, 20, 30, 20));
     }
 }

@@ -58,6 +58,7 @@ mod capture;
 mod connection;
 mod damage;
 mod engine;
+mod layout;
 mod limit;
 mod offers;
 mod outputs;
@@ -67,6 +68,9 @@ mod stream;
 
 pub use capture::{DEFAULT_TIMEOUT, WaylandCapture, WaylandOptions};
 pub use limit::MAX_DAMAGE_RECTANGLES;
+
+/// The backend's name, as the registry and errors spell it.
+pub(crate) const BACKEND_NAME: &str = "wayland";
 
 /// Opens the `wayland` backend on `options.display_name()` (a socket name or path;
 /// `$WAYLAND_DISPLAY` when not given) with the options' timeout: the

@@ -3,7 +3,7 @@
 
 use mss_core::Error;
 
-use crate::connection::BACKEND_NAME;
+use crate::BACKEND_NAME;
 
 /// The most distinct buffer layouts kept for one screencopy frame. A compositor offers one
 /// per kind of buffer (shared memory, dmabuf), so 16 is far more than any sends; a compositor

@@ -11,10 +11,9 @@
 use mss_core::{Error, PixelFormat};
 use wayland_client::WEnum;
 
-use crate::connection::BACKEND_NAME;
+use crate::BACKEND_NAME;
+use crate::layout::{BYTES_PER_PIXEL, BufferLayout, FORMATS, format_name};
 use crate::limit::MAX_LAYOUTS;
-use crate::slot::{BYTES_PER_PIXEL, FORMATS, format_name};
-use crate::state::BufferLayout;
 
 /// The layouts offered for one frame: the first [`MAX_LAYOUTS`] distinct ones.
 #[derive(Debug, Default)]

@@ -4,7 +4,8 @@
 use mss_core::{Error, Monitor, Region, Transform};
 use wayland_client::protocol::wl_output;
 
-use crate::connection::{BACKEND_NAME, Wayland};
+use crate::BACKEND_NAME;
+use crate::connection::Wayland;
 use crate::state::Output;
 
 /// The outputs on the screen now, each as its index in the connection's output list and where

@@ -2,47 +2,15 @@
 //! pooled and reused, and the frame storage that leases one.
 
 use mss_buffer::Lease;
-use mss_core::{Error, PixelFormat, PixelStorage};
+use mss_core::{Error, PixelStorage};
 use mss_memfd::SharedMemory;
 use wayland_client::protocol::wl_buffer::WlBuffer;
-use wayland_client::protocol::wl_shm::{self, WlShm};
+use wayland_client::protocol::wl_shm::WlShm;
 use wayland_client::protocol::wl_shm_pool::WlShmPool;
 use wayland_client::{QueueHandle, WEnum};
 
-use crate::state::{BufferLayout, State};
-
-/// The pixel formats captured, in order of preference, with the layout each is in memory.
-/// Wayland names formats as little-endian integers, so `XRGB8888` is bytes `B, G, R, X`.
-pub(crate) const FORMATS: [(wl_shm::Format, PixelFormat); 4] = [
-    (wl_shm::Format::Xrgb8888, PixelFormat::Bgrx8888),
-    (wl_shm::Format::Argb8888, PixelFormat::Bgra8888),
-    (wl_shm::Format::Xbgr8888, PixelFormat::Rgbx8888),
-    (wl_shm::Format::Abgr8888, PixelFormat::Rgba8888),
-];
-
-/// The bytes one pixel takes in every format of [`FORMATS`] (all four are 32-bit), to size a
-/// frame before the compositor has said which format it delivers.
-pub(crate) const BYTES_PER_PIXEL: u64 = 4;
-
-/// The pixel format of a Wayland shared-memory format, if it is one mss-rs captures.
-#[cfg(test)]
-fn pixel_format(format: WEnum<wl_shm::Format>) -> Option<PixelFormat> {
-    let WEnum::Value(format) = format else {
-        return None;
-    };
-    FORMATS
-        .iter()
-        .find(|(wayland, _)| *wayland == format)
-        .map(|&(_, pixel)| pixel)
-}
-
-/// A Wayland format's name for messages: `XRGB8888`, or its number when unknown.
-pub(crate) fn format_name(format: WEnum<wl_shm::Format>) -> String {
-    match format {
-        WEnum::Value(format) => format!("{format:?}").to_uppercase(),
-        WEnum::Unknown(value) => format!("format {value:#010x}"),
-    }
-}
+use crate::layout::{BufferLayout, format_name};
+use crate::state::State;
 
 /// One capture buffer.
 pub(crate) struct Slot {
@@ -184,35 +152,5 @@ mod tests {
             flip_rows(&mut bytes, stride, height);
             assert_eq!(bytes, expected, "{height} rows");
         }
-    }
-
-    #[test]
-    fn every_format_captured_takes_the_same_bytes_per_pixel() {
-        for (_, format) in FORMATS {
-            assert_eq!(
-                format.bytes_per_pixel() as u64,
-                BYTES_PER_PIXEL,
-                "{format:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn formats_map_to_their_byte_layouts() {
-        assert_eq!(
-            pixel_format(WEnum::Value(wl_shm::Format::Xrgb8888)),
-            Some(PixelFormat::Bgrx8888)
-        );
-        assert_eq!(
-            pixel_format(WEnum::Value(wl_shm::Format::Abgr8888)),
-            Some(PixelFormat::Rgba8888)
-        );
-        assert_eq!(pixel_format(WEnum::Value(wl_shm::Format::Rgb565)), None);
-        assert_eq!(pixel_format(WEnum::Unknown(0x1234)), None);
-        assert_eq!(
-            format_name(WEnum::Value(wl_shm::Format::Xrgb8888)),
-            "XRGB8888"
-        );
-        assert_eq!(format_name(WEnum::Unknown(0x1234)), "format 0x00001234");
     }
 }

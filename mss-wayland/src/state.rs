@@ -10,7 +10,7 @@ use wayland_client::protocol::wl_buffer::WlBuffer;
 use wayland_client::protocol::wl_callback::{self, WlCallback};
 use wayland_client::protocol::wl_output::{self, Transform, WlOutput};
 use wayland_client::protocol::wl_registry::{self, WlRegistry};
-use wayland_client::protocol::wl_shm::{self, WlShm};
+use wayland_client::protocol::wl_shm::WlShm;
 use wayland_client::protocol::wl_shm_pool::WlShmPool;
 use wayland_client::{Connection, Dispatch, QueueHandle, WEnum};
 use wayland_protocols::xdg::xdg_output::zv1::client::zxdg_output_manager_v1::ZxdgOutputManagerV1;
@@ -21,6 +21,7 @@ use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1::{
 use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_manager_v1::ZwlrScreencopyManagerV1;
 
 use crate::damage::Damage;
+use crate::layout::BufferLayout;
 use crate::limit::MAX_GLOBALS;
 use crate::offers::Offers;
 
@@ -78,15 +79,6 @@ impl Output {
             removed: false,
         }
     }
-}
-
-/// A shared-memory buffer layout a screencopy frame accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct BufferLayout {
-    pub(crate) format: WEnum<wl_shm::Format>,
-    pub(crate) width: u32,
-    pub(crate) height: u32,
-    pub(crate) stride: u32,
 }
 
 /// A screencopy frame under way. However many events the compositor sends, what is kept is

@@ -34,7 +34,8 @@ use mss_core::{
 };
 
 use crate::damage::damage_on_screen;
-use crate::engine::{Copied, OutputRegion, PendingCopy, ScreencopyEngine};
+use crate::engine::{Copied, PendingCopy, ScreencopyEngine};
+use crate::layout::OutputRegion;
 use crate::slot::Slot;
 
 /// A capture asked for and not yet handed over.
