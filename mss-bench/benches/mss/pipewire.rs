@@ -11,7 +11,14 @@
 //! - `pipewire_grab_latency_60hz`: one `Capture::grab` of the still screen on a fresh
 //!   capturer (mutter's interface needs no permission, as the portal with a restore token
 //!   does not: the cast is started and its first frame waited for), against the refresh
-//!   interval; opening the capturer is timed beside it. The portal path is not on main yet.
+//!   interval; opening the capturer is timed beside it.
+//! - `pipewire_portal_grab_latency_60hz`: the same through the screen-cast portal with a
+//!   restore token, as a sandboxed application or any non-GNOME desktop reaches the screen: the
+//!   real `xdg-desktop-portal` frontend with the test kit's backend, which casts from mutter
+//!   (the packaged backends show a dialog, which a restore token skips). One capturer asks
+//!   (the dialog shares at once) and keeps the token; each fresh capturer after it restores the
+//!   session from the token, never showing the dialog (both counted and checked), and its
+//!   opening and first grab are timed: the portal's round trips on the bus included.
 //! - `pipewire_stream_60hz`: a commit at every refresh; the share of commits an mss stream
 //!   shows against the share GStreamer's fakesink gets (counted from its own report of each
 //!   buffer, `-v` and `silent=false`, so that turn is not timed): mutter's skipping, the same
@@ -52,8 +59,8 @@ use std::time::{Duration, Instant};
 use mss_bench::{precise_cpu_time, read_every_byte};
 use mss_core::{Capture as _, Region, StreamOptions};
 use mss_pipewire::mutter::{CursorMode, MonitorCast, MutterDbus};
-use mss_pipewire::{PipeWireCapture, PipeWireOptions};
-use mss_testkit::{MutterOptions, MutterServer, RepaintingWindow};
+use mss_pipewire::{CastSource, PipeWireCapture, PipeWireOptions, TokenStore};
+use mss_testkit::{FakePortal, FakePortalOptions, MutterOptions, MutterServer, RepaintingWindow};
 use serde_json::Value;
 
 use crate::measure_file::measure;
@@ -264,6 +271,7 @@ pub fn measures(quick: bool) -> Vec<Value> {
     // A 60 Hz monitor: one grab of the still screen, then a commit at every refresh.
     let producer = Producer::start(plan.monitor, 60);
     results.push(grab_latency(&producer, plan.latency_samples));
+    results.push(portal_grab_latency(&producer, plan.latency_samples));
     results.push(every_refresh(&producer, &plan));
     drop(producer);
     // A 120 Hz monitor with 60 commits a second, all of which mutter casts (see
@@ -699,6 +707,103 @@ fn grab_latency(producer: &Producer, samples: usize) -> Value {
                 .unwrap_or_else(|mismatch| panic!("a grab on a fresh capturer: {mismatch}"));
         }
     }
+    latency_measure(
+        "pipewire_grab_latency_60hz/median_over_refresh_interval",
+        format!(
+            "{}, still, {samples} fresh capturers (org.gnome.Mutter.ScreenCast, no portal)",
+            producer.describe()
+        ),
+        producer,
+        opens,
+        grabs,
+    )
+}
+
+/// One grab on a fresh capturer through the portal with a restore token, `samples` times: see
+/// the module's documentation.
+fn portal_grab_latency(producer: &Producer, samples: usize) -> Value {
+    let server = &producer.server;
+    let portal = FakePortal::start(server, &FakePortalOptions::new())
+        .unwrap_or_else(|error| panic!("the portal on mutter: {error}\n{}", server.log()));
+    let tokens = tempfile::tempdir().expect("a directory for the restore token");
+    let open_through = || {
+        PipeWireCapture::open_with(
+            Some(server.wayland_display_name()),
+            PipeWireOptions::new()
+                .timeout(Some(HANG_GUARD))
+                .source(CastSource::Portal)
+                .token_store(TokenStore::Directory(tokens.path().to_owned())),
+        )
+        .unwrap_or_else(|error| {
+            panic!(
+                "the pipewire backend through the portal: {error}\n{}\n{}",
+                portal.log(),
+                server.log()
+            )
+        })
+    };
+    // The first capturer asks; the dialog shares at once and the token is kept.
+    let frame = open_through()
+        .grab(producer.region)
+        .expect("a grab through the portal");
+    producer
+        .window
+        .check_frame(&frame)
+        .unwrap_or_else(|mismatch| panic!("a grab through the portal: {mismatch}"));
+    drop(frame);
+    assert_eq!(portal.dialogs_shown(), 1, "the first capturer asks once");
+    let restored_before = portal.sessions_restored();
+    let mut opens = Vec::with_capacity(samples);
+    let mut grabs = Vec::with_capacity(samples);
+    for sample in 0..samples {
+        let started = Instant::now();
+        let mut capture = open_through();
+        let opened = Instant::now();
+        let frame = capture
+            .grab(producer.region)
+            .expect("a grab on a fresh capturer with a restore token");
+        grabs.push(opened.elapsed());
+        opens.push(opened - started);
+        if sample == 0 {
+            producer
+                .window
+                .check_frame(&frame)
+                .unwrap_or_else(|mismatch| {
+                    panic!("a grab on a capturer with a restore token: {mismatch}")
+                });
+        }
+    }
+    assert_eq!(
+        portal.dialogs_shown(),
+        1,
+        "capturers with a restore token never show the dialog"
+    );
+    assert_eq!(
+        portal.sessions_restored() - restored_before,
+        samples,
+        "every fresh capturer restores its session from the token"
+    );
+    latency_measure(
+        "pipewire_portal_grab_latency_60hz/median_over_refresh_interval",
+        format!(
+            "{}, still, {samples} fresh capturers through the portal (xdg-desktop-portal and the test kit's backend), each restoring its session from the token, no dialog",
+            producer.describe()
+        ),
+        producer,
+        opens,
+        grabs,
+    )
+}
+
+/// The median first grab against the refresh interval, with the spread and the median
+/// opening time in the details.
+fn latency_measure(
+    name: &str,
+    what: String,
+    producer: &Producer,
+    mut opens: Vec<Duration>,
+    mut grabs: Vec<Duration>,
+) -> Value {
     let median = |samples: &mut Vec<Duration>| {
         samples.sort();
         samples[samples.len() / 2]
@@ -712,13 +817,12 @@ fn grab_latency(producer: &Producer, samples: usize) -> Value {
     let grab = median(&mut grabs);
     let open = median(&mut opens);
     measure(
-        "pipewire_grab_latency_60hz/median_over_refresh_interval",
+        name,
         grab.as_secs_f64() / interval.as_secs_f64(),
         "ratio",
         (None, None),
         format!(
-            "{}, still, {samples} fresh capturers (org.gnome.Mutter.ScreenCast, no portal): first grab median {:.2} ms (min {:.2}, max {:.2}) against {:.2} ms a refresh; opening the capturer before it, median {:.2} ms",
-            producer.describe(),
+            "{what}: first grab median {:.2} ms (min {:.2}, max {:.2}) against {:.2} ms a refresh; opening the capturer before it, median {:.2} ms",
             milliseconds(grab),
             milliseconds(min),
             milliseconds(max),
