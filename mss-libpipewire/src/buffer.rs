@@ -4,7 +4,6 @@
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
-use crate::stream::Shared;
 use crate::sys;
 use crate::thread_loop::LoopInner;
 
@@ -142,10 +141,22 @@ pub struct CursorBitmap {
 /// dropping it does nothing more than free this value.
 pub struct Buffer {
     pub(crate) thread_loop: Arc<LoopInner>,
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<dyn Owner>,
     pub(crate) id: u64,
     pub(crate) raw: *mut sys::pw_buffer,
     pub(crate) contents: Contents,
+}
+
+/// What a buffer needs of the stream it was dequeued from to go back to it: implemented by the
+/// state the stream shares with its listener (`stream.rs`), so that this module does not
+/// depend on the stream's.
+pub(crate) trait Owner: Send + Sync {
+    /// The stream; live while [`has_buffer`](Self::has_buffer) says so.
+    fn stream(&self) -> *mut sys::pw_stream;
+
+    /// Whether the stream is alive and still has buffer `id` at `raw`. Only meaningful with
+    /// the loop's lock held, under which both can change.
+    fn has_buffer(&self, id: u64, raw: *mut sys::pw_buffer) -> bool;
 }
 
 /// What a buffer held when it was dequeued.
@@ -217,10 +228,10 @@ impl Drop for Buffer {
         }
         // SAFETY: with the loop's lock held, the stream is not destroyed and still has this
         // buffer (checked just above; both change only under this lock), so `raw` is a live
-        // `pw_buffer` of the live stream `shared.stream`, dequeued by us and not yet queued
+        // `pw_buffer` of the live stream `shared.stream()`, dequeued by us and not yet queued
         // back (a `Buffer` is made once per dequeue and dropped once).
         unsafe {
-            (self.thread_loop.pipewire.api().pw_stream_queue_buffer)(self.shared.stream, self.raw)
+            (self.thread_loop.pipewire.api().pw_stream_queue_buffer)(self.shared.stream(), self.raw)
         };
     }
 }

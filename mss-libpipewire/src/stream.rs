@@ -16,7 +16,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::buffer::{Buffer, read_buffer};
+use crate::buffer::{Buffer, Owner, read_buffer};
 use crate::context::{Core, CoreInner};
 use crate::error::PipeWireError;
 use crate::pod::Pod;
@@ -160,10 +160,14 @@ impl Shared {
         self.state().events.push_back(event);
         self.changed.notify_all();
     }
+}
 
-    /// Whether the stream is alive and still has buffer `id` at `raw`. Only meaningful with
-    /// the loop's lock held, under which both can change.
-    pub(crate) fn has_buffer(&self, id: u64, raw: *mut sys::pw_buffer) -> bool {
+impl Owner for Shared {
+    fn stream(&self) -> *mut sys::pw_stream {
+        self.stream
+    }
+
+    fn has_buffer(&self, id: u64, raw: *mut sys::pw_buffer) -> bool {
         let state = self.state();
         !state.destroyed
             && state
@@ -453,7 +457,7 @@ impl Stream {
         let contents = unsafe { read_buffer(raw, &fds) };
         Some(Buffer {
             thread_loop: Arc::clone(thread_loop),
-            shared: Arc::clone(shared),
+            shared: Arc::clone(shared) as Arc<dyn Owner>,
             id,
             raw,
             contents,
