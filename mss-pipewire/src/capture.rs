@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use mss_core::assemble::{Assembly, check_frame_size};
 use mss_core::stream::GrabStream;
 use mss_core::{
-    BackendStatus, Capture, Error, Frame, FrameStream, Monitors, PixelFormat, Region, ScreenInfo,
-    StreamOptions, StreamTarget,
+    BackendStatus, Capture, CursorImage, Error, Frame, FrameStream, Monitors, PixelFormat, Region,
+    ScreenInfo, StreamOptions, StreamTarget,
 };
 
 use crate::BACKEND_NAME;
@@ -18,10 +18,15 @@ use crate::cast::{Cast, CastError};
 use crate::layout::{self, Placed, pixels_of};
 use crate::mutter::CursorMode;
 use crate::picture::{Picture, Pixels};
+use crate::pointer::Pointer;
 use crate::session::{self, Environment};
 use crate::source::{self, CastSource, Source, SourceOptions};
 use crate::stream::PipeWireStream;
 use crate::token::TokenStore;
+
+/// How many times [`Capture::cursor`] starts a monitor's cast that shows the pointer without
+/// its image (see `PipeWireCapture::pointer_of`).
+const POINTER_STARTS: usize = 3;
 
 /// How long a wait on the session may take unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
@@ -108,10 +113,16 @@ impl Default for PipeWireOptions {
 pub struct PipeWireCapture {
     /// The casts started, by connector (first: they go before the source, see `Drop`).
     casts: HashMap<String, Cast>,
+    /// Casts sending the pointer as metadata, by connector, for [`Capture::cursor`] while
+    /// the casts of `casts` draw it into frames (mutter only: through the portal one session
+    /// has one mode).
+    pointer_casts: HashMap<String, Cast>,
     source: Box<dyn Source>,
     /// Monitors' pixel sizes learnt from their casts' first frames, by connector, for
     /// sources that do not say them.
     learnt_sizes: HashMap<String, (u32, u32)>,
+    /// The pointer mode of the casts of `casts`: drawn into frames, hidden, or sent as
+    /// metadata (frames as when hidden) once the pointer was read.
     cursor: CursorMode,
     display: String,
     timeout: Option<Duration>,
@@ -171,6 +182,7 @@ impl PipeWireCapture {
         )?;
         Ok(Self {
             casts: HashMap::new(),
+            pointer_casts: HashMap::new(),
             source,
             learnt_sizes: HashMap::new(),
             cursor: CursorMode::Hidden,
@@ -224,6 +236,7 @@ impl PipeWireCapture {
         if let Some(reason) = reason {
             self.lost.get_or_insert(reason);
             self.casts.clear();
+            self.pointer_casts.clear();
         }
         error
     }
@@ -232,8 +245,9 @@ impl PipeWireCapture {
     pub(crate) fn placed(&mut self) -> Result<Vec<Placed>, Error> {
         self.check_usable()?;
         let mut placed = self.source.monitors().map_err(|error| self.fail(error))?;
-        self.casts
-            .retain(|connector, _| placed.iter().any(|placed| &placed.connector == connector));
+        let there = |connector: &String| placed.iter().any(|placed| &placed.connector == connector);
+        self.casts.retain(|connector, _| there(connector));
+        self.pointer_casts.retain(|connector, _| there(connector));
         for one in &mut placed {
             if let Some(&(width, height)) = self.learnt_sizes.get(&one.connector)
                 && (width, height) != one.monitor.pixel_size()
@@ -248,27 +262,91 @@ impl PipeWireCapture {
     pub(crate) fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
         self.check_usable()?;
         if !self.casts.contains_key(&placed.connector) {
-            let started = self
-                .source
-                .start(placed, self.cursor)
-                .map_err(|error| self.fail(error))?;
-            let cast = Cast::connect(
-                self.source.pipewire(),
-                started.node,
-                placed.monitor.pixel_size(),
-                started.started_at,
-                started.keep,
-            )
-            .map_err(|reason| {
-                self.fail(Error::ConnectionLost {
-                    display: self.display.clone(),
-                    reason: format!("connecting a PipeWire stream to the screen cast: {reason}"),
-                    source: None,
-                })
-            })?;
+            let cast = self.start_cast(placed, self.cursor)?;
             self.casts.insert(placed.connector.clone(), cast);
         }
         Ok(&self.casts[&placed.connector])
+    }
+
+    /// A new cast of `placed` with the pointer as `cursor` says.
+    fn start_cast(&mut self, placed: &Placed, cursor: CursorMode) -> Result<Cast, Error> {
+        let started = self
+            .source
+            .start(placed, cursor)
+            .map_err(|error| self.fail(error))?;
+        Cast::connect(
+            self.source.pipewire(),
+            started.node,
+            placed.monitor.pixel_size(),
+            started.started_at,
+            started.keep,
+            cursor == CursorMode::Metadata,
+        )
+        .map_err(|reason| {
+            self.fail(Error::ConnectionLost {
+                display: self.display.clone(),
+                reason: format!("connecting a PipeWire stream to the screen cast: {reason}"),
+                source: None,
+            })
+        })
+    }
+
+    /// The cast that sends `placed`'s pointer as metadata, started if it is not running:
+    /// the frames' cast, unless that one draws the pointer.
+    fn pointer_cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
+        if self.cursor != CursorMode::Embedded {
+            return self.cast(placed);
+        }
+        self.check_usable()?;
+        if !self.pointer_casts.contains_key(&placed.connector) {
+            let cast = self.start_cast(placed, CursorMode::Metadata)?;
+            self.pointer_casts.insert(placed.connector.clone(), cast);
+        }
+        Ok(&self.pointer_casts[&placed.connector])
+    }
+
+    /// Whether the cast [`pointer_cast`](Self::pointer_cast) would give runs now.
+    fn pointer_cast_runs(&self, connector: &str) -> bool {
+        match self.cursor {
+            CursorMode::Embedded => self.pointer_casts.contains_key(connector),
+            _ => self.casts.contains_key(connector),
+        }
+    }
+
+    /// What `placed`'s cast says of the pointer (its first buffer waited for until
+    /// `deadline`); the cast is started if it is not running, and started again when it
+    /// ended and the source can start it again, ran out of buffers, or shows a pointer whose
+    /// image never came (see below). `None` when its buffers carry no cursor metadata.
+    ///
+    /// A producer sends the pointer's image once, in the first buffer after the cast starts
+    /// (or when the image changes), and PipeWire 0.3 can lose that very buffer: the producer
+    /// records it as soon as its own stream runs, and the consumer's stream, starting a moment
+    /// later, resets the link's buffer exchange (`SPA_NODE_COMMAND_Start` sets its status to
+    /// "need data"), so the buffer goes back to the producer unread. Observed with mutter 43,
+    /// whose first buffer carries the pointer only. A cast that shows the pointer with no
+    /// image is then started again, up to [`POINTER_STARTS`] times.
+    fn pointer_of(
+        &mut self,
+        placed: &Placed,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Pointer>, Error> {
+        let mut restarts = 0;
+        loop {
+            let outcome = self.pointer_cast(placed)?.pointer(deadline);
+            let again = restarts + 1 < POINTER_STARTS;
+            match outcome {
+                Ok(Some(pointer)) if pointer.lost_image() && again => {}
+                Ok(pointer) => return Ok(pointer),
+                Err(CastError::Ended(_)) if again && self.source.restarts_ended_casts() => {}
+                Err(CastError::Starved) if again => {}
+                Err(error) => return Err(self.cast_error(placed, error)),
+            }
+            match self.cursor {
+                CursorMode::Embedded => self.pointer_casts.remove(&placed.connector),
+                _ => self.casts.remove(&placed.connector),
+            };
+            restarts += 1;
+        }
     }
 
     /// The interface casts come from (the status's method).
@@ -524,17 +602,79 @@ impl Capture for PipeWireCapture {
         Err(windows_unsupported("capturing a window"))
     }
 
-    /// Not yet: mutter can send the pointer as metadata beside the frames, which this
-    /// backend does not ask for; it has mutter draw the pointer into the frames instead
-    /// ([`draw_cursor`](Capture::draw_cursor)).
-    fn cursor(&mut self) -> Result<mss_core::CursorImage, Error> {
-        Err(Error::Unsupported {
-            backend: BACKEND_NAME,
-            what: "reading the cursor",
-            reason: "GNOME's screen cast draws the pointer into the frames when asked \
-                     (with_cursor); reading its image and position (the cast's cursor \
-                     metadata) is not implemented yet"
-                .to_owned(),
+    /// The pointer as the screen casts send it as metadata (mutter's cursor mode
+    /// `metadata`, the portal's 4): its newest image placed at the newest position minus the
+    /// hot spot, on the monitor whose cast sees it. The first call has the casts send the
+    /// pointer: casts that hide it are started again sending it as metadata (their frames
+    /// stay the same, without the pointer); while the compositor draws the pointer into
+    /// frames ([`draw_cursor`](Capture::draw_cursor)), mutter is asked for casts of their
+    /// own. Casts running are asked first, then a cast of each other monitor is started in
+    /// turn until one sees the pointer; all are kept for later calls. A position is in the
+    /// cast's pixels from the monitor's corner, as frames of that monitor are placed (on a
+    /// scaled monitor, not the logical layout's units). An empty pointer image (the pointer
+    /// shows nothing) is one transparent pixel at the pointer, as on X11.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CursorUnavailable`] when no monitor's cast sees the pointer (it is hidden, or
+    /// on no monitor); [`Error::Unsupported`] when the portal does not offer the pointer as
+    /// metadata, or draws it into frames (one session, one mode), or a cast's buffers carry
+    /// no cursor metadata; [`Error::Protocol`] for an image the producer sent that cannot
+    /// be read; and the errors of a grab (a cast that fails, a timeout).
+    fn cursor(&mut self) -> Result<CursorImage, Error> {
+        self.check_usable()?;
+        if let Err(reason) = self.source.sends_cursor() {
+            return Err(cursor_unsupported(reason));
+        }
+        match self.cursor {
+            CursorMode::Embedded if !self.source.mixes_cursor_modes() => {
+                return Err(cursor_unsupported(
+                    "the screen-cast portal's session draws the pointer into frames \
+                     (with_cursor), and one session sends the pointer one way only: stop \
+                     drawing it to read it"
+                        .to_owned(),
+                ));
+            }
+            CursorMode::Hidden => {
+                self.cursor = CursorMode::Metadata;
+                self.casts.clear();
+            }
+            _ => {}
+        }
+        let placed = self.placed()?;
+        let deadline = self.deadline();
+        // Casts running first: when one of them sees the pointer, no cast is started.
+        let (running, others): (Vec<&Placed>, Vec<&Placed>) = placed
+            .iter()
+            .partition(|placed| self.pointer_cast_runs(&placed.connector));
+        let mut elsewhere = Vec::new();
+        for one in running.into_iter().chain(others) {
+            let Some(pointer) = self.pointer_of(one, deadline)? else {
+                return Err(cursor_unsupported(format!(
+                    "the screen cast of monitor {} sends no cursor metadata",
+                    one.connector
+                )));
+            };
+            match cursor_image(&pointer, one) {
+                Ok(Some(image)) => return Ok(image),
+                Ok(None) => elsewhere.push(one.connector.as_str()),
+                Err(message) => {
+                    return Err(Error::Protocol {
+                        display: self.display.clone(),
+                        request: "the screen cast's cursor metadata",
+                        message,
+                        source: None,
+                    });
+                }
+            }
+        }
+        Err(Error::CursorUnavailable {
+            display: self.display.clone(),
+            reason: format!(
+                "the pointer is hidden or on no monitor: the screen casts of {} say it is not \
+                 over them",
+                elsewhere.join(", ")
+            ),
         })
     }
 
@@ -546,14 +686,20 @@ impl Capture for PipeWireCapture {
         if draw && !self.source.can_draw_cursor() {
             return false;
         }
-        let cursor = if draw {
-            CursorMode::Embedded
-        } else {
-            CursorMode::Hidden
+        let cursor = match (draw, self.cursor) {
+            (true, _) => CursorMode::Embedded,
+            // The pointer once read stays sent as metadata: the frames are the same.
+            (false, CursorMode::Metadata) => CursorMode::Metadata,
+            (false, _) if !self.pointer_casts.is_empty() => CursorMode::Metadata,
+            (false, _) => CursorMode::Hidden,
         };
         if cursor != self.cursor {
             self.cursor = cursor;
             self.casts.clear();
+        }
+        if cursor != CursorMode::Embedded {
+            // The frames' casts send the pointer themselves now.
+            self.pointer_casts.clear();
         }
         true
     }
@@ -590,7 +736,58 @@ impl Drop for PipeWireCapture {
     /// the bus and PipeWire they were made on are still there.
     fn drop(&mut self) {
         self.casts.clear();
+        self.pointer_casts.clear();
     }
+}
+
+/// [`Error::Unsupported`] for reading the cursor, saying `reason`.
+fn cursor_unsupported(reason: String) -> Error {
+    Error::Unsupported {
+        backend: BACKEND_NAME,
+        what: "reading the cursor",
+        reason,
+    }
+}
+
+/// The image of `pointer` on the screen, placed on `placed`'s monitor; `None` when the
+/// pointer is not over it (or hidden).
+///
+/// # Errors
+///
+/// Why the image the producer sent could not be read, or that it sent none.
+fn cursor_image(pointer: &Pointer, placed: &Placed) -> Result<Option<CursorImage>, String> {
+    let Some((x, y)) = pointer.position else {
+        return Ok(None);
+    };
+    let Some(sprite) = &pointer.sprite else {
+        return Err(pointer
+            .refused
+            .clone()
+            .unwrap_or_else(|| "the pointer's position came, but never its image".to_owned()));
+    };
+    let monitor = placed.region();
+    let (left, top) = (i64::from(monitor.left()), i64::from(monitor.top()));
+    let (x, y) = (i64::from(x), i64::from(y));
+    let placed_at = |left, top, width, height| {
+        Region::from_signed(left, top, width, height)
+            .map_err(|error| format!("the pointer at ({x}, {y}) on {}: {error}", placed.connector))
+    };
+    if sprite.width == 0 {
+        let region = placed_at(left + x, top + y, 1, 1)?;
+        return CursorImage::new(region, vec![0])
+            .map(Some)
+            .map_err(|error| error.to_string());
+    }
+    let (hot_x, hot_y) = (i64::from(sprite.hotspot.0), i64::from(sprite.hotspot.1));
+    let region = placed_at(
+        left + x - hot_x,
+        top + y - hot_y,
+        i64::from(sprite.width),
+        i64::from(sprite.height),
+    )?;
+    CursorImage::new(region, sprite.pixels.clone())
+        .map(Some)
+        .map_err(|error| error.to_string())
 }
 
 /// Why windows are [`Error::Unsupported`] here.

@@ -11,6 +11,7 @@ use mss_spa_pod::ids::{data_type, meta_size, meta_type};
 use mss_spa_pod::{Fraction, MetaSize, Rectangle, VideoFormat};
 
 use crate::BACKEND_NAME;
+use crate::pointer;
 
 /// The formats a stream offers, the first preferred: every 32-bit packed RGB layout mss-core
 /// has, with and without alpha (mutter sends BGRx).
@@ -137,10 +138,12 @@ pub(crate) fn enum_format(size: (u32, u32)) -> Pod {
 }
 
 /// What a stream answers a format with: [`BUFFERS`] memfd buffers (mapped read-only, sealed),
-/// the header metadata (timestamps, flags) and damage metadata.
-pub(crate) fn after_format() -> Vec<Pod> {
+/// the header metadata (timestamps, flags) and damage metadata; with `pointer`, cursor
+/// metadata too, with room for an image of any size up to [`pointer::MAX_SIZE`] each way
+/// (mutter offers exactly 384x384; metadata of a size both sides do not accept is left out).
+pub(crate) fn after_format(pointer: bool) -> Vec<Pod> {
     let region = meta_size::REGION;
-    vec![
+    let mut params = vec![
         pod(mss_spa_pod::buffers(BUFFERS, 1 << data_type::MEM_FD)),
         pod(mss_spa_pod::meta(
             meta_type::HEADER,
@@ -154,7 +157,18 @@ pub(crate) fn after_format() -> Vec<Pod> {
                 region * DAMAGE_RECTANGLES,
             ),
         )),
-    ]
+    ];
+    if pointer {
+        params.push(pod(mss_spa_pod::meta(
+            meta_type::CURSOR,
+            MetaSize::Range(
+                meta_size::cursor_with_bitmap(64, 64),
+                meta_size::cursor_with_bitmap(1, 1),
+                meta_size::cursor_with_bitmap(pointer::MAX_SIZE, pointer::MAX_SIZE),
+            ),
+        )));
+    }
+    params
 }
 
 #[cfg(test)]
