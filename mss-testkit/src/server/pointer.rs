@@ -1,20 +1,7 @@
-//! [`VirtualPointer`]: a pointer a test moves on a [`MutterServer`], through mutter's
-//! remote-desktop interface (`org.gnome.Mutter.RemoteDesktop`, what gnome-remote-desktop
-//! drives).
-//!
-//! A headless mutter has no input device, so it shows no pointer at all. A remote-desktop
-//! session adds a virtual pointer; mutter then shows the pointer (the cursor theme's default
-//! arrow over the desktop) wherever the session puts it. Absolute motion is given in the
-//! pixels of a screen cast of the session: a remote-desktop session's own screen-cast session
-//! (`CreateSession` with `remote-desktop-session-id`) records the monitor whose pixels the
-//! positions are in, and mutter places the pointer at the monitor's place plus the position
-//! divided by its scale.
-//!
-//! The session belongs to the bus connection that made it (mutter ends it when the connection
-//! closes), so this value holds the connection, and dropping it stops the session, which takes
-//! the virtual pointer away again.
+//! [`VirtualPointer`]: a pointer a test moves on a [`MutterServer`].
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use zbus::blocking::Connection;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
@@ -28,8 +15,25 @@ const SCREEN_CAST: &str = "org.gnome.Mutter.ScreenCast";
 const SCREEN_CAST_PATH: &str = "/org/gnome/Mutter/ScreenCast";
 const SCREEN_CAST_SESSION: &str = "org.gnome.Mutter.ScreenCast.Session";
 
-/// A virtual pointer on a headless mutter, moved to places on one of its monitors; see the
-/// [module docs](self).
+/// How long a call to mutter may take: a guard against a hang, never a verdict on speed.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A virtual pointer a test moves on a [`MutterServer`], through mutter's
+/// remote-desktop interface (`org.gnome.Mutter.RemoteDesktop`, what gnome-remote-desktop
+/// drives).
+///
+/// A headless mutter has no input device, so it shows no pointer at all. A remote-desktop
+/// session adds a virtual pointer; mutter then shows the pointer wherever the session puts it
+/// (the cursor theme's default arrow over the desktop; over a window that set no pointer
+/// image, nothing). Absolute motion is given in the
+/// pixels of a screen cast of the session: a remote-desktop session's own screen-cast session
+/// (`CreateSession` with `remote-desktop-session-id`) records the monitor whose pixels the
+/// positions are in, and mutter places the pointer at the monitor's place plus the position
+/// divided by its scale.
+///
+/// The session belongs to the bus connection that made it (mutter ends it when the connection
+/// closes), so this value holds the connection, and dropping it stops the session, which takes
+/// the virtual pointer away again. Every call is answered within 30 s or fails.
 #[derive(Debug)]
 pub struct VirtualPointer {
     connection: Connection,
@@ -48,7 +52,7 @@ impl VirtualPointer {
     pub fn new(server: &MutterServer, connector: &str) -> Result<Self, ServerError> {
         let address = server.bus_address();
         let connection = zbus::blocking::connection::Builder::address(address)
-            .and_then(|builder| builder.build())
+            .and_then(|builder| builder.method_timeout(CALL_TIMEOUT).build())
             .map_err(|error| failed(address, "connecting", error))?;
         let call = Caller {
             connection: &connection,
