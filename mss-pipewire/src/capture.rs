@@ -14,7 +14,7 @@ use mss_core::{
 };
 
 use crate::BACKEND_NAME;
-use crate::cast::{Cast, CastError};
+use crate::cast::{Cast, CastError, CastKind};
 use crate::layout::{self, Placed, pixels_of};
 use crate::mutter::CursorMode;
 use crate::picture::{Picture, Pixels};
@@ -27,6 +27,11 @@ use crate::token::TokenStore;
 /// How many times [`Capture::cursor`] starts a monitor's cast that shows the pointer without
 /// its image (see `PipeWireCapture::pointer_of`).
 const POINTER_STARTS: usize = 3;
+
+/// How long [`Capture::cursor`] waits for the first buffer of a cast it started before
+/// starting it again (see `PipeWireCapture::pointer_of`): mutter sends one within tens of
+/// milliseconds of the start.
+const FIRST_BUFFER_GRACE: Duration = Duration::from_secs(2);
 
 /// How long a wait on the session may take unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
@@ -113,16 +118,16 @@ impl Default for PipeWireOptions {
 pub struct PipeWireCapture {
     /// The casts started, by connector (first: they go before the source, see `Drop`).
     casts: HashMap<String, Cast>,
-    /// Casts sending the pointer as metadata, by connector, for [`Capture::cursor`] while
-    /// the casts of `casts` draw it into frames (mutter only: through the portal one session
-    /// has one mode).
+    /// Casts read for the pointer only (sent as metadata), by connector, for
+    /// [`Capture::cursor`], beside the casts of `casts`, which stay as they are (mutter only:
+    /// through the portal one session has one mode, and `casts` send the pointer).
     pointer_casts: HashMap<String, Cast>,
     source: Box<dyn Source>,
     /// Monitors' pixel sizes learnt from their casts' first frames, by connector, for
     /// sources that do not say them.
     learnt_sizes: HashMap<String, (u32, u32)>,
-    /// The pointer mode of the casts of `casts`: drawn into frames, hidden, or sent as
-    /// metadata (frames as when hidden) once the pointer was read.
+    /// The pointer mode of the casts of `casts`: drawn into frames, hidden, or (through the
+    /// portal, once the pointer was read) sent as metadata, frames as when hidden.
     cursor: CursorMode,
     display: String,
     timeout: Option<Duration>,
@@ -262,14 +267,23 @@ impl PipeWireCapture {
     pub(crate) fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
         self.check_usable()?;
         if !self.casts.contains_key(&placed.connector) {
-            let cast = self.start_cast(placed, self.cursor)?;
+            let kind = match self.cursor {
+                CursorMode::Metadata => CastKind::FramesAndPointer,
+                _ => CastKind::Frames,
+            };
+            let cast = self.start_cast(placed, self.cursor, kind)?;
             self.casts.insert(placed.connector.clone(), cast);
         }
         Ok(&self.casts[&placed.connector])
     }
 
-    /// A new cast of `placed` with the pointer as `cursor` says.
-    fn start_cast(&mut self, placed: &Placed, cursor: CursorMode) -> Result<Cast, Error> {
+    /// A new cast of `placed` with the pointer as `cursor` says, read as `kind` says.
+    fn start_cast(
+        &mut self,
+        placed: &Placed,
+        cursor: CursorMode,
+        kind: CastKind,
+    ) -> Result<Cast, Error> {
         let started = self
             .source
             .start(placed, cursor)
@@ -280,7 +294,7 @@ impl PipeWireCapture {
             placed.monitor.pixel_size(),
             started.started_at,
             started.keep,
-            cursor == CursorMode::Metadata,
+            kind,
         )
         .map_err(|reason| {
             self.fail(Error::ConnectionLost {
@@ -291,15 +305,21 @@ impl PipeWireCapture {
         })
     }
 
-    /// The cast that sends `placed`'s pointer as metadata, started if it is not running:
-    /// the frames' cast, unless that one draws the pointer.
+    /// Whether the pointer is read from casts of its own (mutter), rather than from the
+    /// frames' casts (the portal, whose one session has one pointer mode).
+    fn pointer_casts_of_their_own(&self) -> bool {
+        self.source.mixes_cursor_modes()
+    }
+
+    /// The cast that sends `placed`'s pointer as metadata, started if it is not running: one
+    /// of its own, or the frames' cast through the portal.
     fn pointer_cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
-        if self.cursor != CursorMode::Embedded {
+        if !self.pointer_casts_of_their_own() {
             return self.cast(placed);
         }
         self.check_usable()?;
         if !self.pointer_casts.contains_key(&placed.connector) {
-            let cast = self.start_cast(placed, CursorMode::Metadata)?;
+            let cast = self.start_cast(placed, CursorMode::Metadata, CastKind::Pointer)?;
             self.pointer_casts.insert(placed.connector.clone(), cast);
         }
         Ok(&self.pointer_casts[&placed.connector])
@@ -307,9 +327,19 @@ impl PipeWireCapture {
 
     /// Whether the cast [`pointer_cast`](Self::pointer_cast) would give runs now.
     fn pointer_cast_runs(&self, connector: &str) -> bool {
-        match self.cursor {
-            CursorMode::Embedded => self.pointer_casts.contains_key(connector),
-            _ => self.casts.contains_key(connector),
+        if self.pointer_casts_of_their_own() {
+            self.pointer_casts.contains_key(connector)
+        } else {
+            self.casts.contains_key(connector)
+        }
+    }
+
+    /// Stops the cast [`pointer_cast`](Self::pointer_cast) gives for `connector`.
+    fn stop_pointer_cast(&mut self, connector: &str) {
+        if self.pointer_casts_of_their_own() {
+            self.pointer_casts.remove(connector);
+        } else {
+            self.casts.remove(connector);
         }
     }
 
@@ -324,7 +354,10 @@ impl PipeWireCapture {
     /// later, resets the link's buffer exchange (`SPA_NODE_COMMAND_Start` sets its status to
     /// "need data"), so the buffer goes back to the producer unread. Observed with mutter 43,
     /// whose first buffer carries the pointer only. A cast that shows the pointer with no
-    /// image is then started again, up to [`POINTER_STARTS`] times.
+    /// image is then started again, up to [`POINTER_STARTS`] times. The same loss of a first
+    /// buffer that carries a frame leaves a cast silent while nothing changes (mutter records
+    /// on a change or a pointer move only): a cast that sent no buffer at all within
+    /// [`FIRST_BUFFER_GRACE`] is started again too (the last start waits until `deadline`).
     fn pointer_of(
         &mut self,
         placed: &Placed,
@@ -332,19 +365,24 @@ impl PipeWireCapture {
     ) -> Result<Option<Pointer>, Error> {
         let mut restarts = 0;
         loop {
-            let outcome = self.pointer_cast(placed)?.pointer(deadline);
             let again = restarts + 1 < POINTER_STARTS;
+            let grace = Instant::now() + FIRST_BUFFER_GRACE;
+            let wait_until = match deadline {
+                Some(deadline) if !again || deadline <= grace => Some(deadline),
+                None if !again => None,
+                _ => Some(grace),
+            };
+            let outcome = self.pointer_cast(placed)?.pointer(wait_until);
+            let before_deadline = deadline.is_none_or(|deadline| Instant::now() < deadline);
             match outcome {
                 Ok(Some(pointer)) if pointer.lost_image() && again => {}
                 Ok(pointer) => return Ok(pointer),
+                Err(CastError::TimedOut(_)) if again && before_deadline => {}
                 Err(CastError::Ended(_)) if again && self.source.restarts_ended_casts() => {}
                 Err(CastError::Starved) if again => {}
                 Err(error) => return Err(self.cast_error(placed, error)),
             }
-            match self.cursor {
-                CursorMode::Embedded => self.pointer_casts.remove(&placed.connector),
-                _ => self.casts.remove(&placed.connector),
-            };
+            self.stop_pointer_cast(&placed.connector);
             restarts += 1;
         }
     }
@@ -604,12 +642,12 @@ impl Capture for PipeWireCapture {
 
     /// The pointer as the screen casts send it as metadata (mutter's cursor mode
     /// `metadata`, the portal's 4): its newest image placed at the newest position minus the
-    /// hot spot, on the monitor whose cast sees it. The first call has the casts send the
-    /// pointer: casts that hide it are started again sending it as metadata (their frames
-    /// stay the same, without the pointer); while the compositor draws the pointer into
-    /// frames ([`draw_cursor`](Capture::draw_cursor)), mutter is asked for casts of their
-    /// own. Casts running are asked first, then a cast of each other monitor is started in
-    /// turn until one sees the pointer; all are kept for later calls. A position is in the
+    /// hot spot, on the monitor whose cast sees it. mutter is asked for casts of their own,
+    /// read for the pointer only, so the frames' casts stay as they are; through the portal,
+    /// whose one session has one mode, the first call starts the session again with the
+    /// pointer as metadata (frames stay the same, without the pointer). Casts running are
+    /// asked first, then a cast of each other monitor is started in turn until one sees the
+    /// pointer; all are kept for later calls. A position is in the
     /// cast's pixels from the monitor's corner, as frames of that monitor are placed (on a
     /// scaled monitor, not the logical layout's units). An empty pointer image (the pointer
     /// shows nothing) is one transparent pixel at the pointer, as on X11.
@@ -626,20 +664,22 @@ impl Capture for PipeWireCapture {
         if let Err(reason) = self.source.sends_cursor() {
             return Err(cursor_unsupported(reason));
         }
-        match self.cursor {
-            CursorMode::Embedded if !self.source.mixes_cursor_modes() => {
-                return Err(cursor_unsupported(
-                    "the screen-cast portal's session draws the pointer into frames \
-                     (with_cursor), and one session sends the pointer one way only: stop \
-                     drawing it to read it"
-                        .to_owned(),
-                ));
+        if !self.pointer_casts_of_their_own() {
+            match self.cursor {
+                CursorMode::Embedded => {
+                    return Err(cursor_unsupported(
+                        "the screen-cast portal's session draws the pointer into frames \
+                         (with_cursor), and one session sends the pointer one way only: stop \
+                         drawing it to read it"
+                            .to_owned(),
+                    ));
+                }
+                CursorMode::Hidden => {
+                    self.cursor = CursorMode::Metadata;
+                    self.casts.clear();
+                }
+                _ => {}
             }
-            CursorMode::Hidden => {
-                self.cursor = CursorMode::Metadata;
-                self.casts.clear();
-            }
-            _ => {}
         }
         let placed = self.placed()?;
         let deadline = self.deadline();
@@ -688,18 +728,14 @@ impl Capture for PipeWireCapture {
         }
         let cursor = match (draw, self.cursor) {
             (true, _) => CursorMode::Embedded,
-            // The pointer once read stays sent as metadata: the frames are the same.
+            // The pointer once read through the portal stays sent as metadata: the frames
+            // are the same.
             (false, CursorMode::Metadata) => CursorMode::Metadata,
-            (false, _) if !self.pointer_casts.is_empty() => CursorMode::Metadata,
             (false, _) => CursorMode::Hidden,
         };
         if cursor != self.cursor {
             self.cursor = cursor;
             self.casts.clear();
-        }
-        if cursor != CursorMode::Embedded {
-            // The frames' casts send the pointer themselves now.
-            self.pointer_casts.clear();
         }
         true
     }

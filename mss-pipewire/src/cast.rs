@@ -54,6 +54,28 @@ const EVENT_WAIT: Duration = Duration::from_secs(3600);
 /// changes at once.
 const DAMAGE_HISTORY: usize = 64;
 
+/// What a cast is read for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CastKind {
+    /// Frames, the newest kept as a picture (the pointer hidden or drawn in).
+    Frames,
+    /// Frames, and the pointer from the cursor metadata of every buffer.
+    FramesAndPointer,
+    /// The pointer only: buffers are read for their cursor metadata and given back at once
+    /// (no frame is mapped or kept), and the producer is asked for few of them.
+    Pointer,
+}
+
+impl CastKind {
+    fn reads_pointer(self) -> bool {
+        self != CastKind::Frames
+    }
+
+    fn reads_frames(self) -> bool {
+        self != CastKind::Pointer
+    }
+}
+
 /// Why a cast gives no picture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum CastError {
@@ -165,8 +187,8 @@ impl Cast {
     /// Connects a stream to `node` on `pipewire`, offering `size` as the preferred frame
     /// size, and starts taking its frames; pictures recorded before `started_at`
     /// (`CLOCK_MONOTONIC` nanoseconds) are not accepted. `keep` is held as long as the cast.
-    /// With `pointer`, the stream asks for cursor metadata and the cast keeps what it says
-    /// ([`pointer`](Self::pointer)).
+    /// `kind` says what it is read for: with the pointer, the stream asks for cursor metadata
+    /// and the cast keeps what it says ([`pointer`](Self::pointer)).
     ///
     /// # Errors
     ///
@@ -177,7 +199,7 @@ impl Cast {
         size: (u32, u32),
         started_at: i64,
         keep: Box<dyn Send>,
-        pointer: bool,
+        kind: CastKind,
     ) -> Result<Self, String> {
         let stream = Stream::new(
             &pipewire.core,
@@ -205,7 +227,7 @@ impl Cast {
                 (Arc::clone(&stream), Arc::clone(&shared), Arc::clone(&stop));
             std::thread::Builder::new()
                 .name("mss-pipewire-cast".to_owned())
-                .spawn(move || Taker::new(stream, shared, stop, pointer).run())
+                .spawn(move || Taker::new(stream, shared, stop, kind).run())
                 .map_err(|error| format!("starting the cast's thread: {error}"))?
         };
         let connected = stream
@@ -213,7 +235,7 @@ impl Cast {
                 Some(node),
                 StreamFlags::AUTOCONNECT | StreamFlags::DONT_RECONNECT,
                 &[pipewire::enum_format(size)],
-                pipewire::after_format(pointer),
+                pipewire::after_format(kind.reads_pointer(), kind.reads_frames()),
             )
             .map_err(|error| error.to_string());
         let cast = Self {
@@ -396,17 +418,22 @@ struct Taker {
     mappings: HashMap<u64, Arc<ForeignMemory>>,
     /// The stream has been connected (an `Unconnected` state after it is the end).
     connected: bool,
-    /// The stream asked for cursor metadata.
-    pointer: bool,
+    /// What the cast is read for.
+    kind: CastKind,
 }
 
 impl Taker {
-    fn new(stream: Arc<Stream>, shared: Arc<Shared>, stop: Arc<AtomicBool>, pointer: bool) -> Self {
+    fn new(
+        stream: Arc<Stream>,
+        shared: Arc<Shared>,
+        stop: Arc<AtomicBool>,
+        kind: CastKind,
+    ) -> Self {
         Self {
             stream,
             shared,
             stop,
-            pointer,
+            kind,
             mappings: HashMap::new(),
             connected: false,
         }
@@ -525,7 +552,7 @@ impl Taker {
     /// Dequeues every frame ready, keeps the newest picture, and gives the rest back.
     fn take_frames(&mut self) {
         while let Some(buffer) = self.stream.dequeue_buffer() {
-            if self.pointer {
+            if self.kind.reads_pointer() {
                 // Every buffer, frame or not (mutter sends the pointer's moves in buffers
                 // with no frame), says where the pointer is.
                 let mut state = self.shared.state();
@@ -535,6 +562,10 @@ impl Taker {
                 }
                 drop(state);
                 self.shared.changed.notify_all();
+            }
+            if !self.kind.reads_frames() {
+                // Given back to the producer at once.
+                continue;
             }
             let (format, accept_from, sequence) = {
                 let state = self.shared.state();

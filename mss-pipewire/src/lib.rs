@@ -103,12 +103,13 @@
 //!
 //! [`Capture::draw_cursor`](mss_core::Capture::draw_cursor) has the compositor draw the
 //! pointer into frames (cursor mode `embedded`). [`Capture::cursor`](mss_core::Capture::cursor)
-//! reads it as the casts send it beside the frames (cursor mode `metadata`: its image when it
-//! changes, its position at every move): the first call starts the casts again in that mode
-//! (frames stay the same, without the pointer; mutter then also sends a buffer when only the
-//! pointer moved, which carries no frame), or, while mutter draws the pointer, starts casts of
-//! their own. The casts running are asked first, then the other monitors' in turn, until one
-//! sees the pointer; its image (premultiplied ARGB words, as XFixes gives them, converted from
+//! reads it as casts send it beside the frames (cursor mode `metadata`: its image when it
+//! changes, its position at every move). From mutter it reads casts of their own, started
+//! for the pointer (their buffers' metadata is read and the buffers given back at once, no
+//! frame kept), so the frames' casts stay exactly as they are; through the portal, whose one
+//! session has one mode, the first call starts the session again with the pointer as
+//! metadata (frames stay the same, without the pointer). The casts running are asked first,
+//! then the other monitors' in turn, until one sees the pointer; its image (premultiplied ARGB words, as XFixes gives them, converted from
 //! the bitmap's RGBA, BGRA, ARGB, ABGR or RGBx-like format) is placed at the monitor's corner
 //! plus the position minus the hot spot, in the cast's pixels (on a scaled monitor, as frames
 //! of it are placed). A pointer that is hidden or on no monitor is
@@ -124,7 +125,9 @@
 //! can be sent with an empty image, its own not being loaded yet, and not again until the
 //! image changes. PipeWire 0.3 can lose a cast's very first buffer (the consumer's stream,
 //! starting just after the producer's, resets the link's buffer exchange), so a cast that
-//! shows the pointer but never its image is started again (three starts at most).
+//! shows the pointer but never its image, or sends nothing at all for two seconds, is started
+//! again (three starts at most). mutter drops an update it has no free buffer for, and sends
+//! nothing more until the pointer moves again.
 //!
 //! # Not supported yet
 //!

@@ -167,8 +167,8 @@ fn frames_outlive_the_capturer_pipewire_and_mutter() {
             "{error:?}"
         );
     }
-    // A headless mutter shows no pointer (it has no pointer device): nothing to read. The
-    // casts are started again with the pointer as metadata, under the frames held.
+    // A headless mutter shows no pointer (it has no pointer device): nothing to read (from
+    // casts of its own, with the pointer as metadata; the frames' cast is untouched).
     let error = capture.cursor().map(drop).unwrap_err();
     assert!(
         matches!(error, Error::CursorUnavailable { .. }),
