@@ -303,3 +303,33 @@ fn through_the_portal_the_pointer_is_read_from_its_streams() {
         "{error:?}"
     );
 }
+
+/// A portal that does not offer the pointer as metadata (`AvailableCursorModes` 3: hidden and
+/// embedded): reading the pointer is unsupported, saying so, and no new session is asked for.
+#[test]
+fn a_portal_without_the_metadata_mode_cannot_read_the_pointer() {
+    let server = mutter(&[(320, 240)]);
+    let portal = FakePortal::start(&server, &FakePortalOptions::new().cursor_modes(1 | 2))
+        .unwrap_or_else(|error| panic!("{error}\n{}", server.log()));
+    let tokens = tempfile::tempdir().unwrap();
+    let mut capture = PipeWireCapture::open_with(
+        Some(server.wayland_display_name()),
+        mss_pipewire::PipeWireOptions::new()
+            .timeout(Some(HANG_GUARD))
+            .source(mss_pipewire::CastSource::Portal)
+            .token_store(mss_pipewire::TokenStore::Directory(
+                tokens.path().to_owned(),
+            )),
+    )
+    .unwrap_or_else(|error| panic!("{error}\n{}\n{}", portal.log(), server.log()));
+    match capture.cursor().unwrap_err() {
+        Error::Unsupported {
+            backend: "pipewire",
+            what: "reading the cursor",
+            reason,
+        } => assert!(reason.contains("AvailableCursorModes are 3"), "{reason}"),
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+    assert_eq!(portal.cursor_modes_asked(), [1]);
+    capture.grab_monitor(1).unwrap();
+}
