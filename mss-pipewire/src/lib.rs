@@ -109,10 +109,10 @@
 //! frame kept), so the frames' casts stay exactly as they are; through the portal, whose one
 //! session has one mode, the first call starts the session again with the pointer as
 //! metadata (frames stay the same, without the pointer). The casts running are asked first,
-//! then the other monitors' in turn, until one sees the pointer; its image (premultiplied ARGB words, as XFixes gives them, converted from
-//! the bitmap's RGBA, BGRA, ARGB, ABGR or RGBx-like format) is placed at the monitor's corner
-//! plus the position minus the hot spot, in the cast's pixels (on a scaled monitor, as frames
-//! of it are placed). A pointer that is hidden or on no monitor is
+//! then the other monitors' in turn, until one sees the pointer; its image (premultiplied
+//! ARGB words, as XFixes gives them, converted from the bitmap's RGBA, BGRA, ARGB, ABGR or
+//! RGBx-like format) is placed at the monitor's corner plus the position minus the hot spot,
+//! in the cast's pixels (on a scaled monitor, as frames of it are placed). A pointer that is hidden or on no monitor is
 //! [`mss_core::Error::CursorUnavailable`]; an empty image (mutter's over a window that set no
 //! pointer) is one transparent pixel at the pointer, as on X11. The portal must offer the
 //! metadata mode, and cannot send the pointer both ways at once (one session, one mode):
