@@ -54,7 +54,9 @@ pub trait Capture: Send {
     ///
     /// # Errors
     ///
-    /// [`Error::Unsupported`] when the backend or the display cannot tell (the default).
+    /// [`Error::Unsupported`] when the backend or the display cannot tell (the default);
+    /// [`Error::CursorUnavailable`] when it can, but the pointer is hidden or on no monitor it
+    /// sees now.
     fn cursor(&mut self) -> Result<CursorImage, Error> {
         Err(Error::Unsupported {
             backend: self.backend_name(),

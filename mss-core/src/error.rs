@@ -90,6 +90,17 @@ pub enum Error {
         problem: crate::WindowProblem,
     },
 
+    /// The pointer cannot be read now, though the backend can read it: it is hidden, or on no
+    /// monitor the backend sees (a screen cast's cursor metadata says nothing of a pointer
+    /// elsewhere). Nothing made up is returned in its place; a later call may succeed.
+    #[error("display {display:?}: the pointer cannot be read now: {reason}")]
+    CursorUnavailable {
+        /// The display.
+        display: String,
+        /// Why not, in words.
+        reason: String,
+    },
+
     /// The backend cannot do this at all (for example read the cursor on a backend without
     /// XFixes).
     #[error("{backend}: {what} is not supported: {reason}")]

@@ -113,6 +113,25 @@ pub struct MetaCursor {
     pub bitmap: Option<CursorBitmap>,
 }
 
+impl MetaCursor {
+    /// Cursor metadata with these values (no flags), as a producer would send it: for
+    /// consumers' tests, which cannot dequeue one without a producer.
+    pub fn new(
+        id: u32,
+        position: (i32, i32),
+        hotspot: (i32, i32),
+        bitmap: Option<CursorBitmap>,
+    ) -> Self {
+        Self {
+            id,
+            flags: 0,
+            position,
+            hotspot,
+            bitmap,
+        }
+    }
+}
+
 /// A pointer image (`struct spa_meta_bitmap` and its pixels), copied out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -127,6 +146,19 @@ pub struct CursorBitmap {
     pub stride: u32,
     /// `stride * height` bytes of pixels.
     pub pixels: Vec<u8>,
+}
+
+impl CursorBitmap {
+    /// A bitmap with these values, as a producer would send it: for consumers' tests.
+    pub fn new(format: u32, width: u32, height: u32, stride: u32, pixels: Vec<u8>) -> Self {
+        Self {
+            format,
+            width,
+            height,
+            stride,
+            pixels,
+        }
+    }
 }
 
 /// A buffer dequeued from a [`Stream`](crate::Stream): the frame the producer filled.

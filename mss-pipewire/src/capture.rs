@@ -9,19 +9,29 @@ use std::time::{Duration, Instant};
 use mss_core::assemble::{Assembly, check_frame_size};
 use mss_core::stream::GrabStream;
 use mss_core::{
-    BackendStatus, Capture, Error, Frame, FrameStream, Monitors, PixelFormat, Region, ScreenInfo,
-    StreamOptions, StreamTarget,
+    BackendStatus, Capture, CursorImage, Error, Frame, FrameStream, Monitors, PixelFormat, Region,
+    ScreenInfo, StreamOptions, StreamTarget,
 };
 
 use crate::BACKEND_NAME;
-use crate::cast::{Cast, CastError};
+use crate::cast::{Cast, CastError, CastKind};
 use crate::layout::{self, Placed, pixels_of};
 use crate::mutter::CursorMode;
 use crate::picture::{Picture, Pixels};
+use crate::pointer::Pointer;
 use crate::session::{self, Environment};
 use crate::source::{self, CastSource, Source, SourceOptions};
 use crate::stream::PipeWireStream;
 use crate::token::TokenStore;
+
+/// How many times [`Capture::cursor`] starts a monitor's cast that shows the pointer without
+/// its image (see `PipeWireCapture::pointer_of`).
+const POINTER_STARTS: usize = 3;
+
+/// How long [`Capture::cursor`] waits for the first buffer of a cast it started before
+/// starting it again (see `PipeWireCapture::pointer_of`): mutter sends one within tens of
+/// milliseconds of the start.
+const FIRST_BUFFER_GRACE: Duration = Duration::from_secs(2);
 
 /// How long a wait on the session may take unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
@@ -108,10 +118,16 @@ impl Default for PipeWireOptions {
 pub struct PipeWireCapture {
     /// The casts started, by connector (first: they go before the source, see `Drop`).
     casts: HashMap<String, Cast>,
+    /// Casts read for the pointer only (sent as metadata), by connector, for
+    /// [`Capture::cursor`], beside the casts of `casts`, which stay as they are (mutter only:
+    /// through the portal one session has one mode, and `casts` send the pointer).
+    pointer_casts: HashMap<String, Cast>,
     source: Box<dyn Source>,
     /// Monitors' pixel sizes learnt from their casts' first frames, by connector, for
     /// sources that do not say them.
     learnt_sizes: HashMap<String, (u32, u32)>,
+    /// The pointer mode of the casts of `casts`: drawn into frames, hidden, or (through the
+    /// portal, once the pointer was read) sent as metadata, frames as when hidden.
     cursor: CursorMode,
     display: String,
     timeout: Option<Duration>,
@@ -171,6 +187,7 @@ impl PipeWireCapture {
         )?;
         Ok(Self {
             casts: HashMap::new(),
+            pointer_casts: HashMap::new(),
             source,
             learnt_sizes: HashMap::new(),
             cursor: CursorMode::Hidden,
@@ -224,6 +241,7 @@ impl PipeWireCapture {
         if let Some(reason) = reason {
             self.lost.get_or_insert(reason);
             self.casts.clear();
+            self.pointer_casts.clear();
         }
         error
     }
@@ -232,8 +250,9 @@ impl PipeWireCapture {
     pub(crate) fn placed(&mut self) -> Result<Vec<Placed>, Error> {
         self.check_usable()?;
         let mut placed = self.source.monitors().map_err(|error| self.fail(error))?;
-        self.casts
-            .retain(|connector, _| placed.iter().any(|placed| &placed.connector == connector));
+        let there = |connector: &String| placed.iter().any(|placed| &placed.connector == connector);
+        self.casts.retain(|connector, _| there(connector));
+        self.pointer_casts.retain(|connector, _| there(connector));
         for one in &mut placed {
             if let Some(&(width, height)) = self.learnt_sizes.get(&one.connector)
                 && (width, height) != one.monitor.pixel_size()
@@ -248,27 +267,124 @@ impl PipeWireCapture {
     pub(crate) fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
         self.check_usable()?;
         if !self.casts.contains_key(&placed.connector) {
-            let started = self
-                .source
-                .start(placed, self.cursor)
-                .map_err(|error| self.fail(error))?;
-            let cast = Cast::connect(
-                self.source.pipewire(),
-                started.node,
-                placed.monitor.pixel_size(),
-                started.started_at,
-                started.keep,
-            )
-            .map_err(|reason| {
-                self.fail(Error::ConnectionLost {
-                    display: self.display.clone(),
-                    reason: format!("connecting a PipeWire stream to the screen cast: {reason}"),
-                    source: None,
-                })
-            })?;
+            let kind = match self.cursor {
+                CursorMode::Metadata => CastKind::FramesAndPointer,
+                _ => CastKind::Frames,
+            };
+            let cast = self.start_cast(placed, self.cursor, kind)?;
             self.casts.insert(placed.connector.clone(), cast);
         }
         Ok(&self.casts[&placed.connector])
+    }
+
+    /// A new cast of `placed` with the pointer as `cursor` says, read as `kind` says.
+    fn start_cast(
+        &mut self,
+        placed: &Placed,
+        cursor: CursorMode,
+        kind: CastKind,
+    ) -> Result<Cast, Error> {
+        let started = self
+            .source
+            .start(placed, cursor)
+            .map_err(|error| self.fail(error))?;
+        Cast::connect(
+            self.source.pipewire(),
+            started.node,
+            placed.monitor.pixel_size(),
+            started.started_at,
+            started.keep,
+            kind,
+        )
+        .map_err(|reason| {
+            self.fail(Error::ConnectionLost {
+                display: self.display.clone(),
+                reason: format!("connecting a PipeWire stream to the screen cast: {reason}"),
+                source: None,
+            })
+        })
+    }
+
+    /// Whether the pointer is read from casts of its own (mutter), rather than from the
+    /// frames' casts (the portal, whose one session has one pointer mode).
+    fn pointer_casts_of_their_own(&self) -> bool {
+        self.source.mixes_cursor_modes()
+    }
+
+    /// The cast that sends `placed`'s pointer as metadata, started if it is not running: one
+    /// of its own, or the frames' cast through the portal.
+    fn pointer_cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
+        if !self.pointer_casts_of_their_own() {
+            return self.cast(placed);
+        }
+        self.check_usable()?;
+        if !self.pointer_casts.contains_key(&placed.connector) {
+            let cast = self.start_cast(placed, CursorMode::Metadata, CastKind::Pointer)?;
+            self.pointer_casts.insert(placed.connector.clone(), cast);
+        }
+        Ok(&self.pointer_casts[&placed.connector])
+    }
+
+    /// Whether the cast [`pointer_cast`](Self::pointer_cast) would give runs now.
+    fn pointer_cast_runs(&self, connector: &str) -> bool {
+        if self.pointer_casts_of_their_own() {
+            self.pointer_casts.contains_key(connector)
+        } else {
+            self.casts.contains_key(connector)
+        }
+    }
+
+    /// Stops the cast [`pointer_cast`](Self::pointer_cast) gives for `connector`.
+    fn stop_pointer_cast(&mut self, connector: &str) {
+        if self.pointer_casts_of_their_own() {
+            self.pointer_casts.remove(connector);
+        } else {
+            self.casts.remove(connector);
+        }
+    }
+
+    /// What `placed`'s cast says of the pointer (its first buffer waited for until
+    /// `deadline`); the cast is started if it is not running, and started again when it
+    /// ended and the source can start it again, ran out of buffers, or shows a pointer whose
+    /// image never came (see below). `None` when its buffers carry no cursor metadata.
+    ///
+    /// A producer sends the pointer's image once, in the first buffer after the cast starts
+    /// (or when the image changes), and PipeWire 0.3 can lose that very buffer: the producer
+    /// records it as soon as its own stream runs, and the consumer's stream, starting a moment
+    /// later, resets the link's buffer exchange (`SPA_NODE_COMMAND_Start` sets its status to
+    /// "need data"), so the buffer goes back to the producer unread. Observed with mutter 43,
+    /// whose first buffer carries the pointer only. A cast that shows the pointer with no
+    /// image is then started again, up to [`POINTER_STARTS`] times. The same loss of a first
+    /// buffer that carries a frame leaves a cast silent while nothing changes (mutter records
+    /// on a change or a pointer move only): a cast that sent no buffer at all within
+    /// [`FIRST_BUFFER_GRACE`] is started again too (the last start waits until `deadline`).
+    fn pointer_of(
+        &mut self,
+        placed: &Placed,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Pointer>, Error> {
+        let mut restarts = 0;
+        loop {
+            let again = restarts + 1 < POINTER_STARTS;
+            let grace = Instant::now() + FIRST_BUFFER_GRACE;
+            let wait_until = match deadline {
+                Some(deadline) if !again || deadline <= grace => Some(deadline),
+                None if !again => None,
+                _ => Some(grace),
+            };
+            let outcome = self.pointer_cast(placed)?.pointer(wait_until);
+            let before_deadline = deadline.is_none_or(|deadline| Instant::now() < deadline);
+            match outcome {
+                Ok(Some(pointer)) if pointer.lost_image() && again => {}
+                Ok(pointer) => return Ok(pointer),
+                Err(CastError::TimedOut(_)) if again && before_deadline => {}
+                Err(CastError::Ended(_)) if again && self.source.restarts_ended_casts() => {}
+                Err(CastError::Starved) if again => {}
+                Err(error) => return Err(self.cast_error(placed, error)),
+            }
+            self.stop_pointer_cast(&placed.connector);
+            restarts += 1;
+        }
     }
 
     /// The interface casts come from (the status's method).
@@ -524,17 +640,81 @@ impl Capture for PipeWireCapture {
         Err(windows_unsupported("capturing a window"))
     }
 
-    /// Not yet: mutter can send the pointer as metadata beside the frames, which this
-    /// backend does not ask for; it has mutter draw the pointer into the frames instead
-    /// ([`draw_cursor`](Capture::draw_cursor)).
-    fn cursor(&mut self) -> Result<mss_core::CursorImage, Error> {
-        Err(Error::Unsupported {
-            backend: BACKEND_NAME,
-            what: "reading the cursor",
-            reason: "GNOME's screen cast draws the pointer into the frames when asked \
-                     (with_cursor); reading its image and position (the cast's cursor \
-                     metadata) is not implemented yet"
-                .to_owned(),
+    /// The pointer as the screen casts send it as metadata (mutter's cursor mode
+    /// `metadata`, the portal's 4): its newest image placed at the newest position minus the
+    /// hot spot, on the monitor whose cast sees it. mutter is asked for casts of their own,
+    /// read for the pointer only, so the frames' casts stay as they are; through the portal,
+    /// whose one session has one mode, the first call starts the session again with the
+    /// pointer as metadata (frames stay the same, without the pointer). Casts running are
+    /// asked first, then a cast of each other monitor is started in turn until one sees the
+    /// pointer; all are kept for later calls. A position is in the
+    /// cast's pixels from the monitor's corner, as frames of that monitor are placed (on a
+    /// scaled monitor, not the logical layout's units). An empty pointer image (the pointer
+    /// shows nothing) is one transparent pixel at the pointer, as on X11.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CursorUnavailable`] when no monitor's cast sees the pointer (it is hidden, or
+    /// on no monitor); [`Error::Unsupported`] when the portal does not offer the pointer as
+    /// metadata, or draws it into frames (one session, one mode), or a cast's buffers carry
+    /// no cursor metadata; [`Error::Protocol`] for an image the producer sent that cannot
+    /// be read; and the errors of a grab (a cast that fails, a timeout).
+    fn cursor(&mut self) -> Result<CursorImage, Error> {
+        self.check_usable()?;
+        if let Err(reason) = self.source.sends_cursor() {
+            return Err(cursor_unsupported(reason));
+        }
+        if !self.pointer_casts_of_their_own() {
+            match self.cursor {
+                CursorMode::Embedded => {
+                    return Err(cursor_unsupported(
+                        "the screen-cast portal's session draws the pointer into frames \
+                         (with_cursor), and one session sends the pointer one way only: stop \
+                         drawing it to read it"
+                            .to_owned(),
+                    ));
+                }
+                CursorMode::Hidden => {
+                    self.cursor = CursorMode::Metadata;
+                    self.casts.clear();
+                }
+                _ => {}
+            }
+        }
+        let placed = self.placed()?;
+        let deadline = self.deadline();
+        // Casts running first: when one of them sees the pointer, no cast is started.
+        let (running, others): (Vec<&Placed>, Vec<&Placed>) = placed
+            .iter()
+            .partition(|placed| self.pointer_cast_runs(&placed.connector));
+        let mut elsewhere = Vec::new();
+        for one in running.into_iter().chain(others) {
+            let Some(pointer) = self.pointer_of(one, deadline)? else {
+                return Err(cursor_unsupported(format!(
+                    "the screen cast of monitor {} sends no cursor metadata",
+                    one.connector
+                )));
+            };
+            match cursor_image(&pointer, one) {
+                Ok(Some(image)) => return Ok(image),
+                Ok(None) => elsewhere.push(one.connector.as_str()),
+                Err(message) => {
+                    return Err(Error::Protocol {
+                        display: self.display.clone(),
+                        request: "the screen cast's cursor metadata",
+                        message,
+                        source: None,
+                    });
+                }
+            }
+        }
+        Err(Error::CursorUnavailable {
+            display: self.display.clone(),
+            reason: format!(
+                "the pointer is hidden or on no monitor: the screen casts of {} say it is not \
+                 over them",
+                elsewhere.join(", ")
+            ),
         })
     }
 
@@ -546,10 +726,12 @@ impl Capture for PipeWireCapture {
         if draw && !self.source.can_draw_cursor() {
             return false;
         }
-        let cursor = if draw {
-            CursorMode::Embedded
-        } else {
-            CursorMode::Hidden
+        let cursor = match (draw, self.cursor) {
+            (true, _) => CursorMode::Embedded,
+            // The pointer once read through the portal stays sent as metadata: the frames
+            // are the same.
+            (false, CursorMode::Metadata) => CursorMode::Metadata,
+            (false, _) => CursorMode::Hidden,
         };
         if cursor != self.cursor {
             self.cursor = cursor;
@@ -590,7 +772,58 @@ impl Drop for PipeWireCapture {
     /// the bus and PipeWire they were made on are still there.
     fn drop(&mut self) {
         self.casts.clear();
+        self.pointer_casts.clear();
     }
+}
+
+/// [`Error::Unsupported`] for reading the cursor, saying `reason`.
+fn cursor_unsupported(reason: String) -> Error {
+    Error::Unsupported {
+        backend: BACKEND_NAME,
+        what: "reading the cursor",
+        reason,
+    }
+}
+
+/// The image of `pointer` on the screen, placed on `placed`'s monitor; `None` when the
+/// pointer is not over it (or hidden).
+///
+/// # Errors
+///
+/// Why the image the producer sent could not be read, or that it sent none.
+fn cursor_image(pointer: &Pointer, placed: &Placed) -> Result<Option<CursorImage>, String> {
+    let Some((x, y)) = pointer.position else {
+        return Ok(None);
+    };
+    let Some(sprite) = &pointer.sprite else {
+        return Err(pointer
+            .refused
+            .clone()
+            .unwrap_or_else(|| "the pointer's position came, but never its image".to_owned()));
+    };
+    let monitor = placed.region();
+    let (left, top) = (i64::from(monitor.left()), i64::from(monitor.top()));
+    let (x, y) = (i64::from(x), i64::from(y));
+    let placed_at = |left, top, width, height| {
+        Region::from_signed(left, top, width, height)
+            .map_err(|error| format!("the pointer at ({x}, {y}) on {}: {error}", placed.connector))
+    };
+    if sprite.width == 0 {
+        let region = placed_at(left + x, top + y, 1, 1)?;
+        return CursorImage::new(region, vec![0])
+            .map(Some)
+            .map_err(|error| error.to_string());
+    }
+    let (hot_x, hot_y) = (i64::from(sprite.hotspot.0), i64::from(sprite.hotspot.1));
+    let region = placed_at(
+        left + x - hot_x,
+        top + y - hot_y,
+        i64::from(sprite.width),
+        i64::from(sprite.height),
+    )?;
+    CursorImage::new(region, sprite.pixels.clone())
+        .map(Some)
+        .map_err(|error| error.to_string())
 }
 
 /// Why windows are [`Error::Unsupported`] here.

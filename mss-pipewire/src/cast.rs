@@ -44,6 +44,7 @@ use mss_spa_pod::ids::param;
 
 use crate::picture::{Damage, Intake, NotAPicture, Picture, pixel_format};
 use crate::pipewire::{self, PipeWire};
+use crate::pointer::Pointer;
 
 /// How long the cast's thread waits for an event before looking again (it is woken at once
 /// to stop; this only bounds a wait that nothing ends).
@@ -52,6 +53,28 @@ const EVENT_WAIT: Duration = Duration::from_secs(3600);
 /// How many recent pictures' damage is kept, for streams that take more than one picture's
 /// changes at once.
 const DAMAGE_HISTORY: usize = 64;
+
+/// What a cast is read for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CastKind {
+    /// Frames, the newest kept as a picture (the pointer hidden or drawn in).
+    Frames,
+    /// Frames, and the pointer from the cursor metadata of every buffer.
+    FramesAndPointer,
+    /// The pointer only: buffers are read for their cursor metadata and given back at once
+    /// (no frame is mapped or kept), and the producer is asked for few of them.
+    Pointer,
+}
+
+impl CastKind {
+    fn reads_pointer(self) -> bool {
+        self != CastKind::Frames
+    }
+
+    fn reads_frames(self) -> bool {
+        self != CastKind::Pointer
+    }
+}
 
 /// Why a cast gives no picture.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +132,12 @@ struct State {
     refused: Option<String>,
     /// Recent pictures' damage, by sequence number (`None`: the picture said nothing).
     damage: VecDeque<(u64, Option<Vec<Damage>>)>,
+    /// What the newest cursor metadata said, once a buffer carried some (casts that asked
+    /// for it only).
+    pointer: Option<Pointer>,
+    /// A buffer came without cursor metadata, though the cast asked for it: the producer
+    /// does not send it.
+    no_pointer_metadata: bool,
 }
 
 impl State {
@@ -158,6 +187,8 @@ impl Cast {
     /// Connects a stream to `node` on `pipewire`, offering `size` as the preferred frame
     /// size, and starts taking its frames; pictures recorded before `started_at`
     /// (`CLOCK_MONOTONIC` nanoseconds) are not accepted. `keep` is held as long as the cast.
+    /// `kind` says what it is read for: with the pointer, the stream asks for cursor metadata
+    /// and the cast keeps what it says ([`pointer`](Self::pointer)).
     ///
     /// # Errors
     ///
@@ -168,6 +199,7 @@ impl Cast {
         size: (u32, u32),
         started_at: i64,
         keep: Box<dyn Send>,
+        kind: CastKind,
     ) -> Result<Self, String> {
         let stream = Stream::new(
             &pipewire.core,
@@ -195,7 +227,7 @@ impl Cast {
                 (Arc::clone(&stream), Arc::clone(&shared), Arc::clone(&stop));
             std::thread::Builder::new()
                 .name("mss-pipewire-cast".to_owned())
-                .spawn(move || Taker::new(stream, shared, stop).run())
+                .spawn(move || Taker::new(stream, shared, stop, kind).run())
                 .map_err(|error| format!("starting the cast's thread: {error}"))?
         };
         let connected = stream
@@ -203,7 +235,7 @@ impl Cast {
                 Some(node),
                 StreamFlags::AUTOCONNECT | StreamFlags::DONT_RECONNECT,
                 &[pipewire::enum_format(size)],
-                pipewire::after_format(),
+                pipewire::after_format(kind.reads_pointer(), kind.reads_frames()),
             )
             .map_err(|error| error.to_string());
         let cast = Self {
@@ -297,6 +329,23 @@ impl Cast {
         Some(rectangles)
     }
 
+    /// What the newest cursor metadata says, waiting until `deadline` (`None`: without
+    /// limit) for the first buffer; `Ok(None)` when buffers come without it (the producer
+    /// does not send the pointer as metadata).
+    ///
+    /// # Errors
+    ///
+    /// As [`newest`](Self::newest).
+    pub(crate) fn pointer(&self, deadline: Option<Instant>) -> Result<Option<Pointer>, CastError> {
+        self.wait(deadline, |state| {
+            match (&state.pointer, state.no_pointer_metadata) {
+                (Some(pointer), _) => Some(Some(pointer.clone())),
+                (None, true) => Some(None),
+                (None, false) => None,
+            }
+        })
+    }
+
     /// The buffers the stream has.
     pub(crate) fn buffers(&self) -> usize {
         self.shared.state().buffers
@@ -369,14 +418,22 @@ struct Taker {
     mappings: HashMap<u64, Arc<ForeignMemory>>,
     /// The stream has been connected (an `Unconnected` state after it is the end).
     connected: bool,
+    /// What the cast is read for.
+    kind: CastKind,
 }
 
 impl Taker {
-    fn new(stream: Arc<Stream>, shared: Arc<Shared>, stop: Arc<AtomicBool>) -> Self {
+    fn new(
+        stream: Arc<Stream>,
+        shared: Arc<Shared>,
+        stop: Arc<AtomicBool>,
+        kind: CastKind,
+    ) -> Self {
         Self {
             stream,
             shared,
             stop,
+            kind,
             mappings: HashMap::new(),
             connected: false,
         }
@@ -495,6 +552,21 @@ impl Taker {
     /// Dequeues every frame ready, keeps the newest picture, and gives the rest back.
     fn take_frames(&mut self) {
         while let Some(buffer) = self.stream.dequeue_buffer() {
+            if self.kind.reads_pointer() {
+                // Every buffer, frame or not (mutter sends the pointer's moves in buffers
+                // with no frame), says where the pointer is.
+                let mut state = self.shared.state();
+                match buffer.cursor() {
+                    Some(meta) => state.pointer.get_or_insert_default().update(meta),
+                    None => state.no_pointer_metadata = true,
+                }
+                drop(state);
+                self.shared.changed.notify_all();
+            }
+            if !self.kind.reads_frames() {
+                // Given back to the producer at once.
+                continue;
+            }
             let (format, accept_from, sequence) = {
                 let state = self.shared.state();
                 (state.format, state.accept_from, state.pictures + 1)

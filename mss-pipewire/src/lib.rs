@@ -26,8 +26,9 @@
 //! sees only the session's streams. The portal's streams run from the start; one that ends
 //! (the compositor, the portal or its backend stopped it or went away) cannot be started
 //! again, so it is [`mss_core::Error::ConnectionLost`]. The pointer is chosen with the
-//! monitors: [`Capture::draw_cursor`](mss_core::Capture::draw_cursor) starts a new session
-//! (restored from the token, so no second dialog where the portal keeps choices).
+//! monitors: [`Capture::draw_cursor`](mss_core::Capture::draw_cursor), and the first
+//! [`Capture::cursor`](mss_core::Capture::cursor), start a new session (restored from the
+//! token, so no second dialog where the portal keeps choices).
 //!
 //! # Restore tokens
 //!
@@ -98,11 +99,40 @@
 //! of 640x480 gives a 1280x960 frame. mutter paints each monitor upright into its cast, so
 //! frames of rotated monitors are upright.
 //!
+//! # The pointer
+//!
+//! [`Capture::draw_cursor`](mss_core::Capture::draw_cursor) has the compositor draw the
+//! pointer into frames (cursor mode `embedded`). [`Capture::cursor`](mss_core::Capture::cursor)
+//! reads it as casts send it beside the frames (cursor mode `metadata`: its image when it
+//! changes, its position at every move). From mutter it reads casts of their own, started
+//! for the pointer (their buffers' metadata is read and the buffers given back at once, no
+//! frame kept), so the frames' casts stay exactly as they are; through the portal, whose one
+//! session has one mode, the first call starts the session again with the pointer as
+//! metadata (frames stay the same, without the pointer). The casts running are asked first,
+//! then the other monitors' in turn, until one sees the pointer; its image (premultiplied
+//! ARGB words, as XFixes gives them, converted from the bitmap's RGBA, BGRA, ARGB, ABGR or
+//! RGBx-like format) is placed at the monitor's corner plus the position minus the hot spot,
+//! in the cast's pixels (on a scaled monitor, as frames of it are placed). A pointer that is hidden or on no monitor is
+//! [`mss_core::Error::CursorUnavailable`]; an empty image (mutter's over a window that set no
+//! pointer) is one transparent pixel at the pointer, as on X11. The portal must offer the
+//! metadata mode, and cannot send the pointer both ways at once (one session, one mode):
+//! otherwise [`mss_core::Error::Unsupported`] says so.
+//!
+//! What mutter 43 sends, observed: the image once, in the first buffer of a cast and when the
+//! image changes, RGBA with premultiplied colours (its theme pointer's colours multiplied by
+//! alpha twice, as it also draws them); later buffers the position alone, with no hot spot;
+//! id 0 when the pointer leaves the monitor. A pointer device that appears while a cast runs
+//! can be sent with an empty image, its own not being loaded yet, and not again until the
+//! image changes. PipeWire 0.3 can lose a cast's very first buffer (the consumer's stream,
+//! starting just after the producer's, resets the link's buffer exchange), so a cast that
+//! shows the pointer but never its image, or sends nothing at all for two seconds, is started
+//! again (three starts at most). mutter drops an update it has no free buffer for, and sends
+//! nothing more until the pointer moves again.
+//!
 //! # Not supported yet
 //!
-//! Reading the pointer (the casts' cursor metadata), windows (`RecordWindow`, the portal's
-//! window sources), DMA-BUF buffers (a producer that offers only those, as
-//! xdg-desktop-portal-wlr does on a GPU, cannot be read).
+//! Windows (`RecordWindow`, the portal's window sources), DMA-BUF buffers (a producer that
+//! offers only those, as xdg-desktop-portal-wlr does on a GPU, cannot be read).
 #![forbid(unsafe_code)]
 
 mod capture;
@@ -112,6 +142,7 @@ mod layout;
 pub mod mutter;
 mod picture;
 mod pipewire;
+mod pointer;
 mod portal;
 mod session;
 mod source;

@@ -11,6 +11,7 @@ use mss_spa_pod::ids::{data_type, meta_size, meta_type};
 use mss_spa_pod::{Fraction, MetaSize, Rectangle, VideoFormat};
 
 use crate::BACKEND_NAME;
+use crate::pointer;
 
 /// The formats a stream offers, the first preferred: every 32-bit packed RGB layout mss-core
 /// has, with and without alpha (mutter sends BGRx).
@@ -25,6 +26,13 @@ pub(crate) const FORMATS: [VideoFormat; 4] = [
 /// buffers (they are the buffers), and the producer must keep at least one free to record a
 /// change, so at least 4: the newest, one in flight, one free, and one a frame may hold.
 pub(crate) const BUFFERS: (i32, i32, i32) = (8, 4, 16);
+
+/// How many buffers a stream read for the pointer only asks for: (default, minimum, maximum).
+/// Its buffers go back to the producer as soon as their metadata is read; mutter still
+/// records whole frames into them (it cannot be asked for less), so fewer buffers is less
+/// memory, but it drops a pointer update it has no free buffer for (and sends nothing more
+/// until the pointer moves again), so one in flight, one being read and two free.
+pub(crate) const POINTER_BUFFERS: (i32, i32, i32) = (4, 3, 16);
 
 /// The most damage rectangles a buffer's metadata is asked to hold.
 const DAMAGE_RECTANGLES: u32 = 16;
@@ -136,12 +144,16 @@ pub(crate) fn enum_format(size: (u32, u32)) -> Pod {
     ))
 }
 
-/// What a stream answers a format with: [`BUFFERS`] memfd buffers (mapped read-only, sealed),
-/// the header metadata (timestamps, flags) and damage metadata.
-pub(crate) fn after_format() -> Vec<Pod> {
+/// What a stream answers a format with: memfd buffers (mapped read-only, sealed), [`BUFFERS`]
+/// of them when its `frames` are read, else [`POINTER_BUFFERS`]; the header metadata
+/// (timestamps, flags) and damage metadata; with `pointer`, cursor metadata too, with room for
+/// an image of any size up to [`pointer::MAX_SIZE`] each way (mutter offers exactly 384x384;
+/// metadata of a size both sides do not accept is left out).
+pub(crate) fn after_format(pointer: bool, frames: bool) -> Vec<Pod> {
     let region = meta_size::REGION;
-    vec![
-        pod(mss_spa_pod::buffers(BUFFERS, 1 << data_type::MEM_FD)),
+    let buffers = if frames { BUFFERS } else { POINTER_BUFFERS };
+    let mut params = vec![
+        pod(mss_spa_pod::buffers(buffers, 1 << data_type::MEM_FD)),
         pod(mss_spa_pod::meta(
             meta_type::HEADER,
             MetaSize::Fixed(meta_size::HEADER),
@@ -154,7 +166,18 @@ pub(crate) fn after_format() -> Vec<Pod> {
                 region * DAMAGE_RECTANGLES,
             ),
         )),
-    ]
+    ];
+    if pointer {
+        params.push(pod(mss_spa_pod::meta(
+            meta_type::CURSOR,
+            MetaSize::Range(
+                meta_size::cursor_with_bitmap(64, 64),
+                meta_size::cursor_with_bitmap(1, 1),
+                meta_size::cursor_with_bitmap(pointer::MAX_SIZE, pointer::MAX_SIZE),
+            ),
+        )));
+    }
+    params
 }
 
 #[cfg(test)]

@@ -88,6 +88,19 @@ pub(crate) trait Source: Send {
     /// Whether the pointer can be drawn into frames.
     fn can_draw_cursor(&self) -> bool;
 
+    /// Whether casts can send the pointer as metadata (its image and position), and if not,
+    /// why not.
+    ///
+    /// # Errors
+    ///
+    /// The reason, in words.
+    fn sends_cursor(&self) -> Result<(), String>;
+
+    /// Whether a cast may run with another pointer mode than the casts running already
+    /// (mutter: each cast is a session of its own; the portal: one session, one mode, for
+    /// every stream).
+    fn mixes_cursor_modes(&self) -> bool;
+
     /// The portal's restore token for the choice in use, when there is one.
     fn restore_token(&self) -> Option<String> {
         None
@@ -274,6 +287,14 @@ impl Source for MutterSource {
     fn can_draw_cursor(&self) -> bool {
         true
     }
+
+    fn sends_cursor(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn mixes_cursor_modes(&self) -> bool {
+        true
+    }
 }
 
 /// The restore tokens of a portal source: the caller's, the one kept in a file, the newest.
@@ -415,6 +436,15 @@ impl PortalSource {
     }
 }
 
+/// The portal's cursor mode asked for `cursor` (see [`Offer::cursor_mode`]).
+fn portal_cursor(offer: &Offer, cursor: CursorMode) -> Option<PortalCursor> {
+    offer.cursor_mode(match cursor {
+        CursorMode::Embedded => PortalCursor::Embedded,
+        CursorMode::Metadata => PortalCursor::Metadata,
+        _ => PortalCursor::Hidden,
+    })
+}
+
 /// A session of the portal with the pointer as `cursor` says, and its PipeWire connection: the
 /// token in use passed, and when the portal refuses it (not a token it can read), asked once
 /// more without it.
@@ -426,12 +456,7 @@ fn begin(
     display: &str,
     timeout: Option<Duration>,
 ) -> Result<(PortalSession, PipeWire), Error> {
-    let wanted = match cursor {
-        CursorMode::Embedded => PortalCursor::Embedded,
-        CursorMode::Metadata => PortalCursor::Metadata,
-        _ => PortalCursor::Hidden,
-    };
-    let mode = offer.cursor_mode(wanted);
+    let mode = portal_cursor(offer, cursor);
     let token = tokens.next_to_try();
     let started = match portal.start_session(mode, token.as_deref()) {
         Err(error) if error.is_invalid_argument() && token.is_some() => {
@@ -488,7 +513,9 @@ impl Source for PortalSource {
 
     fn start(&mut self, monitor: &Placed, cursor: CursorMode) -> Result<Started, Error> {
         self.session()?;
-        if cursor != self.cursor {
+        // A hidden pointer may already be asked as metadata (when the portal does not offer
+        // hiding it): then the session serves both.
+        if portal_cursor(&self.offer, cursor) != portal_cursor(&self.offer, self.cursor) {
             // The pointer is chosen with the sources: a new session, restored from the token
             // the last one handed out (no dialog where the portal keeps choices).
             self.session = None;
@@ -565,6 +592,21 @@ impl Source for PortalSource {
 
     fn can_draw_cursor(&self) -> bool {
         self.offer.cursor_mode(PortalCursor::Embedded).is_some()
+    }
+
+    fn sends_cursor(&self) -> Result<(), String> {
+        match self.offer.cursor_mode(PortalCursor::Metadata) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "the screen-cast portal does not offer the pointer as metadata (its \
+                 AvailableCursorModes are {})",
+                self.offer.cursor_modes
+            )),
+        }
+    }
+
+    fn mixes_cursor_modes(&self) -> bool {
+        false
     }
 
     fn restore_token(&self) -> Option<String> {

@@ -305,6 +305,11 @@ fn describe_capture(
             details.set_item("problem", problem)?;
             ("WindowUnavailableError", "WindowUnavailable")
         }
+        E::CursorUnavailable { display, reason } => {
+            details.set_item("display", display)?;
+            details.set_item("reason", reason)?;
+            ("CursorUnavailableError", "CursorUnavailable")
+        }
         E::Unsupported {
             backend,
             what,

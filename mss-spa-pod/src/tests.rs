@@ -299,3 +299,24 @@ proptest! {
         let _ = VideoFormatInfo::parse(&bytes);
     }
 }
+
+#[test]
+fn video_formats_keep_their_spa_numbers() {
+    // `enum spa_video_format` (spa/param/video/raw.h): the packed 32-bit RGB layouts.
+    let known = [
+        (VideoFormat::Rgbx, 7),
+        (VideoFormat::Bgrx, 8),
+        (VideoFormat::Xrgb, 9),
+        (VideoFormat::Xbgr, 10),
+        (VideoFormat::Rgba, 11),
+        (VideoFormat::Bgra, 12),
+        (VideoFormat::Argb, 13),
+        (VideoFormat::Abgr, 14),
+    ];
+    for (format, id) in known {
+        assert_eq!(format.id(), id, "{format:?}");
+        assert_eq!(VideoFormat::from_id(id), format);
+    }
+    assert_eq!(VideoFormat::from_id(15), VideoFormat::Other(15));
+    assert_eq!(VideoFormat::Other(15).id(), 15);
+}

@@ -17,10 +17,18 @@ pub enum VideoFormat {
     Rgbx,
     /// `SPA_VIDEO_FORMAT_BGRx` (8): bytes B, G, R, X.
     Bgrx,
+    /// `SPA_VIDEO_FORMAT_xRGB` (9): bytes X, R, G, B.
+    Xrgb,
+    /// `SPA_VIDEO_FORMAT_xBGR` (10): bytes X, B, G, R.
+    Xbgr,
     /// `SPA_VIDEO_FORMAT_RGBA` (11): bytes R, G, B, A.
     Rgba,
     /// `SPA_VIDEO_FORMAT_BGRA` (12): bytes B, G, R, A.
     Bgra,
+    /// `SPA_VIDEO_FORMAT_ARGB` (13): bytes A, R, G, B.
+    Argb,
+    /// `SPA_VIDEO_FORMAT_ABGR` (14): bytes A, B, G, R.
+    Abgr,
     /// Any other format, by its SPA number.
     Other(u32),
 }
@@ -31,8 +39,12 @@ impl VideoFormat {
         match self {
             VideoFormat::Rgbx => 7,
             VideoFormat::Bgrx => 8,
+            VideoFormat::Xrgb => 9,
+            VideoFormat::Xbgr => 10,
             VideoFormat::Rgba => 11,
             VideoFormat::Bgra => 12,
+            VideoFormat::Argb => 13,
+            VideoFormat::Abgr => 14,
             VideoFormat::Other(id) => id,
         }
     }
@@ -42,8 +54,12 @@ impl VideoFormat {
         match id {
             7 => VideoFormat::Rgbx,
             8 => VideoFormat::Bgrx,
+            9 => VideoFormat::Xrgb,
+            10 => VideoFormat::Xbgr,
             11 => VideoFormat::Rgba,
             12 => VideoFormat::Bgra,
+            13 => VideoFormat::Argb,
+            14 => VideoFormat::Abgr,
             other => VideoFormat::Other(other),
         }
     }

@@ -14,7 +14,10 @@
 //!   (`xdg-desktop-portal`) on its bus with a screen-cast backend of the test kit's own
 //!   ([`FakePortalOptions`]: with or without a screen cast, what its dialog answers), whose
 //!   streams are mutter's casts, which hands out and checks restore data, counts its dialogs
-//!   and ends its sessions on command.
+//!   and ends its sessions on command. [`VirtualPointer`] puts mutter's pointer at a known
+//!   place (its remote-desktop interface); mutter shows the Adwaita theme's pointer.
+//! - [`xcursor`]: pointer images read from an Xcursor theme file, the reference for the
+//!   pointer a compositor shows.
 //! - [`xdg_scene`]: [`FullscreenScene`], the pattern full-screen on one output through
 //!   xdg-shell, for compositors without wlr-layer-shell (mutter), with rectangles painted on
 //!   command; [`XdgScene`], one on every output (mutter's known scene).
@@ -72,6 +75,7 @@ pub mod scene;
 pub mod server;
 pub mod wayland_scene;
 pub mod x11_windows;
+pub mod xcursor;
 pub mod xdg_scene;
 
 pub use fake::{FakeCapture, FakeFailure};
@@ -82,7 +86,7 @@ pub use repainting_window::RepaintingWindow;
 pub use scene::{Scene, SceneError};
 pub use server::{
     DialogAnswer, DummyOptions, FakePortal, FakePortalOptions, MutterOptions, MutterServer,
-    ServerError, ServerKind, SwayOptions, WaylandServer, XServer, XvfbOptions,
+    ServerError, ServerKind, SwayOptions, VirtualPointer, WaylandServer, XServer, XvfbOptions,
 };
 pub use wayland_scene::WaylandScene;
 pub use x11_windows::{TestWindows, WindowManager};

@@ -137,6 +137,9 @@ fn main() -> Result<(), mss::Error> {
 //! [`MssBuilder::with_cursor`] draws the pointer onto each frame: on X11 from XFixes, whose
 //! cursor pixels are premultiplied and blended as such, unlike python-mss (see [`cursor`] for
 //! the rule and the difference); on Wayland the compositor draws it into the frame.
+//! [`Capture::cursor`] reads the pointer's image and place: on X11 from XFixes, on GNOME and
+//! through the screen-cast portal from the casts' cursor metadata (the `pipewire` backend);
+//! wlr-screencopy has no way to.
 #![forbid(unsafe_code)]
 
 mod capturer;

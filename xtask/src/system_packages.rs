@@ -155,6 +155,11 @@ pub const TEST_REQUIREMENTS: &[Requirement] = &[
         probe: Probe::Program("mutter"),
     },
     Requirement {
+        package: "adwaita-icon-theme",
+        needed_for: "the pointer theme the test kit's mutter shows, and the reference its pointer tests compare with",
+        probe: Probe::File("/usr/share/icons/Adwaita/cursors/left_ptr"),
+    },
+    Requirement {
         package: "dbus",
         needed_for: "dbus-daemon, the private session bus mutter's screen-cast interface is reached on",
         probe: Probe::Program("dbus-daemon"),

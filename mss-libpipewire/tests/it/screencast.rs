@@ -81,7 +81,7 @@ fn after_format() -> Vec<Pod> {
             MetaSize::Range(
                 meta_size::cursor_with_bitmap(64, 64),
                 meta_size::cursor_with_bitmap(1, 1),
-                meta_size::cursor_with_bitmap(256, 256),
+                meta_size::cursor_with_bitmap(1024, 1024),
             ),
         )),
     ]

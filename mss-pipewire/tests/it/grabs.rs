@@ -155,7 +155,6 @@ fn frames_outlive_the_capturer_pipewire_and_mutter() {
     for error in [
         capture.windows().map(drop).unwrap_err(),
         capture.grab_window(1).map(drop).unwrap_err(),
-        capture.cursor().map(drop).unwrap_err(),
     ] {
         assert!(
             matches!(
@@ -168,6 +167,13 @@ fn frames_outlive_the_capturer_pipewire_and_mutter() {
             "{error:?}"
         );
     }
+    // A headless mutter shows no pointer (it has no pointer device): nothing to read (from
+    // casts of its own, with the pointer as metadata; the frames' cast is untouched).
+    let error = capture.cursor().map(drop).unwrap_err();
+    assert!(
+        matches!(error, Error::CursorUnavailable { .. }),
+        "{error:?}"
+    );
     drop(capture);
     let pids = server.pids();
     drop(server);

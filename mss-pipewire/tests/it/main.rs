@@ -4,6 +4,8 @@
 //! compared with it.
 //!
 //! - `client`: mutter's D-Bus client: the monitors, casts, refusals.
+//! - `cursor`: the pointer read from the casts' cursor metadata, put at known places with a
+//!   virtual pointer and compared with the theme's image and with mutter's own drawing.
 //! - `grabs`: the first frame of a cast, exact pixels of every region, zero copy (frames in
 //!   the memfds mutter maps), an idle screen answered at once, frames outliving everything.
 //! - `monitors`: two monitors side by side, regions across them and in the gap between.
@@ -17,6 +19,7 @@
 mod buffers;
 mod changes;
 mod client;
+mod cursor;
 mod failures;
 mod grabs;
 mod monitors;

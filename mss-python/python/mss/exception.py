@@ -17,6 +17,7 @@ __all__ = [
     "BuffersExhaustedError",
     "ClosedError",
     "ConnectionLostError",
+    "CursorUnavailableError",
     "DisplayTimeoutError",
     "DisplayUnavailableError",
     "ExistingFileError",
@@ -71,6 +72,10 @@ class MonitorNotFoundError(ScreenShotError, IndexError):
 
 class WindowUnavailableError(ScreenShotError):
     """A window that is gone, unmapped or minimized (``details["problem"]`` says which)."""
+
+
+class CursorUnavailableError(ScreenShotError):
+    """The pointer cannot be read now: hidden, or on no monitor the backend sees."""
 
 
 class XWaylandRootError(ScreenShotError):

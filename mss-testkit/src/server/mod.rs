@@ -17,6 +17,7 @@
 //!   the packages; tests that need a server fail with it, they are never skipped.
 
 mod mutter;
+mod pointer;
 mod portal;
 mod process;
 mod sway;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 pub use mutter::{MutterOptions, MutterServer};
+pub use pointer::VirtualPointer;
 pub use portal::{DialogAnswer, FakePortal, FakePortalOptions};
 pub use sway::{SwayOptions, WaylandServer};
 pub use xorg::DummyOptions;

@@ -157,7 +157,12 @@ impl MutterServer {
             .and_then(|()| {
                 std::fs::write(
                     settings.join("keyfile"),
-                    "[org/gnome/desktop/interface]\nenable-animations=false\n",
+                    format!(
+                        "[org/gnome/desktop/interface]\nenable-animations=false\n\
+                         cursor-theme='{}'\ncursor-size={}\n",
+                        crate::xcursor::MUTTER_THEME,
+                        crate::xcursor::MUTTER_SIZE
+                    ),
                 )
             })
             .map_err(|source| io_error("writing mutter's settings", source))?;

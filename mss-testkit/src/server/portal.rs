@@ -49,6 +49,7 @@ pub enum DialogAnswer {
 pub struct FakePortalOptions {
     screen_cast: bool,
     answer: DialogAnswer,
+    cursor_modes: u32,
     timeout: Duration,
 }
 
@@ -59,14 +60,23 @@ impl Default for FakePortalOptions {
 }
 
 impl FakePortalOptions {
-    /// A backend offering the screen cast, whose dialog shares every monitor; 30 s to come
-    /// up.
+    /// A backend offering the screen cast with every cursor mode (hidden, embedded,
+    /// metadata), whose dialog shares every monitor; 30 s to come up.
     pub fn new() -> Self {
         Self {
             screen_cast: true,
             answer: DialogAnswer::Share,
+            cursor_modes: 1 | 2 | 4,
             timeout: Duration::from_secs(30),
         }
+    }
+
+    /// The cursor modes the backend offers (`AvailableCursorModes`: 1 hidden, 2 embedded, 4
+    /// metadata); each is passed on to mutter's casts as it is asked.
+    #[must_use]
+    pub fn cursor_modes(mut self, modes: u32) -> Self {
+        self.cursor_modes = modes;
+        self
     }
 
     /// A frontend whose only backend offers no screen cast: the portal runs without
@@ -118,6 +128,8 @@ struct Shared {
     /// The backend's connection to mutter (mutter's sessions belong to it).
     mutter: Connection,
     ids: AtomicU64,
+    /// `AvailableCursorModes`.
+    cursor_modes: u32,
 }
 
 impl Shared {
@@ -213,6 +225,7 @@ impl FakePortal {
             }),
             mutter,
             ids: AtomicU64::new(0),
+            cursor_modes: options.cursor_modes,
         });
         let backend = zbus::blocking::connection::Builder::address(server.bus_address())
             .and_then(|builder| {
@@ -515,7 +528,7 @@ impl ScreenCast {
 
     #[zbus(property, name = "AvailableCursorModes")]
     fn available_cursor_modes(&self) -> u32 {
-        1 | 2 | 4
+        self.shared.cursor_modes
     }
 
     #[zbus(property, name = "version")]
