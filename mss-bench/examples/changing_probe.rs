@@ -195,6 +195,11 @@ fn main() {
         }
     }
     drop(streams);
+    for (capture, mode) in captures.iter().zip(&modes) {
+        if let Some(stats) = capture.pool_stats() {
+            eprintln!("{}: {} segments in its pool", mode.name, stats.live);
+        }
+    }
     println!(
         "{} rounds x {frames} frames, 3840x2160; per frame, ms (CPU: this process, Xvfb)",
         rounds
