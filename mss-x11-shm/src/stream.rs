@@ -19,8 +19,8 @@
 //! # In flight
 //!
 //! Requests are sent ahead: as fast as possible, up to `in_flight` captures are under way, and
-//! the next one is asked for before a frame is handed over, so the server's copy overlaps the
-//! consumer's work. At a fixed rate each tick's capture is sent when it falls due. A held
+//! the next one is asked for (and written to the server at once, not left in the connection's
+//! buffer) before a frame is handed over, so the server's copy overlaps the consumer's work. At a fixed rate each tick's capture is sent when it falls due. A held
 //! frame holds its slot; when every slot is held and none is in flight, the stream fails with
 //! [`Error::BuffersExhausted`] instead of waiting.
 //!
@@ -256,6 +256,15 @@ impl<'a, C: X11Connection> ShmStream<'a, C> {
                 copy.damage.fetch(display)?
             }
         };
+        // Written now, so that the server starts on the capture while the consumer works.
+        // Left to the next wait, it could stay in the connection's buffer until the call
+        // after next: libxcb writes nothing at a wait for a reply to a request it has
+        // already written, so over libxcb every other capture reached the server only when
+        // the consumer asked for the next frame (tests/it/stream.rs counts them).
+        self.display
+            .connection()
+            .flush_requests()
+            .map_err(|error| self.display.connection_lost(error))?;
         self.queue.push_back(InFlight {
             lease,
             sequence,

@@ -733,6 +733,10 @@ impl X11Connection for AutoConnection {
         })
     }
 
+    fn flush_requests(&self) -> Result<(), ConnectionError> {
+        self.flush()
+    }
+
     fn describe_x11_connection(&self) -> Cow<'_, str> {
         match &self.inner {
             Inner::Libxcb(_) => Cow::Borrowed(LIBXCB),

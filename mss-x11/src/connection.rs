@@ -69,6 +69,22 @@ pub trait X11Connection: RequestConnection + Send {
     fn expired_wait(&self) -> Option<ExpiredWait> {
         None
     }
+
+    /// Writes the requests sent so far to the server, without waiting for any answer.
+    ///
+    /// Connections keep requests in a buffer until a reply is waited for, and libxcb writes
+    /// nothing at that wait when the request waited for was already written. A stream that
+    /// sends its next capture ahead calls this so that the server starts on it while the
+    /// consumer works; without it the capture would wait in the buffer until the wait after
+    /// next. The default does nothing, which is right for a connection that writes every
+    /// request as it is sent; a connection that buffers must write its buffer here.
+    ///
+    /// # Errors
+    ///
+    /// The connection's error when it is broken.
+    fn flush_requests(&self) -> Result<(), ConnectionError> {
+        Ok(())
+    }
 }
 
 /// A wait that outlived its deadline; see [`X11Connection::expired_wait`].
@@ -97,6 +113,10 @@ impl<S: Stream + Send + Sync> X11Connection for RustConnection<S> {
     fn describe_x11_connection(&self) -> Cow<'_, str> {
         Cow::Borrowed(PURE_RUST)
     }
+
+    fn flush_requests(&self) -> Result<(), ConnectionError> {
+        self.flush()
+    }
 }
 
 /// How [`X11Connection::describe_x11_connection`] names x11rb's pure-Rust connection.
@@ -124,6 +144,10 @@ impl X11Connection for XCBConnection {
 
     fn describe_x11_connection(&self) -> Cow<'_, str> {
         Cow::Borrowed(LIBXCB)
+    }
+
+    fn flush_requests(&self) -> Result<(), ConnectionError> {
+        self.flush()
     }
 }
 
@@ -156,6 +180,13 @@ mod application_xcb {
 
         fn describe_x11_connection(&self) -> Cow<'_, str> {
             Cow::Borrowed("libxcb (the application's xcb::Connection)")
+        }
+
+        fn flush_requests(&self) -> Result<(), ConnectionError> {
+            // The same libxcb connection's buffer, whichever wrapper writes it.
+            self.inner_connection()
+                .flush()
+                .map_err(|error| ConnectionError::IoError(std::io::Error::other(error)))
         }
     }
 

@@ -76,6 +76,7 @@ fn main() {
         .unwrap_or_else(|error| panic!("{error}\n(run `cargo xtask bench`, which installs Xvfb)"));
     stream::bench_changes(&mut criterion, &mut changing);
     stream::bench_changing(&mut criterion, &mut changing);
+    let changing_cpu = stream::changing_cpu(&mut changing, plan.quick);
     drop(changing);
     window::bench(&mut criterion, plan.screens[0], plan.region);
 
@@ -87,6 +88,7 @@ fn main() {
         Duration::from_secs(10)
     };
     let mut measures = measures::run(largest, run_for);
+    measures.extend(changing_cpu);
     measures.extend(wayland::measures(plan.quick));
     measures.extend(pipewire::measures(plan.quick));
     measure_file::write(measures);

@@ -25,6 +25,10 @@
 //!   show one of the two last colours, the same at every pixel looked at.
 //! - `stream_read_whole_frames`: the same without damage.
 //!
+//! After those rows, on the same screen, [`changing_cpu`] measures what criterion cannot: the
+//! CPU time a frame costs this process and the X server together (the measure
+//! `changing_stream_cpu`), which the machine's other work moves far less than wall time.
+//!
 //! `changes_64x64_WxH`: a 64x64 square in the middle of the screen changes colour before
 //! every frame (another X client paints it, waiting for the server each time). Each frame is
 //! checked where the square is; full frames are compared with the scene before and after.
@@ -34,12 +38,16 @@
 //!   the square into the slot and nothing else).
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use mss_bench::{BenchScreen, read_every_byte};
+use mss_bench::{BenchScreen, precise_cpu_time, read_every_byte};
 use mss_core::{
     Capture as _, Changes, Frame, FrameStream, Region, Rgba, StreamFrame, StreamOptions,
 };
+use serde_json::Value;
+
+use crate::measure_file::measure;
 
 pub fn bench(criterion: &mut Criterion, screen: &BenchScreen) {
     let size = screen.size();
@@ -245,4 +253,178 @@ pub fn bench_changes(criterion: &mut Criterion, screen: &mut BenchScreen) {
         screen.scene().assert_frame(&frame.frame);
     }
     group.finish();
+}
+
+/// One subject of [`changing_cpu`]: what it takes per frame, summed over its blocks.
+struct CpuSubject<'a> {
+    name: &'static str,
+    /// `None`: grab then read; `Some`: the stream's next frame, read.
+    stream: Option<Box<dyn FrameStream + 'a>>,
+    /// Whether a frame is captured and read at all (`false`: the painting alone).
+    captures: bool,
+    frames: u32,
+    wall: Duration,
+    ours: Duration,
+    server: Duration,
+    /// Frames showing the screen before the latest painting (pipelined captures).
+    behind: u32,
+}
+
+impl CpuSubject<'_> {
+    /// Milliseconds per frame.
+    fn per_frame(&self, total: Duration) -> f64 {
+        total.as_secs_f64() * 1000.0 / f64::from(self.frames)
+    }
+
+    /// CPU time per frame, this process and the X server together, in ms.
+    fn cpu(&self) -> f64 {
+        self.per_frame(self.ours + self.server)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{}: {:.2} ms of CPU a frame (this process {:.2}, Xvfb {:.2}), {:.2} ms of wall \
+             time; {} of {} frames show the screen before the latest painting",
+            self.name,
+            self.cpu(),
+            self.per_frame(self.ours),
+            self.per_frame(self.server),
+            self.per_frame(self.wall),
+            self.behind,
+            self.frames
+        )
+    }
+}
+
+/// The CPU time a frame costs this process and the X server when the whole screen changes
+/// before every frame (as in `changing_stream_WxH`): the painting alone, grab-then-read, the
+/// default stream (two in flight) and a stream with one capture in flight, alternated in
+/// blocks of frames so that load coming and going falls on all of them. CPU time, unlike wall
+/// time, does not grow when other processes take the cores, and it counts the X server's
+/// work, which a pipelined stream overlaps with the consumer's instead of waiting for it.
+pub fn changing_cpu(screen: &mut BenchScreen, quick: bool) -> Vec<Value> {
+    const BLOCK: u32 = 10;
+    const SUBJECTS: usize = 4;
+    let rounds = if quick { 2 } else { 12 };
+    let size = screen.size();
+    let region = size.region();
+    let points = sample_points(size.width, size.height);
+    let server = screen.server_pid();
+    let mut grabber = screen.open_shm().expect("SHM capturer");
+    let mut stream_capture = screen.open_shm().expect("SHM capturer");
+    let mut one_capture = screen.open_shm().expect("SHM capturer");
+    let subject = |name, stream, captures| CpuSubject {
+        name,
+        stream,
+        captures,
+        frames: 0,
+        wall: Duration::ZERO,
+        ours: Duration::ZERO,
+        server: Duration::ZERO,
+        behind: 0,
+    };
+    let mut subjects: [CpuSubject<'_>; SUBJECTS] = [
+        subject("paint", None, false),
+        subject("sequential_read", None, true),
+        subject(
+            "stream_read",
+            Some(
+                stream_capture
+                    .stream(&StreamOptions::new())
+                    .expect("stream"),
+            ),
+            true,
+        ),
+        subject(
+            "stream_read_one_in_flight",
+            Some(
+                one_capture
+                    .stream(&StreamOptions::new().in_flight(1))
+                    .expect("stream"),
+            ),
+            true,
+        ),
+    ];
+    let mut turn = 0usize;
+    for round in 0..rounds {
+        for index in 0..SUBJECTS {
+            // Each round in another order.
+            let subject = &mut subjects[(index + round) % SUBJECTS];
+            let mut frame_of = |screen: &mut BenchScreen, subject: &mut CpuSubject<'_>| {
+                let before = COLOURS[turn % 2];
+                turn += 1;
+                screen
+                    .scene_mut()
+                    .paint_rect(region, COLOURS[turn % 2])
+                    .expect("painting the screen");
+                if !subject.captures {
+                    return false;
+                }
+                let frame = match &mut subject.stream {
+                    None => grabber.grab(region).expect("grab"),
+                    Some(stream) => stream.next_frame().expect("frame").frame,
+                };
+                let shown = uniform_colour(&frame, &points);
+                assert!(COLOURS.contains(&shown), "{shown:?} is neither colour");
+                black_box(read_every_byte(&frame));
+                shown == before
+            };
+            // The frames in flight were captured before this block: not counted.
+            for _ in 0..2 {
+                frame_of(screen, subject);
+            }
+            let (start, ours, theirs) = (
+                Instant::now(),
+                precise_cpu_time(None).expect("own CPU time"),
+                precise_cpu_time(Some(server)).expect("Xvfb's CPU time"),
+            );
+            let mut behind = 0;
+            for _ in 0..BLOCK {
+                behind += u32::from(frame_of(screen, subject));
+            }
+            subject.wall += start.elapsed();
+            subject.ours += precise_cpu_time(None).expect("own CPU time") - ours;
+            subject.server += precise_cpu_time(Some(server)).expect("Xvfb's CPU time") - theirs;
+            subject.frames += BLOCK;
+            subject.behind += behind;
+        }
+    }
+    let details: Vec<String> = subjects.iter().map(CpuSubject::describe).collect();
+    let detail = format!(
+        "{}, {rounds} blocks of {BLOCK} frames each, alternated; {}",
+        size.label(),
+        details.join("; ")
+    );
+    let [paint, sequential, stream, one] = &subjects;
+    let net = |subject: &CpuSubject<'_>| subject.cpu() - paint.cpu();
+    let mut measures = Vec::new();
+    for subject in [sequential, stream, one] {
+        measures.push(measure(
+            &format!("changing_stream_cpu/{}_ms", subject.name),
+            subject.cpu(),
+            "ms",
+            (None, None),
+            subject.describe(),
+        ));
+    }
+    measures.push(measure(
+        "changing_stream_cpu/stream_over_sequential",
+        stream.cpu() / sequential.cpu(),
+        "ratio",
+        (None, None),
+        format!(
+            "CPU a frame, painting included; net of the painting's CPU: {:.3} (one in flight: \
+             {:.3}). {detail}",
+            net(stream) / net(sequential),
+            net(one) / net(sequential)
+        ),
+    ));
+    measures.push(measure(
+        "changing_stream_cpu/one_in_flight_over_sequential",
+        one.cpu() / sequential.cpu(),
+        "ratio",
+        (None, None),
+        "CPU a frame, painting included".to_owned(),
+    ));
+    measures
 }

@@ -92,9 +92,9 @@ fn serve_until_closed(state: &Arc<ServerState>, stream: UnixStream, index: usize
         pixmaps: HashMap::new(),
         segments: HashMap::new(),
     };
-    while let Ok(Some((request, mut fds))) = inbox.request() {
+    while let Ok(Some((request, fds))) = inbox.request() {
         client.sequence = client.sequence.wrapping_add(1);
-        if client.handle(&request, &mut fds).is_err() {
+        if client.handle(&request, fds).is_err() {
             break;
         }
     }

@@ -158,7 +158,12 @@ impl Inbox {
 
     /// The next request, whole, with the descriptors received so far; `None` at the end of
     /// the stream (or at a request claiming a length the fake server does not speak).
-    pub(super) fn request(&mut self) -> io::Result<Option<(Vec<u8>, Vec<OwnedFd>)>> {
+    ///
+    /// The descriptors are those received and not yet used, oldest first: a request that
+    /// carries some takes them from the front, and the rest wait for the next one, as in an X
+    /// server. A client's write carrying a descriptor may arrive in the same read as the end
+    /// of an earlier request, so a request must not take descriptors it does not use.
+    pub(super) fn request(&mut self) -> io::Result<Option<(Vec<u8>, &mut Vec<OwnedFd>)>> {
         let Some(head) = self.take(4)? else {
             return Ok(None);
         };
@@ -170,7 +175,7 @@ impl Inbox {
         let Some(body) = self.take(units * 4 - 4)? else {
             return Ok(None);
         };
-        Ok(Some(([head, body].concat(), std::mem::take(&mut self.fds))))
+        Ok(Some(([head, body].concat(), &mut self.fds)))
     }
 }
 

@@ -268,4 +268,8 @@ impl X11Connection for Intercepted {
     fn describe_x11_connection(&self) -> Cow<'_, str> {
         Cow::Borrowed("x11rb pure Rust, MIT-SHM changed by the test")
     }
+
+    fn flush_requests(&self) -> Result<(), ConnectionError> {
+        self.inner.flush()
+    }
 }

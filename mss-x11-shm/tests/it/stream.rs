@@ -5,6 +5,9 @@
 use std::time::{Duration, Instant};
 
 use mss_core::{Capture, Changes, Error, Region, Rgba, StreamOptions};
+use mss_testkit::fake_x_server::checks::check_root_frame;
+use mss_testkit::fake_x_server::{FakeShm, FakeXServer, XScript};
+use mss_x11::{ConnectionPreference, X11Options};
 use mss_x11_shm::ShmOptions;
 
 use crate::support::{default_painted, open};
@@ -205,4 +208,57 @@ fn a_server_that_dies_mid_stream_is_reported_at_once() {
         );
     };
     assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
+}
+
+/// Counts, on the test kit's fake server, the `ShmGetImage`s that reached it: when a frame is
+/// handed over, the capture sent ahead of it has been written to the server, so the server
+/// works on it while the consumer works on the frame. Over libxcb (the default connection)
+/// it would otherwise wait in libxcb's buffer: a wait for a reply writes nothing when the
+/// request waited for was written already, so every other capture reached the server only at
+/// the next call, after the consumer was done (and, on a changing screen, after the next
+/// painting). The fake server answers every request, so no count is a matter of time; the
+/// deadline only turns a capture that never arrives into a failure.
+#[test]
+fn a_capture_sent_ahead_reaches_the_server_before_the_frame_is_handed_over() {
+    for preference in [ConnectionPreference::Libxcb, ConnectionPreference::PureRust] {
+        let mut script = XScript::new(64, 48);
+        script.extensions.shm = Some(FakeShm {
+            version: (1, 2),
+            attach: true,
+        });
+        let server = FakeXServer::start(script).unwrap();
+        let options = ShmOptions::new().x11(
+            X11Options::new()
+                .connection(preference)
+                .timeout(Some(Duration::from_secs(10))),
+        );
+        let mut capture = open(server.display(), options);
+        let screen = rect(0, 0, 64, 48);
+        let in_flight = 2;
+        let mut stream = capture
+            .stream(&StreamOptions::new().in_flight(in_flight))
+            .unwrap();
+        // The fake server has no pixmaps in shared memory: whole frames.
+        assert!(
+            stream.describe().contains("ShmGetImage, 2 in flight"),
+            "{}",
+            stream.describe()
+        );
+        let sent_before = server.requests("ShmGetImage");
+        for delivered in 1..=6 {
+            let frame = stream.next_frame().unwrap();
+            check_root_frame(&frame.frame, screen, &server.script().screen).unwrap();
+            // The frames handed over so far, and the one capture in flight behind them.
+            let expected = sent_before + delivered + in_flight - 1;
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while server.requests("ShmGetImage") < expected && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert_eq!(
+                server.requests("ShmGetImage"),
+                expected,
+                "{preference:?}: frame {delivered} handed over"
+            );
+        }
+    }
 }
