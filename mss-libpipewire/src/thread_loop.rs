@@ -109,10 +109,10 @@ impl Reaper {
         // `loop_invoke_inthread`), and with no function it calls nothing else. Each retired
         // stream was disconnected before it was retired, so every call queued for it is in
         // that queue already; they run here on the stream and listener still alive.
-        unsafe {
+        let flushed = unsafe {
             let iface = &*(*self.pw_loop).loop_;
             let methods = &*iface.cb.funcs.cast::<sys::spa_loop_methods>();
-            if let Some(invoke) = methods.invoke {
+            methods.invoke.map(|invoke| {
                 invoke(
                     iface.cb.data,
                     None,
@@ -121,8 +121,14 @@ impl Reaper {
                     0,
                     false,
                     std::ptr::null_mut(),
-                );
-            }
+                )
+            })
+        };
+        if flushed.is_none() {
+            // A loop without `invoke` (never seen): nothing proves the queue empty, so what
+            // was retired is leaked rather than destroyed under a queued call.
+            std::mem::forget(retired);
+            return;
         }
         for object in retired {
             // SAFETY: each object was live when retired and is destroyed only here, once;
