@@ -21,7 +21,7 @@ use crate::picture::{Picture, Pixels};
 use crate::pointer::Pointer;
 use crate::session::{self, Environment};
 use crate::source::{self, CastSource, Source, SourceOptions};
-use crate::stream::PipeWireStream;
+use crate::stream::{Casts, PipeWireStream};
 use crate::token::TokenStore;
 
 /// How many times [`Capture::cursor`] starts a monitor's cast that shows the pointer without
@@ -834,5 +834,48 @@ fn windows_unsupported(what: &'static str) -> Error {
         reason: "the pipewire backend casts monitors; window casts (RecordWindow) are not \
                  implemented yet: capture the window's region of its monitor instead"
             .to_owned(),
+    }
+}
+
+impl Casts for PipeWireCapture {
+    fn draws_cursor(&self) -> bool {
+        PipeWireCapture::draws_cursor(self)
+    }
+
+    fn set_draws_cursor(&mut self, draw: bool) {
+        Capture::draw_cursor(self, draw);
+    }
+
+    fn running_cast(&self, connector: &str) -> Option<&Cast> {
+        PipeWireCapture::running_cast(self, connector)
+    }
+
+    fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
+        PipeWireCapture::cast(self, placed)
+    }
+
+    fn restart(&mut self, connector: &str) {
+        PipeWireCapture::restart(self, connector);
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        PipeWireCapture::deadline(self)
+    }
+
+    fn cast_error(&mut self, placed: &Placed, error: CastError) -> Error {
+        PipeWireCapture::cast_error(self, placed, error)
+    }
+
+    fn frame_of(
+        &mut self,
+        picture: Arc<Picture>,
+        region: Region,
+        placed: &Placed,
+    ) -> Result<Frame, Error> {
+        PipeWireCapture::frame_of(self, picture, region, placed)
+    }
+
+    fn method(&self) -> &'static str {
+        PipeWireCapture::method(self)
     }
 }

@@ -18,19 +18,47 @@
 //! changes-only compares each picture's region with the last frame delivered. A picture that
 //! changed nothing inside the region is skipped and counted as missed.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mss_core::stream::{Pacer, sleep_until};
-use mss_core::{Changes, Error, FrameStream, Region, StreamFrame, StreamOptions};
+use mss_core::{Changes, Error, Frame, FrameStream, Region, StreamFrame, StreamOptions};
 
-use crate::capture::PipeWireCapture;
-use crate::cast::CastError;
+use crate::cast::{Cast, CastError};
 use crate::layout::Placed;
-use crate::picture::Damage;
+use crate::picture::{Damage, Picture};
+
+/// What a stream needs of its capturer: its casts, their errors and its frames. The capturer
+/// (`capture.rs`) implements it, so that this module does not depend on the capturer's.
+pub(crate) trait Casts: Send {
+    /// Whether casts have the compositor draw the pointer into frames.
+    fn draws_cursor(&self) -> bool;
+    /// Sets whether casts draw the pointer (as `Capture::draw_cursor`).
+    fn set_draws_cursor(&mut self, draw: bool);
+    /// The cast of `connector`, when it runs.
+    fn running_cast(&self, connector: &str) -> Option<&Cast>;
+    /// The cast of `placed`, started when it does not run.
+    fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error>;
+    /// Stops the cast of `connector` (the next use starts it again).
+    fn restart(&mut self, connector: &str);
+    /// The deadline of a wait starting now, by the capturer's timeout.
+    fn deadline(&self) -> Option<Instant>;
+    /// The error for a cast of `placed` that gives no picture.
+    fn cast_error(&mut self, placed: &Placed, error: CastError) -> Error;
+    /// The frame of `region` in `picture` of `placed`.
+    fn frame_of(
+        &mut self,
+        picture: Arc<Picture>,
+        region: Region,
+        placed: &Placed,
+    ) -> Result<Frame, Error>;
+    /// How the casts are obtained, for the stream's description.
+    fn method(&self) -> &'static str;
+}
 
 /// The PipeWire stream; see the [module docs](self).
 pub(crate) struct PipeWireStream<'a> {
-    capture: &'a mut PipeWireCapture,
+    capture: &'a mut dyn Casts,
     /// The monitor streamed.
     placed: Placed,
     /// The region streamed, inside the monitor.
@@ -57,14 +85,14 @@ impl<'a> PipeWireStream<'a> {
     /// A stream of `region` on `placed` through `capture`'s cast of it, paced by `period`
     /// (as fast as the compositor sends when `None`), as `options` say.
     pub(crate) fn new(
-        capture: &'a mut PipeWireCapture,
+        capture: &'a mut dyn Casts,
         placed: Placed,
         region: Region,
         period: Option<Duration>,
         options: &StreamOptions,
     ) -> Self {
         let cursor_before = capture.draws_cursor();
-        mss_core::Capture::draw_cursor(capture, options.with_cursor);
+        capture.set_draws_cursor(options.with_cursor);
         Self {
             capture,
             placed,
@@ -236,7 +264,7 @@ impl FrameStream for PipeWireStream<'_> {
 
 impl Drop for PipeWireStream<'_> {
     fn drop(&mut self) {
-        mss_core::Capture::draw_cursor(self.capture, self.cursor_before);
+        self.capture.set_draws_cursor(self.cursor_before);
     }
 }
 
