@@ -64,11 +64,15 @@ pub(crate) enum CastKind {
     /// The pointer only: buffers are read for their cursor metadata and given back at once
     /// (no frame is mapped or kept), and the producer is asked for few of them.
     Pointer,
+    /// Asked for as [`Frames`](Self::Frames), every buffer given back unread: what a cast
+    /// whose first buffer PipeWire lost looks like on a still screen (tests only, through
+    /// `PipeWireOptions::lose_frames_of_first_casts`).
+    LostFrames,
 }
 
 impl CastKind {
     fn reads_pointer(self) -> bool {
-        self != CastKind::Frames
+        matches!(self, CastKind::FramesAndPointer | CastKind::Pointer)
     }
 
     fn reads_frames(self) -> bool {
@@ -247,6 +251,11 @@ impl Cast {
         };
         // On failure, dropping the cast stops its thread.
         connected.map(|()| cast)
+    }
+
+    /// Pictures accepted so far (0: none yet).
+    pub(crate) fn pictures(&self) -> u64 {
+        self.shared.state().pictures
     }
 
     /// The newest picture, waiting until `deadline` (`None`: without limit) for the first;
@@ -563,7 +572,7 @@ impl Taker {
                 drop(state);
                 self.shared.changed.notify_all();
             }
-            if !self.kind.reads_frames() {
+            if !self.kind.reads_frames() || self.kind == CastKind::LostFrames {
                 // Given back to the producer at once.
                 continue;
             }
