@@ -14,7 +14,7 @@ use mss_core::{
 };
 
 use crate::BACKEND_NAME;
-use crate::cast::{Cast, CastError, CastKind};
+use crate::cast::{Cast, CastError, CastKind, FIRST_BUFFER_GRACE, FIRST_PICTURE_STARTS};
 use crate::layout::{self, Placed, pixels_of};
 use crate::mutter::CursorMode;
 use crate::picture::{Picture, Pixels};
@@ -27,15 +27,6 @@ use crate::token::TokenStore;
 /// How many times [`Capture::cursor`] starts a monitor's cast that shows the pointer without
 /// its image (see `PipeWireCapture::pointer_of`).
 const POINTER_STARTS: usize = 3;
-
-/// How long [`Capture::cursor`] waits for the first buffer of a cast it started before
-/// starting it again (see `PipeWireCapture::pointer_of`): mutter sends one within tens of
-/// milliseconds of the start.
-const FIRST_BUFFER_GRACE: Duration = Duration::from_secs(2);
-
-/// How many times a grab starts a monitor's cast that sent no picture within
-/// [`FIRST_BUFFER_GRACE`] (see `PipeWireCapture::picture`).
-const FIRST_PICTURE_STARTS: usize = 3;
 
 /// How long a wait on the session may take unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;

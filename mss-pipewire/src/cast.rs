@@ -54,6 +54,16 @@ const EVENT_WAIT: Duration = Duration::from_secs(3600);
 /// changes at once.
 const DAMAGE_HISTORY: usize = 64;
 
+/// How long a cast may stay silent after its start before it is started again: mutter sends
+/// its first buffer within tens of milliseconds of the start, and PipeWire 0.3 can lose that
+/// buffer (the consumer's `Start` resets the link's hand-over), after which a still screen
+/// sends nothing.
+pub(crate) const FIRST_BUFFER_GRACE: Duration = Duration::from_secs(2);
+
+/// How many times a grab or a stream starts a monitor's cast that sent no picture within
+/// [`FIRST_BUFFER_GRACE`], the last start waiting until the deadline.
+pub(crate) const FIRST_PICTURE_STARTS: usize = 3;
+
 /// What a cast is read for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CastKind {

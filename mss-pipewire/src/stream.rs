@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use mss_core::stream::{Pacer, sleep_until};
 use mss_core::{Changes, Error, Frame, FrameStream, Region, StreamFrame, StreamOptions};
 
-use crate::cast::{Cast, CastError};
+use crate::cast::{Cast, CastError, FIRST_BUFFER_GRACE, FIRST_PICTURE_STARTS};
 use crate::layout::Placed;
 use crate::picture::{Damage, Picture};
 
@@ -79,6 +79,8 @@ pub(crate) struct PipeWireStream<'a> {
     sequence: u64,
     /// Ticks and pictures missed since the last frame delivered.
     missed: u64,
+    /// How many times the cast was started for the first picture (see `next_frame`).
+    starts: usize,
 }
 
 impl<'a> PipeWireStream<'a> {
@@ -106,6 +108,7 @@ impl<'a> PipeWireStream<'a> {
             baseline: None,
             sequence: 0,
             missed: 0,
+            starts: 1,
         }
     }
 
@@ -154,18 +157,36 @@ impl FrameStream for PipeWireStream<'_> {
             } else {
                 deadline
             };
+            // A cast silent from its start (its first buffer lost, a still screen) is started
+            // again after a grace, as a grab does, within the same limit.
+            let retry = first
+                && self.starts < FIRST_PICTURE_STARTS
+                && self.capture.cast(&placed)?.pictures() == 0;
+            let wait_until = if retry {
+                let grace = Instant::now() + FIRST_BUFFER_GRACE;
+                Some(limit.map_or(grace, |limit| limit.min(grace)))
+            } else {
+                limit
+            };
             let outcome = if waits_for_a_new_picture {
                 self.capture
                     .cast(&placed)?
-                    .newer_than(self.last_picture, limit)
+                    .newer_than(self.last_picture, wait_until)
             } else {
                 match self.tick_before(deadline) {
                     None => return Ok(None),
-                    Some(_) => self.capture.cast(&placed)?.newest(limit).map(Some),
+                    Some(_) => self.capture.cast(&placed)?.newest(wait_until).map(Some),
                 }
             };
             let picture = match outcome {
                 Ok(Some(picture)) => picture,
+                Ok(None) | Err(CastError::TimedOut(_))
+                    if retry && limit.is_none_or(|limit| Instant::now() < limit) =>
+                {
+                    self.capture.restart(&placed.connector);
+                    self.starts += 1;
+                    continue;
+                }
                 Ok(None) | Err(CastError::TimedOut(_)) => {
                     let callers_deadline_passed =
                         deadline.is_some_and(|caller| Instant::now() >= caller);

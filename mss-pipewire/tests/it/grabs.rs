@@ -233,3 +233,23 @@ fn a_cast_silent_from_its_start_is_started_again_and_the_grab_shows_the_screen()
         other => panic!("three silent casts: {other:?}"),
     }
 }
+
+/// A stream's first frame, on a cast silent from its start, is the screen too: the stream
+/// starts the cast again as a grab does.
+#[test]
+fn a_stream_whose_first_cast_is_silent_starts_it_again() {
+    let server = mutter(&[(640, 480)]);
+    let scene = scene(&server);
+    let mut capture = PipeWireCapture::open_with(
+        Some(server.wayland_display_name()),
+        PipeWireOptions::new()
+            .timeout(Some(HANG_GUARD))
+            .lose_frames_of_first_casts(1),
+    )
+    .unwrap_or_else(|error| panic!("{error}\n{}", server.log()));
+    let mut stream = capture.stream(&mss_core::StreamOptions::new()).unwrap();
+    let first = stream
+        .next_frame()
+        .unwrap_or_else(|error| panic!("the first frame: {error}\n{}", server.log()));
+    scene.assert_frame(&first.frame);
+}
