@@ -14,24 +14,19 @@ use mss_core::{
 };
 
 use crate::BACKEND_NAME;
-use crate::cast::{Cast, CastError, CastKind};
+use crate::cast::{Cast, CastError, CastKind, FIRST_BUFFER_GRACE, FIRST_PICTURE_STARTS};
 use crate::layout::{self, Placed, pixels_of};
 use crate::mutter::CursorMode;
 use crate::picture::{Picture, Pixels};
 use crate::pointer::Pointer;
 use crate::session::{self, Environment};
 use crate::source::{self, CastSource, Source, SourceOptions};
-use crate::stream::PipeWireStream;
+use crate::stream::{Casts, PipeWireStream};
 use crate::token::TokenStore;
 
 /// How many times [`Capture::cursor`] starts a monitor's cast that shows the pointer without
 /// its image (see `PipeWireCapture::pointer_of`).
 const POINTER_STARTS: usize = 3;
-
-/// How long [`Capture::cursor`] waits for the first buffer of a cast it started before
-/// starting it again (see `PipeWireCapture::pointer_of`): mutter sends one within tens of
-/// milliseconds of the start.
-const FIRST_BUFFER_GRACE: Duration = Duration::from_secs(2);
 
 /// How long a wait on the session may take unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = mss_core::OpenOptions::DEFAULT_TIMEOUT;
@@ -54,6 +49,10 @@ pub struct PipeWireOptions {
     /// Whether the portal may be asked (it may show its dialog); `false` for a probe of what
     /// the backend would answer, which is then refused saying so.
     pub may_ask_user: bool,
+    /// Tests only: the first this many frame casts the capturer starts drop every buffer
+    /// unread, as a cast whose first buffer was lost looks on a still screen.
+    #[doc(hidden)]
+    pub lose_frames_of_first_casts: usize,
 }
 
 impl PipeWireOptions {
@@ -66,6 +65,7 @@ impl PipeWireOptions {
             restore_token: None,
             token_store: TokenStore::StateDirectory,
             may_ask_user: true,
+            lose_frames_of_first_casts: 0,
         }
     }
 
@@ -87,6 +87,14 @@ impl PipeWireOptions {
     #[must_use]
     pub fn restore_token(mut self, token: Option<String>) -> Self {
         self.restore_token = token;
+        self
+    }
+
+    /// Tests only: sets [`lose_frames_of_first_casts`](Self::lose_frames_of_first_casts).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn lose_frames_of_first_casts(mut self, casts: usize) -> Self {
+        self.lose_frames_of_first_casts = casts;
         self
     }
 
@@ -135,6 +143,8 @@ pub struct PipeWireCapture {
     proven: bool,
     /// Why the capturer cannot be used any more, once it cannot.
     lost: Option<String>,
+    /// Frame casts still to start as [`CastKind::LostFrames`] (tests only).
+    lose_frames_of_first_casts: usize,
 }
 
 impl std::fmt::Debug for PipeWireCapture {
@@ -195,6 +205,7 @@ impl PipeWireCapture {
             timeout: options.timeout,
             proven: false,
             lost: None,
+            lose_frames_of_first_casts: options.lose_frames_of_first_casts,
         })
     }
 
@@ -269,6 +280,10 @@ impl PipeWireCapture {
         if !self.casts.contains_key(&placed.connector) {
             let kind = match self.cursor {
                 CursorMode::Metadata => CastKind::FramesAndPointer,
+                _ if self.lose_frames_of_first_casts > 0 => {
+                    self.lose_frames_of_first_casts -= 1;
+                    CastKind::LostFrames
+                }
                 _ => CastKind::Frames,
             };
             let cast = self.start_cast(placed, self.cursor, kind)?;
@@ -443,7 +458,10 @@ impl PipeWireCapture {
     /// source can start ended casts again (mutter), when it ended without an error or sends
     /// pictures of another size than the monitor has now (its mode or scale changed). A
     /// source that does not know pixel sizes (the portal) learns each monitor's from its
-    /// first picture; a stream renegotiated to another size after it is an error.
+    /// first picture; a stream renegotiated to another size after it is an error. A cast that
+    /// sent no picture within [`FIRST_BUFFER_GRACE`] of its start is started again (its first
+    /// buffer lost: see `pointer_of`), up to [`FIRST_PICTURE_STARTS`] times. Every wait ends
+    /// within one timeout of the call.
     pub(crate) fn picture(&mut self, placed: &Placed) -> Result<Arc<Picture>, Error> {
         let restarts = self.source.restarts_ended_casts();
         let mut expected = if self.source.pixel_sizes_known() {
@@ -452,9 +470,26 @@ impl PipeWireCapture {
             self.learnt_sizes.get(&placed.connector).copied()
         };
         let mut again = true;
+        let deadline = self.deadline();
+        let mut starts = 1;
         loop {
-            let deadline = self.deadline();
-            let outcome = self.cast(placed)?.newest(deadline);
+            // A cast's first buffer can be lost (see `pointer_of`), and on a still screen the
+            // producer sends no other: a cast that sent no picture within the grace is started
+            // again, up to FIRST_PICTURE_STARTS times, the last waiting until the deadline.
+            let retry = self.cast(placed)?.pictures() == 0 && starts < FIRST_PICTURE_STARTS;
+            let grace = Instant::now() + FIRST_BUFFER_GRACE;
+            let wait_until = match deadline {
+                Some(deadline) if !retry || deadline <= grace => Some(deadline),
+                None if !retry => None,
+                _ => Some(grace),
+            };
+            let outcome = self.cast(placed)?.newest(wait_until);
+            let before_deadline = deadline.is_none_or(|deadline| Instant::now() < deadline);
+            if retry && before_deadline && matches!(outcome, Err(CastError::TimedOut(_))) {
+                self.restart(&placed.connector);
+                starts += 1;
+                continue;
+            }
             if let (Ok(picture), None) = (&outcome, expected) {
                 let size = (picture.width, picture.height);
                 self.learnt_sizes.insert(placed.connector.clone(), size);
@@ -834,5 +869,48 @@ fn windows_unsupported(what: &'static str) -> Error {
         reason: "the pipewire backend casts monitors; window casts (RecordWindow) are not \
                  implemented yet: capture the window's region of its monitor instead"
             .to_owned(),
+    }
+}
+
+impl Casts for PipeWireCapture {
+    fn draws_cursor(&self) -> bool {
+        PipeWireCapture::draws_cursor(self)
+    }
+
+    fn set_draws_cursor(&mut self, draw: bool) {
+        Capture::draw_cursor(self, draw);
+    }
+
+    fn running_cast(&self, connector: &str) -> Option<&Cast> {
+        PipeWireCapture::running_cast(self, connector)
+    }
+
+    fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error> {
+        PipeWireCapture::cast(self, placed)
+    }
+
+    fn restart(&mut self, connector: &str) {
+        PipeWireCapture::restart(self, connector);
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        PipeWireCapture::deadline(self)
+    }
+
+    fn cast_error(&mut self, placed: &Placed, error: CastError) -> Error {
+        PipeWireCapture::cast_error(self, placed, error)
+    }
+
+    fn frame_of(
+        &mut self,
+        picture: Arc<Picture>,
+        region: Region,
+        placed: &Placed,
+    ) -> Result<Frame, Error> {
+        PipeWireCapture::frame_of(self, picture, region, placed)
+    }
+
+    fn method(&self) -> &'static str {
+        PipeWireCapture::method(self)
     }
 }

@@ -54,6 +54,16 @@ const EVENT_WAIT: Duration = Duration::from_secs(3600);
 /// changes at once.
 const DAMAGE_HISTORY: usize = 64;
 
+/// How long a cast may stay silent after its start before it is started again: mutter sends
+/// its first buffer within tens of milliseconds of the start, and PipeWire 0.3 can lose that
+/// buffer (the consumer's `Start` resets the link's hand-over), after which a still screen
+/// sends nothing.
+pub(crate) const FIRST_BUFFER_GRACE: Duration = Duration::from_secs(2);
+
+/// How many times a grab or a stream starts a monitor's cast that sent no picture within
+/// [`FIRST_BUFFER_GRACE`], the last start waiting until the deadline.
+pub(crate) const FIRST_PICTURE_STARTS: usize = 3;
+
 /// What a cast is read for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CastKind {
@@ -64,11 +74,15 @@ pub(crate) enum CastKind {
     /// The pointer only: buffers are read for their cursor metadata and given back at once
     /// (no frame is mapped or kept), and the producer is asked for few of them.
     Pointer,
+    /// Asked for as [`Frames`](Self::Frames), every buffer given back unread: what a cast
+    /// whose first buffer PipeWire lost looks like on a still screen (tests only, through
+    /// `PipeWireOptions::lose_frames_of_first_casts`).
+    LostFrames,
 }
 
 impl CastKind {
     fn reads_pointer(self) -> bool {
-        self != CastKind::Frames
+        matches!(self, CastKind::FramesAndPointer | CastKind::Pointer)
     }
 
     fn reads_frames(self) -> bool {
@@ -247,6 +261,11 @@ impl Cast {
         };
         // On failure, dropping the cast stops its thread.
         connected.map(|()| cast)
+    }
+
+    /// Pictures accepted so far (0: none yet).
+    pub(crate) fn pictures(&self) -> u64 {
+        self.shared.state().pictures
     }
 
     /// The newest picture, waiting until `deadline` (`None`: without limit) for the first;
@@ -563,7 +582,7 @@ impl Taker {
                 drop(state);
                 self.shared.changed.notify_all();
             }
-            if !self.kind.reads_frames() {
+            if !self.kind.reads_frames() || self.kind == CastKind::LostFrames {
                 // Given back to the producer at once.
                 continue;
             }

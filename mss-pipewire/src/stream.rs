@@ -18,19 +18,47 @@
 //! changes-only compares each picture's region with the last frame delivered. A picture that
 //! changed nothing inside the region is skipped and counted as missed.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mss_core::stream::{Pacer, sleep_until};
-use mss_core::{Changes, Error, FrameStream, Region, StreamFrame, StreamOptions};
+use mss_core::{Changes, Error, Frame, FrameStream, Region, StreamFrame, StreamOptions};
 
-use crate::capture::PipeWireCapture;
-use crate::cast::CastError;
+use crate::cast::{Cast, CastError, FIRST_BUFFER_GRACE, FIRST_PICTURE_STARTS};
 use crate::layout::Placed;
-use crate::picture::Damage;
+use crate::picture::{Damage, Picture};
+
+/// What a stream needs of its capturer: its casts, their errors and its frames. The capturer
+/// (`capture.rs`) implements it, so that this module does not depend on the capturer's.
+pub(crate) trait Casts: Send {
+    /// Whether casts have the compositor draw the pointer into frames.
+    fn draws_cursor(&self) -> bool;
+    /// Sets whether casts draw the pointer (as `Capture::draw_cursor`).
+    fn set_draws_cursor(&mut self, draw: bool);
+    /// The cast of `connector`, when it runs.
+    fn running_cast(&self, connector: &str) -> Option<&Cast>;
+    /// The cast of `placed`, started when it does not run.
+    fn cast(&mut self, placed: &Placed) -> Result<&Cast, Error>;
+    /// Stops the cast of `connector` (the next use starts it again).
+    fn restart(&mut self, connector: &str);
+    /// The deadline of a wait starting now, by the capturer's timeout.
+    fn deadline(&self) -> Option<Instant>;
+    /// The error for a cast of `placed` that gives no picture.
+    fn cast_error(&mut self, placed: &Placed, error: CastError) -> Error;
+    /// The frame of `region` in `picture` of `placed`.
+    fn frame_of(
+        &mut self,
+        picture: Arc<Picture>,
+        region: Region,
+        placed: &Placed,
+    ) -> Result<Frame, Error>;
+    /// How the casts are obtained, for the stream's description.
+    fn method(&self) -> &'static str;
+}
 
 /// The PipeWire stream; see the [module docs](self).
 pub(crate) struct PipeWireStream<'a> {
-    capture: &'a mut PipeWireCapture,
+    capture: &'a mut dyn Casts,
     /// The monitor streamed.
     placed: Placed,
     /// The region streamed, inside the monitor.
@@ -51,20 +79,22 @@ pub(crate) struct PipeWireStream<'a> {
     sequence: u64,
     /// Ticks and pictures missed since the last frame delivered.
     missed: u64,
+    /// How many times the cast was started for the first picture (see `next_frame`).
+    starts: usize,
 }
 
 impl<'a> PipeWireStream<'a> {
     /// A stream of `region` on `placed` through `capture`'s cast of it, paced by `period`
     /// (as fast as the compositor sends when `None`), as `options` say.
     pub(crate) fn new(
-        capture: &'a mut PipeWireCapture,
+        capture: &'a mut dyn Casts,
         placed: Placed,
         region: Region,
         period: Option<Duration>,
         options: &StreamOptions,
     ) -> Self {
         let cursor_before = capture.draws_cursor();
-        mss_core::Capture::draw_cursor(capture, options.with_cursor);
+        capture.set_draws_cursor(options.with_cursor);
         Self {
             capture,
             placed,
@@ -78,6 +108,7 @@ impl<'a> PipeWireStream<'a> {
             baseline: None,
             sequence: 0,
             missed: 0,
+            starts: 1,
         }
     }
 
@@ -126,18 +157,36 @@ impl FrameStream for PipeWireStream<'_> {
             } else {
                 deadline
             };
+            // A cast silent from its start (its first buffer lost, a still screen) is started
+            // again after a grace, as a grab does, within the same limit.
+            let retry = first
+                && self.starts < FIRST_PICTURE_STARTS
+                && self.capture.cast(&placed)?.pictures() == 0;
+            let wait_until = if retry {
+                let grace = Instant::now() + FIRST_BUFFER_GRACE;
+                Some(limit.map_or(grace, |limit| limit.min(grace)))
+            } else {
+                limit
+            };
             let outcome = if waits_for_a_new_picture {
                 self.capture
                     .cast(&placed)?
-                    .newer_than(self.last_picture, limit)
+                    .newer_than(self.last_picture, wait_until)
             } else {
                 match self.tick_before(deadline) {
                     None => return Ok(None),
-                    Some(_) => self.capture.cast(&placed)?.newest(limit).map(Some),
+                    Some(_) => self.capture.cast(&placed)?.newest(wait_until).map(Some),
                 }
             };
             let picture = match outcome {
                 Ok(Some(picture)) => picture,
+                Ok(None) | Err(CastError::TimedOut(_))
+                    if retry && limit.is_none_or(|limit| Instant::now() < limit) =>
+                {
+                    self.capture.restart(&placed.connector);
+                    self.starts += 1;
+                    continue;
+                }
                 Ok(None) | Err(CastError::TimedOut(_)) => {
                     let callers_deadline_passed =
                         deadline.is_some_and(|caller| Instant::now() >= caller);
@@ -236,7 +285,7 @@ impl FrameStream for PipeWireStream<'_> {
 
 impl Drop for PipeWireStream<'_> {
     fn drop(&mut self) {
-        mss_core::Capture::draw_cursor(self.capture, self.cursor_before);
+        self.capture.set_draws_cursor(self.cursor_before);
     }
 }
 

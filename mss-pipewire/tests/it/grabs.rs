@@ -1,10 +1,13 @@
 //! Grabs on one monitor: the first frame of a cast, every region exact, zero copy, an idle
 //! screen answered with the picture already there, frames that outlive everything.
 
+use std::time::Duration;
+
 use mss_core::{Capture, Error, PixelFormat, Rgba};
+use mss_pipewire::{PipeWireCapture, PipeWireOptions};
 use mss_testkit::memory;
 
-use crate::support::{mutter, open, region, scene};
+use crate::support::{HANG_GUARD, mutter, open, region, scene};
 
 /// The first frame of a cast is the screen as it was shown before the cast started, with no
 /// retry: every capturer here is new, so every grab is a cast's first frame, with the pointer
@@ -190,4 +193,63 @@ fn frames_outlive_the_capturer_pipewire_and_mutter() {
     .join()
     .unwrap();
     assert_eq!(part.region(), region(3, 5, 17, 11));
+}
+
+/// PipeWire 0.3 can lose a cast's first buffer (the consumer's start resets the hand-over),
+/// and on a still screen mutter sends no other: a grab starts such a cast again after a grace
+/// period instead of waiting out its timeout. The capturer's first casts drop every buffer
+/// here (a test-only option), as such a cast looks; with one lost the grab shows the screen,
+/// with as many lost as the grab starts casts it fails with a timeout naming the wait.
+#[test]
+fn a_cast_silent_from_its_start_is_started_again_and_the_grab_shows_the_screen() {
+    let server = mutter(&[(640, 480)]);
+    let scene = scene(&server);
+    let options = |lost: usize, timeout: Duration| {
+        PipeWireOptions::new()
+            .timeout(Some(timeout))
+            .lose_frames_of_first_casts(lost)
+    };
+    let open_with = |options: PipeWireOptions| {
+        PipeWireCapture::open_with(Some(server.wayland_display_name()), options)
+            .unwrap_or_else(|error| panic!("{error}\n{}", server.log()))
+    };
+    for lost in [1, 2] {
+        let mut capture = open_with(options(lost, HANG_GUARD));
+        let frame = capture.grab_screen().unwrap_or_else(|error| {
+            panic!(
+                "{lost} silent casts, then a grab: {error}\n{}",
+                server.log()
+            )
+        });
+        scene.assert_frame(&frame);
+    }
+    // Every cast the grab starts is silent: the grab ends within its timeout, saying so.
+    let mut capture = open_with(options(3, Duration::from_secs(5)));
+    match capture.grab_screen() {
+        Err(Error::Timeout { waiting_for, .. }) => assert!(
+            waiting_for.contains("a frame of the screen cast of monitor"),
+            "{waiting_for}"
+        ),
+        other => panic!("three silent casts: {other:?}"),
+    }
+}
+
+/// A stream's first frame, on a cast silent from its start, is the screen too: the stream
+/// starts the cast again as a grab does.
+#[test]
+fn a_stream_whose_first_cast_is_silent_starts_it_again() {
+    let server = mutter(&[(640, 480)]);
+    let scene = scene(&server);
+    let mut capture = PipeWireCapture::open_with(
+        Some(server.wayland_display_name()),
+        PipeWireOptions::new()
+            .timeout(Some(HANG_GUARD))
+            .lose_frames_of_first_casts(1),
+    )
+    .unwrap_or_else(|error| panic!("{error}\n{}", server.log()));
+    let mut stream = capture.stream(&mss_core::StreamOptions::new()).unwrap();
+    let first = stream
+        .next_frame()
+        .unwrap_or_else(|error| panic!("the first frame: {error}\n{}", server.log()));
+    scene.assert_frame(&first.frame);
 }
