@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::PipeWireError;
 use crate::properties::Properties;
 use crate::sys;
-use crate::thread_loop::{LoopInner, ThreadLoop};
+use crate::thread_loop::{LoopInner, Retired, ThreadLoop};
 
 pub(crate) struct ContextInner {
     pub(crate) thread_loop: Arc<LoopInner>,
@@ -21,10 +21,11 @@ unsafe impl Sync for ContextInner {}
 
 impl Drop for ContextInner {
     fn drop(&mut self) {
-        let _lock = self.thread_loop.lock();
-        // SAFETY: `raw` is live and destroyed once, here, with the loop's lock held, after
-        // every core made on it (each holds an `Arc<ContextInner>`).
-        unsafe { (self.thread_loop.pipewire.api().pw_context_destroy)(self.raw) };
+        let lock = self.thread_loop.lock();
+        // The context is live and handed over once, with the loop's lock held, after every
+        // core made on it (each holds an `Arc<ContextInner>`); it is destroyed at once, or
+        // after the streams and cores retired before it (see `Reaper`).
+        self.thread_loop.retire(&lock, Retired::Context(self.raw));
     }
 }
 
@@ -156,10 +157,11 @@ impl CoreInner {
 impl Drop for CoreInner {
     fn drop(&mut self) {
         let thread_loop = self.thread_loop();
-        let _lock = thread_loop.lock();
-        // SAFETY: `raw` is live and disconnected (which frees it) once, here, with the loop's
-        // lock held, after every stream made on it (each holds an `Arc<CoreInner>`).
-        unsafe { (thread_loop.pipewire.api().pw_core_disconnect)(self.raw) };
+        let lock = thread_loop.lock();
+        // The core is live and handed over once, with the loop's lock held, after every
+        // stream made on it (each holds an `Arc<CoreInner>`); it is disconnected (which frees
+        // it) at once, or after the streams retired before it (see `Reaper`).
+        thread_loop.retire(&lock, Retired::Core(self.raw));
     }
 }
 

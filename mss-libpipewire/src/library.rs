@@ -120,6 +120,7 @@ fn load_from(file: &str) -> Result<Loaded, PipeWireError> {
         pw_properties_free,
         pw_stream_new,
         pw_stream_destroy,
+        pw_stream_disconnect,
         pw_stream_add_listener,
         pw_stream_connect,
         pw_stream_update_params,

@@ -22,7 +22,7 @@ use crate::error::PipeWireError;
 use crate::pod::Pod;
 use crate::properties::Properties;
 use crate::sys;
-use crate::thread_loop::holds_a_loop_lock;
+use crate::thread_loop::{Retired, holds_a_loop_lock};
 
 /// A stream's state (`enum pw_stream_state`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -179,7 +179,8 @@ impl Owner for Shared {
 
 /// The listener registered with libpipewire: its hook, its events table and what the
 /// callbacks need. It lives at a fixed address (a leaked `Box`) from registration until after
-/// the stream is destroyed.
+/// the stream is destroyed, which happens on the loop thread once no call queued for the
+/// stream is left (see `Reaper` in the thread loop's module).
 struct Listener {
     hook: UnsafeCell<sys::spa_hook>,
     events: sys::pw_stream_events,
@@ -204,16 +205,26 @@ unsafe impl Sync for StreamInner {}
 impl Drop for StreamInner {
     fn drop(&mut self) {
         let thread_loop = self.core.thread_loop();
-        let _lock = thread_loop.lock();
+        let lock = thread_loop.lock();
         self.shared.state().destroyed = true;
-        // SAFETY: the stream is live and destroyed once, here, with the loop's lock held.
+        // SAFETY: the stream is live and disconnected once, here, with the loop's lock held.
         // Buffers still held by callers see `destroyed` (set above, under the same lock) and
-        // no longer touch it. The destruction may call the listener (buffers removed, state
-        // changes), which is still registered and alive; it is freed right after, once
-        // libpipewire no longer knows it (the stream and its hook list are gone).
+        // no longer touch it. Disconnecting takes its node off the data loop, waiting for the
+        // data loop to run past it, so the data loop queues no further call for it; calls it
+        // queued before may still wait on this loop. So the stream is not destroyed here: it
+        // is retired with its listener (still registered and alive, as those calls and the
+        // destruction call it), and the loop thread destroys it after running them (see
+        // `Reaper`). The listener box is handed over whole and freed after the stream.
         unsafe {
-            (thread_loop.pipewire.api().pw_stream_destroy)(self.shared.stream);
-            drop(Box::from_raw(self.listener));
+            (thread_loop.pipewire.api().pw_stream_disconnect)(self.shared.stream);
+            let listener: Box<dyn std::any::Any> = Box::from_raw(self.listener);
+            thread_loop.retire(
+                &lock,
+                Retired::Stream {
+                    raw: self.shared.stream,
+                    listener,
+                },
+            );
         }
     }
 }
@@ -291,8 +302,8 @@ impl Stream {
             after_format: Mutex::new(Vec::new()),
         }));
         // SAFETY: the stream is live and the loop locked. `listener` is a leaked box, so its
-        // hook and events table stay at this address until `StreamInner::drop` frees it after
-        // destroying the stream; the hook is zeroed, as `pw_stream_add_listener` expects, and
+        // hook and events table stay at this address until it is freed after the stream is
+        // destroyed (`StreamInner::drop` hands both to the loop's reaper); the hook is zeroed, as `pw_stream_add_listener` expects, and
         // lives in an `UnsafeCell` because libpipewire links it into its list. The data
         // pointer given to the callbacks is the listener itself.
         unsafe {
@@ -472,7 +483,8 @@ impl Stream {
 /// `data` must be the pointer registered with `pw_stream_add_listener` in `Stream::new`.
 unsafe fn listener<'a>(data: *mut c_void) -> &'a Listener {
     // SAFETY: by the contract, `data` is the leaked `Listener` box, freed only after the
-    // stream (and so every callback) is gone.
+    // stream is destroyed, on the loop thread after the calls queued for it have run (so
+    // after every callback).
     unsafe { &*data.cast::<Listener>() }
 }
 

@@ -1,5 +1,6 @@
 //! The C interface used, written by hand from PipeWire 0.3.65's headers (`pipewire/*.h`,
-//! `spa/buffer/*.h`, `spa/utils/{hook,dict}.h`): only the structures and functions this crate
+//! `spa/buffer/*.h`, `spa/utils/{hook,dict}.h`,
+//! `spa/support/loop.h`): only the structures and functions this crate
 //! calls. Every layout below is asserted at compile time against the sizes and offsets the
 //! C compiler gives for those headers on x86-64 and aarch64 (LP64), so a mistake fails the
 //! build; PipeWire keeps these structures ABI-stable within 0.3 (new fields only at the end
@@ -15,9 +16,68 @@ use std::mem::{offset_of, size_of};
 pub struct pw_thread_loop {
     _private: [u8; 0],
 }
+/// `struct pw_loop`: its public fields are the interfaces of the loop it wraps.
 #[repr(C)]
 pub struct pw_loop {
+    pub system: *mut c_void,
+    /// A `struct spa_loop`, whose only field is its interface.
+    pub loop_: *mut spa_interface,
+    pub control: *mut c_void,
+    /// A `struct spa_loop_utils`, whose only field is its interface.
+    pub utils: *mut spa_interface,
+}
+/// `struct spa_interface`: a type name, a version and the methods with their object.
+#[repr(C)]
+pub struct spa_interface {
+    pub type_: *const c_char,
+    pub version: u32,
+    pub cb: spa_callbacks,
+}
+#[repr(C)]
+pub struct spa_source {
     _private: [u8; 0],
+}
+/// `spa_invoke_func_t`.
+pub type spa_invoke_func_t = Option<
+    unsafe extern "C" fn(*mut c_void, bool, u32, *const c_void, usize, *mut c_void) -> c_int,
+>;
+/// `spa_source_event_func_t`.
+pub type spa_source_event_func_t = Option<unsafe extern "C" fn(*mut c_void, u64)>;
+/// `struct spa_loop_methods` (version 0): only `invoke` is called.
+#[repr(C)]
+pub struct spa_loop_methods {
+    pub version: u32,
+    pub add_source: *const c_void,
+    pub update_source: *const c_void,
+    pub remove_source: *const c_void,
+    pub invoke: Option<
+        unsafe extern "C" fn(
+            *mut c_void,
+            spa_invoke_func_t,
+            u32,
+            *const c_void,
+            usize,
+            bool,
+            *mut c_void,
+        ) -> c_int,
+    >,
+}
+/// `struct spa_loop_utils_methods` (version 0): only the event sources' methods are called.
+#[repr(C)]
+pub struct spa_loop_utils_methods {
+    pub version: u32,
+    pub add_io: *const c_void,
+    pub update_io: *const c_void,
+    pub add_idle: *const c_void,
+    pub enable_idle: *const c_void,
+    pub add_event: Option<
+        unsafe extern "C" fn(*mut c_void, spa_source_event_func_t, *mut c_void) -> *mut spa_source,
+    >,
+    pub signal_event: Option<unsafe extern "C" fn(*mut c_void, *mut spa_source) -> c_int>,
+    pub add_timer: *const c_void,
+    pub update_timer: *const c_void,
+    pub add_signal: *const c_void,
+    pub destroy_source: Option<unsafe extern "C" fn(*mut c_void, *mut spa_source)>,
 }
 #[repr(C)]
 pub struct pw_context {
@@ -273,6 +333,15 @@ const _: () = {
     assert!(offset_of!(spa_meta_bitmap, stride) == 12);
     assert!(offset_of!(spa_meta_bitmap, offset) == 16);
     assert!(offset_of!(pw_properties, flags) == 16);
+    assert!(size_of::<pw_loop>() == 32);
+    assert!(offset_of!(pw_loop, loop_) == 8);
+    assert!(offset_of!(pw_loop, utils) == 24);
+    assert!(size_of::<spa_interface>() == 32);
+    assert!(offset_of!(spa_interface, cb) == 16);
+    assert!(offset_of!(spa_loop_methods, invoke) == 32);
+    assert!(offset_of!(spa_loop_utils_methods, add_event) == 40);
+    assert!(offset_of!(spa_loop_utils_methods, signal_event) == 48);
+    assert!(offset_of!(spa_loop_utils_methods, destroy_source) == 80);
 };
 
 /// The functions of libpipewire-0.3 this crate calls, resolved once from the loaded library.
@@ -306,6 +375,7 @@ pub struct Api {
     pub pw_stream_new:
         unsafe extern "C" fn(*mut pw_core, *const c_char, *mut pw_properties) -> *mut pw_stream,
     pub pw_stream_destroy: unsafe extern "C" fn(*mut pw_stream),
+    pub pw_stream_disconnect: unsafe extern "C" fn(*mut pw_stream) -> c_int,
     pub pw_stream_add_listener:
         unsafe extern "C" fn(*mut pw_stream, *mut spa_hook, *const pw_stream_events, *mut c_void),
     pub pw_stream_connect:

@@ -183,8 +183,9 @@ pub fn run() -> Result<()> {
     steps.finish()
 }
 
-/// The `--suppressions` option naming `xtask/valgrind.supp`, which hides only allocations that
-/// the Rust standard library keeps on purpose until exit (each entry says which and why).
+/// The `--suppressions` option naming `xtask/valgrind.supp`, which hides only allocations of
+/// the standard library, glibc or a dependency that outlive the process's last moments on
+/// purpose or in a thread still ending (each entry says which and why).
 fn suppressions_option() -> String {
     let file = crate::paths::project_root().join("xtask/valgrind.supp");
     format!("--suppressions={}", file.display())

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use mss_core::{Frame, PixelFormat, PixelStorage, Region};
@@ -18,7 +19,7 @@ use mss_memfd::ForeignMemory;
 use mss_pipewire::mutter::{CursorMode, MutterDbus};
 use mss_spa_pod::ids::{data_type, meta_size, meta_type, param};
 use mss_spa_pod::{Fraction, MetaSize, Rectangle, VideoFormat, VideoFormatInfo};
-use mss_testkit::{FullscreenScene, MutterOptions, MutterServer};
+use mss_testkit::{FullscreenScene, MutterOptions, MutterServer, VirtualPointer};
 
 /// How long the whole negotiation and the first frame may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -143,6 +144,114 @@ fn each_of_two_monitors_is_cast_with_its_own_part_of_the_screen() {
     let server = start_mutter(&MutterOptions::new().monitors(&[(640, 480), (800, 600)]));
     drop(cast_shows_the_pattern(&server, "Meta-0", (640, 480)));
     drop(cast_shows_the_pattern(&server, "Meta-1", (800, 600)));
+}
+
+/// A stream dropped while mutter sends frames as fast as the pointer moves (a thread moves it
+/// back and forth, each motion answered before the next, and mutter draws it into the
+/// frames). The data loop hands each frame's `process` event to the thread loop as
+/// a queued call carrying the stream's address; here the loop's lock is held from before a
+/// frame arrives until the stream is dropped, so the call queued for that frame is still
+/// waiting when the stream goes (the drop's disconnection waits for the data loop to finish
+/// the cycle that queued it). The stream must outlive that call: under valgrind
+/// (`cargo xtask valgrind`), running it on a freed stream is an invalid read.
+#[test]
+fn a_stream_dropped_while_frames_arrive_outlives_the_calls_queued_for_it() {
+    let server = start_mutter(&MutterOptions::new().monitors(&[(320, 240)]));
+    let mutter = MutterDbus::connect(server.bus_address(), Some(TIMEOUT)).unwrap();
+    let cast = mutter
+        .record_monitor("Meta-0", CursorMode::Embedded, Some(TIMEOUT))
+        .unwrap_or_else(|error| panic!("{error}\n{}", server.log()));
+    let pointer = VirtualPointer::new(&server, "Meta-0")
+        .unwrap_or_else(|error| panic!("{error}\n{}", server.log()));
+    let stop = AtomicBool::new(false);
+
+    std::thread::scope(|scope| {
+        // The pointer stops moving when this goes, a failed assertion's unwinding included.
+        let _stop = StopOnDrop(&stop);
+        scope.spawn(|| {
+            let mut step = 0_u32;
+            while !stop.load(Ordering::Relaxed) {
+                step += 1;
+                let x = f64::from(10 + step % 2 * 100);
+                pointer
+                    .move_to(x, 20.0)
+                    .unwrap_or_else(|error| panic!("{error}"));
+            }
+        });
+        let pipewire = PipeWire::load().unwrap();
+        let thread_loop = ThreadLoop::new(pipewire, "mss-test-pipewire").unwrap();
+        thread_loop.start().unwrap();
+        let context = Context::new(&thread_loop).unwrap();
+        let socket = UnixStream::connect(server.pipewire_socket()).unwrap();
+        let core = context
+            .connect_fd(socket.into(), &[("application.name", "mss-test")])
+            .unwrap();
+        let stream = Stream::new(
+            &core,
+            "mss-test-dropped-while-streaming",
+            &[("media.type", "Video"), ("media.category", "Capture")],
+        )
+        .unwrap();
+        stream
+            .connect(
+                Some(cast.node_id()),
+                StreamFlags::AUTOCONNECT | StreamFlags::DONT_RECONNECT,
+                &[enum_format()],
+                after_format(),
+            )
+            .unwrap();
+        // Frames flow once a first one is announced.
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match stream.next_event(left).unwrap() {
+                Some(StreamEvent::Process) => break,
+                Some(StreamEvent::StateChanged {
+                    new: StreamState::Error,
+                    error,
+                    ..
+                }) => panic!("the stream failed: {error:?}\n{}", server.log()),
+                Some(_) => {}
+                None => panic!("no frame within {TIMEOUT:?}\n{}", server.log()),
+            }
+        }
+        // From here the loop thread runs nothing: the calls queued for the frames that
+        // arrive wait. The buffers already filled are given back; then a new one arriving
+        // (the data loop queues its `process` call in the same cycle) is the known point to
+        // drop the stream at.
+        let lock = thread_loop.lock();
+        while let Some(buffer) = stream.dequeue_buffer() {
+            drop(buffer);
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        let arrived = loop {
+            if let Some(buffer) = stream.dequeue_buffer() {
+                break buffer;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no frame while the loop was held within {TIMEOUT:?}\n{}",
+                server.log()
+            );
+            std::thread::yield_now();
+        };
+        drop(stream);
+        drop(lock);
+        // The buffer outlives its stream (not queued back), and the rest goes in any order.
+        drop(arrived);
+        drop(core);
+        drop(context);
+        drop(thread_loop);
+    });
+}
+
+/// Sets its flag when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Shows the pattern full-screen on the monitor on `connector`, of `size`, casts that
