@@ -95,6 +95,15 @@ fn selection(package: &str, target: &str) -> Selection {
     }
 }
 
+/// Valgrind runs one thread of the program at a time, and by default lets the thread holding
+/// its lock take it again: in a test binary whose tests run in parallel, one busy thread (eight
+/// threads grabbing a thousand times, a stream's loop) kept a thread whose reply had come from
+/// running for longer than its deadline, and grabs failed as timeouts (`ShmGetImage` after 10 s,
+/// a PipeWire cast's first frame, a portal's answer) that say nothing about memory. Fair
+/// scheduling hands the lock round in turn; every test of those binaries then passes under
+/// memcheck, with the machine loaded, at the deadlines `cargo xtask test` uses.
+const FAIR_SCHEDULING: &str = "--fair-sched=yes";
+
 /// Property tests run this many cases under valgrind unless `PROPTEST_CASES` says otherwise;
 /// valgrind slows code down many times, and the full case count runs in `cargo xtask test`.
 const PROPTEST_CASES_UNDER_VALGRIND: &str = "32";
@@ -170,6 +179,7 @@ pub fn run() -> Result<()> {
             );
             let mut command = Cmd::new("valgrind")
                 .args(["--tool=memcheck", "--error-exitcode=1", "--leak-check=full"])
+                .arg(FAIR_SCHEDULING)
                 .arg(suppressions_option())
                 .arg(&binary.executable)
                 .env("PROPTEST_CASES", &proptest_cases)
