@@ -22,8 +22,9 @@ commands:
                                     with a filter the Python benchmarks are not run
              MSS_BENCH_PYTHON_MSS_MAIN=DIR takes python-mss's main branch from a local copy
              of its repository instead of GitHub
-  valgrind   run the tests of the crate with unsafe code, and of the pool and the backends
-             that lend its memory to a server (MIT-SHM, Wayland), under valgrind memcheck
+  valgrind   run the tests of the crates with unsafe code (memfd, libpipewire), of the pool
+             and of the backends whose frames are memory shared with a server (MIT-SHM,
+             Wayland, PipeWire), under valgrind memcheck
   tidy       check the project rules (forbid(unsafe_code) in every crate root, SAFETY
              comments, no ignored tests or stubs, README set-up commands, workspace lints,
              allowed dependencies between crates, every backend feature forwarded by the
