@@ -100,8 +100,8 @@ fn selection(package: &str, target: &str) -> Selection {
 /// threads grabbing a thousand times, a stream's loop) kept a thread whose reply had come from
 /// running for longer than its deadline, and grabs failed as timeouts (`ShmGetImage` after 10 s,
 /// a PipeWire cast's first frame, a portal's answer) that say nothing about memory. Fair
-/// scheduling hands the lock round in turn; every test of those binaries then passes under
-/// memcheck, with the machine loaded, at the deadlines `cargo xtask test` uses.
+/// scheduling hands the lock round in turn; those tests then pass under memcheck, with the
+/// machine loaded, at the deadlines `cargo xtask test` uses.
 const FAIR_SCHEDULING: &str = "--fair-sched=yes";
 
 /// Property tests run this many cases under valgrind unless `PROPTEST_CASES` says otherwise;
